@@ -1,0 +1,141 @@
+/**
+ * Shared pieces of the plot functions: input checks, the look (fonts, sizes), and small data
+ * helpers. Private to lib/.
+ *
+ * @module
+ */
+import type { RequestRecord } from "./request_record.ts";
+import type { RunRecords } from "./run_records.ts";
+import { CLIENT_ERROR_CODES } from "./request_record.ts";
+
+/** The vega-lite schema every spec names. */
+export const _VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
+
+/** Readable defaults: 12–13 px labels, 15 px titles, light grid, white background. */
+export function _plotConfig(): Record<string, unknown> {
+  return {
+    background: "white",
+    padding: 12,
+    font: "DejaVu Sans, Verdana, Helvetica, Arial, sans-serif",
+    title: {
+      fontSize: 16,
+      fontWeight: "bold",
+      anchor: "start",
+      subtitleFontSize: 12,
+      subtitleColor: "#555555",
+      offset: 10,
+      // place panel titles by the plot area, not by the axis labels around it, so the titles of
+      // side-by-side panels line up
+      frame: "group",
+    },
+    axis: {
+      labelFontSize: 12,
+      titleFontSize: 13,
+      titleFontWeight: "normal",
+      titleColor: "#222222",
+      labelColor: "#333333",
+      gridColor: "#e8e8e8",
+      domainColor: "#888888",
+      tickColor: "#888888",
+      labelLimit: 260,
+    },
+    legend: {
+      labelFontSize: 12,
+      titleFontSize: 12,
+      titleFontWeight: "normal",
+      labelLimit: 260,
+      symbolSize: 120,
+    },
+    header: { labelFontSize: 13, titleFontSize: 13 },
+    view: { stroke: "#dddddd" },
+    concat: { spacing: 36 },
+    range: { category: { scheme: "tableau10" } },
+  };
+}
+
+/** The title of one panel of a multi-panel chart: smaller than the chart's own title. */
+export function _panelTitle(text: string) {
+  return { text, fontSize: 13, fontWeight: "normal" as const, subtitle: "" };
+}
+
+/** Check and normalize the `runs` argument of a plot function named `what`. */
+export function _checkRuns(what: string, runs: unknown): RunRecords[] {
+  const list = Array.isArray(runs) ? runs : [runs];
+  if (list.length === 0) {
+    throw new RangeError(`Cannot plot ${what}: 'runs' must hold at least one run, got none`);
+  }
+  const seen = new Set<string>();
+  for (const run of list) {
+    if (typeof run !== "object" || run === null) {
+      throw new TypeError(`Cannot plot ${what}: each run must be { label, records }, got ${run}`);
+    }
+    const { label, records } = run as Partial<RunRecords>;
+    if (typeof label !== "string" || label.trim() === "") {
+      throw new TypeError(
+        `Cannot plot ${what}: a run's 'label' must be a non-empty string, got ${
+          JSON.stringify(label)
+        }`,
+      );
+    }
+    if (!Array.isArray(records)) {
+      throw new TypeError(
+        `Cannot plot ${what}: 'records' of run '${label}' must be an array, got ${typeof records}`,
+      );
+    }
+    if (seen.has(label)) {
+      throw new RangeError(`Cannot plot ${what}: run labels must be unique, got '${label}' twice`);
+    }
+    seen.add(label);
+  }
+  return list as RunRecords[];
+}
+
+/** Check a size option: a positive finite number of pixels. */
+export function _checkSize(what: string, name: string, value: number): number {
+  if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`Cannot plot ${what}: '${name}' must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+/** The records of the measurement phase (warm-up left out). */
+export function _measured(records: readonly RequestRecord[]): RequestRecord[] {
+  return records.filter((r) => r.phase === "measure");
+}
+
+/** An error code with its meaning when tokenbench assigned it itself: `"599 network"`. */
+export function _errorCodeLabel(code: number): string {
+  for (const [name, value] of Object.entries(CLIENT_ERROR_CODES)) {
+    if (value === code) return `${code} ${name}`;
+  }
+  return String(code);
+}
+
+/** A text mark saying why a panel is empty, centred in a `width` × `height` view. */
+export function _emptyPanel(message: string, width: number, height: number) {
+  return {
+    width,
+    height,
+    data: { values: [{ message }] },
+    mark: { type: "text" as const, fontSize: 13, color: "#666666" },
+    encoding: {
+      text: { field: "message", type: "nominal" as const },
+      x: { value: width / 2 },
+      y: { value: height / 2 },
+    },
+  };
+}
+
+/** `n` with a unit, pluralized: `1 request`, `3 requests`. */
+export function _count(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+}
+
+/** A number shown with a sensible precision for a subtitle: `12.3`, `1234`, `0.042`. */
+export function _fmt(value: number): string {
+  const a = Math.abs(value);
+  if (a >= 100) return value.toFixed(0);
+  if (a >= 10) return value.toFixed(1);
+  if (a >= 1) return value.toFixed(2);
+  return value.toPrecision(2);
+}

@@ -1,0 +1,32 @@
+/**
+ * The interface every provider client implements.
+ *
+ * @module
+ */
+import type { StreamEvent } from "./stream_event.ts";
+
+/** One request to send, provider-neutral. */
+export interface LlmRequest {
+  /** Model id as the provider names it. */
+  model: string;
+  /** The user prompt text. */
+  prompt: string;
+  /** Maximum output tokens to ask for. */
+  maxTokens: number;
+  /** Extra sampling parameters (`--additional-sampling-params`), merged into the body. */
+  samplingParams?: Record<string, unknown>;
+  /** Aborts the request (timeouts, Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A streaming LLM client. `stream` yields events as they arrive and never throws for endpoint
+ * failures (HTTP errors, in-stream errors, network failures become an `error` event); it may
+ * throw only for programming errors, which the timer still turns into an error record.
+ */
+export interface LlmClient {
+  /** Provider kind, as given to `--llm-api` (`openai`, `bedrock`, …). */
+  readonly api: string;
+  /** Send one request and yield its decoded events. */
+  stream(request: LlmRequest): AsyncIterable<StreamEvent>;
+}

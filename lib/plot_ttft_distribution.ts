@@ -1,0 +1,213 @@
+/**
+ * TTFT distribution per run: histogram and ECDF.
+ *
+ * @module
+ */
+import type { PlotSpec } from "./render_svg.ts";
+import type { RunRecords } from "./run_records.ts";
+import {
+  _checkRuns,
+  _checkSize,
+  _count,
+  _emptyPanel,
+  _measured,
+  _panelTitle,
+  _plotConfig,
+  _VEGA_LITE_SCHEMA,
+} from "./_plot_common.ts";
+
+/** Which panels {@link plotTtftDistribution} draws. */
+export const TTFT_PLOT_KINDS = ["both", "histogram", "ecdf"] as const;
+
+/** One of {@link TTFT_PLOT_KINDS}. */
+export type TtftPlotKind = typeof TTFT_PLOT_KINDS[number];
+
+/** Options of {@link plotTtftDistribution}. */
+export interface PlotTtftDistributionOptions {
+  /** `"histogram"`, `"ecdf"` or `"both"` side by side. Default `"both"`. */
+  kind?: TtftPlotKind;
+  /** Most histogram bins (vega-lite picks nice bin edges up to this). Default `30`. */
+  maxBins?: number;
+  /** Width of each panel, px. Default `420`. */
+  width?: number;
+  /** Height of each panel, px. Default `280`. */
+  height?: number;
+  /** Chart title. Default `"Time to first token"`. */
+  title?: string;
+}
+
+/**
+ * Plot the distribution of time to first token (`ttftMs`) of each run's completed, measured
+ * requests: a histogram (requests per TTFT bin, runs overlaid) and the empirical CDF (fraction
+ * of requests with TTFT ≤ x; read p50 at 0.5 and p90 at 0.9). One run's histogram is plain
+ * bars, two runs' are overlaid, three or more get one small histogram each on shared axes.
+ * Errored and warm-up requests are left out, as in the summary statistics. Returns a vega-lite v5
+ * spec with the data inlined.
+ *
+ * @example Two runs
+ * ```ts
+ * import { plotTtftDistribution } from "./plot_ttft_distribution.ts";
+ * import type { RequestRecord } from "./request_record.ts";
+ * const rec = (ttftMs: number) => ({ status: "ok", phase: "measure", ttftMs }) as RequestRecord;
+ * const spec = plotTtftDistribution([
+ *   { label: "fast", records: [rec(100), rec(120), rec(180)] },
+ *   { label: "slow", records: [rec(300), rec(350)] },
+ * ], { kind: "ecdf" });
+ * const values = (spec as { data: { values: { run: string; fraction: number }[] } }).data.values;
+ * // with several runs, each label carries its count of requests
+ * if (values.filter((v) => v.run === "slow (n=2)").at(-1)?.fraction !== 1) throw new Error("ecdf");
+ * ```
+ */
+export function plotTtftDistribution(
+  runs: RunRecords | readonly RunRecords[],
+  options: PlotTtftDistributionOptions = {},
+): PlotSpec {
+  const what = "TTFT distribution";
+  const list = _checkRuns(what, runs);
+  const {
+    kind = "both",
+    maxBins = 30,
+    width = 420,
+    height = 280,
+    title = "Time to first token",
+  } = options;
+  if (!TTFT_PLOT_KINDS.includes(kind)) {
+    throw new RangeError(
+      `Cannot plot ${what}: 'kind' must be one of ${TTFT_PLOT_KINDS.join(", ")}, got ${kind}`,
+    );
+  }
+  if (!(Number.isInteger(maxBins) && maxBins >= 2)) {
+    throw new RangeError(`Cannot plot ${what}: 'maxBins' must be an integer >= 2, got ${maxBins}`);
+  }
+  _checkSize(what, "width", width);
+  _checkSize(what, "height", height);
+
+  const samples = list.map((run) => {
+    const ttft = _measured(run.records)
+      .filter((r) => r.status === "ok" && typeof r.ttftMs === "number")
+      .map((r) => r.ttftMs as number)
+      .sort((a, b) => a - b);
+    // With several runs the legend carries each run's request count.
+    return { run: list.length > 1 ? `${run.label} (n=${ttft.length})` : run.label, ttft };
+  });
+  const domain = samples.map((s) => s.run);
+  const total = samples.reduce((n, s) => n + s.ttft.length, 0);
+  const color = {
+    field: "run",
+    type: "nominal" as const,
+    title: "Run",
+    scale: { domain },
+    legend: list.length > 1 ? {} : null,
+  };
+  const subtitle = list.length > 1
+    ? "completed, measured requests"
+    : `${_count(samples[0].ttft.length, "completed request")} (measured)`;
+
+  // One run: bars. Two: overlaid, translucent. More: one small histogram per run, same axes.
+  const faceted = list.length > 2;
+  const rowHeight = Math.max(48, Math.round(height / list.length));
+  const bars = {
+    mark: { type: "bar" as const, opacity: list.length === 2 ? 0.55 : 0.9, binSpacing: 1 },
+    encoding: {
+      x: {
+        field: "ttftMs",
+        type: "quantitative" as const,
+        bin: { maxbins: maxBins },
+        title: "TTFT (ms)",
+      },
+      y: {
+        aggregate: "count" as const,
+        type: "quantitative" as const,
+        title: "Requests",
+        stack: null,
+        // the same count for the nice domain and the ticks: the tallest bar ends at a tick
+        scale: { nice: faceted ? 2 : 6 },
+        axis: { tickCount: faceted ? 2 : 6, tickMinStep: 1 },
+      },
+      color,
+      tooltip: [
+        { field: "run", type: "nominal" as const, title: "Run" },
+        {
+          field: "ttftMs",
+          type: "quantitative" as const,
+          bin: { maxbins: maxBins },
+          title: "TTFT (ms)",
+        },
+        { aggregate: "count" as const, type: "quantitative" as const, title: "Requests" },
+      ],
+    },
+  };
+  const histogramData = {
+    values: samples.flatMap((s) => s.ttft.map((ttftMs) => ({ run: s.run, ttftMs }))),
+  };
+  const histogram = total === 0
+    ? _emptyPanel("no completed requests with a TTFT", width, height)
+    : faceted
+    ? {
+      data: histogramData,
+      facet: {
+        row: {
+          field: "run",
+          type: "nominal" as const,
+          title: null,
+          sort: domain,
+          header: { labelAngle: 0, labelOrient: "top" as const, labelAnchor: "start" as const },
+        },
+      },
+      spacing: 6,
+      spec: { width, height: rowHeight, ...bars },
+    }
+    : { width, height, data: histogramData, ...bars };
+
+  // ECDF as steps: (x₁, 0), then (xᵢ, i/n); drawn with interpolate "step-after".
+  const ecdfValues = samples.flatMap((s) => {
+    const n = s.ttft.length;
+    if (n === 0) return [];
+    const points = [{ run: s.run, ttftMs: s.ttft[0], fraction: 0 }];
+    s.ttft.forEach((ttftMs, i) => points.push({ run: s.run, ttftMs, fraction: (i + 1) / n }));
+    return points;
+  });
+  const ecdf = total === 0 ? _emptyPanel("no completed requests with a TTFT", width, height) : {
+    width,
+    height,
+    data: { values: ecdfValues },
+    mark: { type: "line" as const, interpolate: "step-after" as const, strokeWidth: 2 },
+    encoding: {
+      x: {
+        field: "ttftMs",
+        type: "quantitative" as const,
+        title: "TTFT (ms)",
+        scale: { zero: false },
+      },
+      y: {
+        field: "fraction",
+        type: "quantitative" as const,
+        title: "Requests with TTFT ≤ x",
+        scale: { domain: [0, 1] },
+        axis: { format: "%", values: [0, 0.25, 0.5, 0.75, 0.9, 1] },
+      },
+      color,
+      tooltip: [
+        { field: "run", type: "nominal" as const, title: "Run" },
+        { field: "ttftMs", type: "quantitative" as const, title: "TTFT (ms)", format: ".1f" },
+        { field: "fraction", type: "quantitative" as const, title: "Fraction ≤", format: ".1%" },
+      ],
+    },
+  };
+
+  const head = {
+    $schema: _VEGA_LITE_SCHEMA,
+    title: { text: title, subtitle },
+    config: _plotConfig(),
+  };
+  if (kind === "histogram") return { ...head, ...histogram } as PlotSpec;
+  if (kind === "ecdf") return { ...head, ...ecdf } as PlotSpec;
+  return {
+    ...head,
+    hconcat: [
+      { ...histogram, title: _panelTitle("Histogram") },
+      { ...ecdf, title: _panelTitle("Cumulative (ECDF)") },
+    ],
+    resolve: { scale: { color: "shared" } },
+  } as PlotSpec;
+}

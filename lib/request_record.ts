@@ -1,0 +1,97 @@
+/**
+ * The per-request record: one flat, JSON-ready object per request, discriminated on `status`.
+ * Times are milliseconds; `…Ms` fields of a request are relative to its own send time unless the
+ * name says otherwise (`…EpochMs` is Unix epoch, `intendedSendMs`/`actualSendMs` are relative to
+ * the run's start).
+ *
+ * @module
+ */
+
+/** Fields every record has, whatever its status. */
+export interface RequestRecordBase {
+  /** 0-based launch order within the run (warm-up requests included). */
+  requestId: number;
+  /** `warmup` records are written to the JSONL but excluded from every statistic. */
+  phase: "warmup" | "measure";
+  /** When the load shape meant to send it, ms after the run started. */
+  intendedSendMs: number;
+  /** When it was actually sent, ms after the run started. */
+  actualSendMs: number;
+  /** Send time as Unix epoch ms (sub-ms precision), to compare with server stamps. */
+  startEpochMs: number;
+  /** Prompt tokens counted by the run's tokenizer. */
+  inputTokens: number;
+  /** `max_tokens` asked for. */
+  maxOutputTokens: number;
+  /** Output tokens counted by the run's tokenizer on the generated answer text. */
+  outputTokens: number;
+  /** Reasoning tokens counted by the run's tokenizer on the reasoning text. */
+  reasoningTokens: number;
+  /** The server's own prompt token count, when it reports one. */
+  serverInputTokens: number | null;
+  /** The server's own output token count, when it reports one. */
+  serverOutputTokens: number | null;
+  /** Service-side latency reported by the server (Bedrock), when it reports one. */
+  serverLatencyMs: number | null;
+  /** Service-side first-byte latency reported by the server (Bedrock InvokeModel). */
+  serverFirstByteLatencyMs: number | null;
+  /** Response headers arrived, ms after send. */
+  headersMs: number | null;
+  /** First wire message of any kind (role-only chunks included), ms after send. */
+  firstMessageMs: number | null;
+  /** Time to first token: first non-empty answer content, ms after send. */
+  ttftMs: number | null;
+  /** First non-empty reasoning content, ms after send. */
+  firstReasoningMs: number | null;
+  /** Last non-empty answer content, ms after send. */
+  lastContentMs: number | null;
+  /** End of the stream (or of the failure), ms after send. */
+  e2eMs: number;
+  /** Decode-only inter-token latency `(lastContent - ttft) / (outputTokens - 1)`. */
+  interTokenLatencyMs: number | null;
+  /** LLMPerf's `inter_token_latency_s`: `(lastContent - send) / outputTokens`, includes TTFT. */
+  llmperfInterTokenLatencyS: number | null;
+  /** `outputTokens / e2e` in tokens per second. */
+  outputThroughputTokPerS: number | null;
+  /** Number of non-empty answer content chunks. */
+  chunkCount: number;
+  /** Arrival of each non-empty answer content chunk, ms after send. */
+  chunkArrivalMs: number[];
+  /** Tokens in each of those chunks (server-given, else the tokenizer's count of its text). */
+  chunkTokens: number[];
+  /** The simulator's send stamp for each of those chunks (epoch ms), when it provides them. */
+  chunkSentEpochMs?: number[];
+  /** The generated answer text, when the run keeps it. */
+  outputText?: string;
+  /** SDK retries made for this request (0 when retries are off). */
+  retries: number;
+}
+
+/** A request that completed. */
+export interface OkRecord extends RequestRecordBase {
+  status: "ok";
+  errorCode: null;
+  errorMessage: null;
+}
+
+/** A request that failed: HTTP status or HTTP-like code, and a message without secrets. */
+export interface ErrorRecord extends RequestRecordBase {
+  status: "error";
+  /** 4xx/5xx from the endpoint; 408 timeout, 499 cancelled by the client, 599 network failure. */
+  errorCode: number;
+  /** What went wrong, one line. */
+  errorMessage: string;
+}
+
+/** One request's record. */
+export type RequestRecord = OkRecord | ErrorRecord;
+
+/** Error codes tokenbench assigns itself when no HTTP status exists. */
+export const CLIENT_ERROR_CODES = {
+  /** The request or first-token timeout fired. */
+  timeout: 408,
+  /** The run was stopped (Ctrl-C, abort signal) while the request was in flight. */
+  cancelled: 499,
+  /** Connection refused or reset, DNS failure, malformed stream. */
+  network: 599,
+} as const;

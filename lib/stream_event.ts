@@ -1,0 +1,96 @@
+/**
+ * The events a streaming client yields, whatever the wire format.
+ *
+ * Every client (OpenAI-compatible SSE, Bedrock event streams, Anthropic, …) decodes its wire
+ * messages into these events as soon as they arrive; {@link timeStream} stamps each with the
+ * injected clock. Clients never throw for endpoint failures: they yield an `error` event.
+ *
+ * @module
+ */
+
+/** Response headers arrived (HTTP status known). */
+export interface HeadersEvent {
+  kind: "headers";
+  /** HTTP status code of the response. */
+  status: number;
+}
+
+/**
+ * A wire message that carried no text: a role-only chunk, a chunk with empty `choices`, a
+ * `message_start`. Kept so that other tools' definitions (vLLM's TTFT on the first message)
+ * can be computed from the same record.
+ */
+export interface MessageEvent {
+  kind: "message";
+  /** Send time stamped by the simulator (epoch ms), when the endpoint provides it. */
+  sentAtEpochMs?: number;
+}
+
+/** A piece of answer text (OpenAI `delta.content`, Bedrock `contentBlockDelta.delta.text`). */
+export interface ContentEvent {
+  kind: "content";
+  /** The text of this chunk; may be empty, in which case it does not count as a token. */
+  text: string;
+  /** Tokens in this chunk when the endpoint says so (else counted by the client tokenizer). */
+  tokens?: number;
+  /** Send time stamped by the simulator (epoch ms), when the endpoint provides it. */
+  sentAtEpochMs?: number;
+}
+
+/** A piece of reasoning ("thinking") text, counted apart from the answer. */
+export interface ReasoningEvent {
+  kind: "reasoning";
+  /** The reasoning text of this chunk. */
+  text: string;
+  /** Tokens in this chunk when the endpoint says so. */
+  tokens?: number;
+  /** Send time stamped by the simulator (epoch ms), when the endpoint provides it. */
+  sentAtEpochMs?: number;
+}
+
+/** Token counts and latency figures reported by the server itself. */
+export interface UsageEvent {
+  kind: "usage";
+  /** Server's prompt token count (`usage.prompt_tokens`, Bedrock `inputTokens`). */
+  inputTokens?: number;
+  /** Server's completion token count (`usage.completion_tokens`, Bedrock `outputTokens`). */
+  outputTokens?: number;
+  /** Server's reasoning token count, when reported. */
+  reasoningTokens?: number;
+  /** Prompt tokens read from a cache (Bedrock `cacheReadInputTokens`). */
+  cacheReadInputTokens?: number;
+  /** Prompt tokens written to a cache (Bedrock `cacheWriteInputTokens`). */
+  cacheWriteInputTokens?: number;
+  /** Service-side latency (Bedrock `metrics.latencyMs` or `invocationLatency`). */
+  serverLatencyMs?: number;
+  /** Service-side time to first byte (Bedrock `firstByteLatency`). */
+  serverFirstByteLatencyMs?: number;
+}
+
+/** The endpoint reported a failure (HTTP error status, in-stream error, exception frame). */
+export interface ErrorEvent {
+  kind: "error";
+  /** HTTP-like status: 429 throttled, 408 timeout, 5xx server, 599 network failure. */
+  code: number;
+  /** Human-readable message, never containing credentials. */
+  message: string;
+  /** Exception or error type name when the wire format gives one (`ThrottlingException`). */
+  name?: string;
+}
+
+/** The stream finished normally. */
+export interface DoneEvent {
+  kind: "done";
+  /** `finish_reason` / `stopReason` when the endpoint gives one. */
+  finishReason?: string;
+}
+
+/** One decoded event of a streamed LLM response. */
+export type StreamEvent =
+  | HeadersEvent
+  | MessageEvent
+  | ContentEvent
+  | ReasoningEvent
+  | UsageEvent
+  | ErrorEvent
+  | DoneEvent;

@@ -1,0 +1,140 @@
+/**
+ * The run summary: counts, error breakdown, aggregate throughput and per-metric statistics of
+ * the measured requests.
+ *
+ * @module
+ */
+import type { RequestRecord } from "./request_record.ts";
+import { REQUEST_METRICS, type RequestMetric } from "./metric_names.ts";
+import { type Stats, summarize } from "./summarize.ts";
+
+/** Options of {@link summarizeRun}. */
+export interface SummarizeRunOptions {
+  /**
+   * Wall time of the measurement phase in ms, first send to last completion (`runLoad`'s
+   * `wallTimeMs`). Required; the rates are `null` when it is 0.
+   */
+  wallTimeMs: number;
+}
+
+/** Summary of one run's measured requests. Units are in `RUN_METRIC_UNITS`. */
+export interface RunSummary {
+  /** Measured requests started (records with `phase: "measure"`). */
+  numRequestsStarted: number;
+  /** Measured requests with `status: "ok"`. */
+  numCompleted: number;
+  /** Measured requests with `status: "error"`. */
+  numErrors: number;
+  /** `numErrors / numRequestsStarted`; `null` when nothing was started. */
+  errorRate: number | null;
+  /** How many errors had each code, keyed by the code as a string (`"429"`, `"599"`). */
+  errorCodeFrequency: Record<string, number>;
+  /** Output tokens summed over completed requests. */
+  totalOutputTokens: number;
+  /** `totalOutputTokens / (wallTimeMs / 1000)`: LLMPerf's `mean_output_throughput_token_per_s`. */
+  outputTokensPerS: number | null;
+  /** `numCompleted / (wallTimeMs / 60000)`: LLMPerf's `num_completed_requests_per_min`. */
+  completedRequestsPerMin: number | null;
+  /** The wall time given, ms. */
+  wallTimeMs: number;
+  /** Statistics of each per-request metric over completed requests that have a value. */
+  stats: Record<RequestMetric, Stats>;
+  /** Why figures are missing (nothing started, no request succeeded, zero wall time). */
+  note?: string;
+}
+
+/**
+ * Summarize a run's records. Warm-up records are left out entirely; errored records count in
+ * `numRequestsStarted`, `numErrors` and `errorCodeFrequency` but in no statistic (LLMPerf
+ * likewise drops errored requests from its metrics). A metric's `null` values (e.g. no
+ * `interTokenLatencyMs` for a one-token answer) are skipped, and its `note` says how many.
+ * Every figure is JSON-safe: `null`, never `NaN`.
+ *
+ * @example Two completed requests and one 429
+ * ```ts
+ * import { summarizeRun } from "./summarize_run.ts";
+ * import type { RequestRecord, RequestRecordBase } from "./request_record.ts";
+ * const base: RequestRecordBase = {
+ *   requestId: 0, phase: "measure", intendedSendMs: 0, actualSendMs: 0, startEpochMs: 0,
+ *   inputTokens: 10, maxOutputTokens: 20, outputTokens: 0, reasoningTokens: 0,
+ *   serverInputTokens: null, serverOutputTokens: null, serverLatencyMs: null,
+ *   serverFirstByteLatencyMs: null, headersMs: 5, firstMessageMs: 6, ttftMs: null,
+ *   firstReasoningMs: null, lastContentMs: null, e2eMs: 0, interTokenLatencyMs: null,
+ *   llmperfInterTokenLatencyS: null, outputThroughputTokPerS: null, chunkCount: 0,
+ *   chunkArrivalMs: [], chunkTokens: [], retries: 0,
+ * };
+ * const ok = { status: "ok", errorCode: null, errorMessage: null } as const;
+ * const records: RequestRecord[] = [
+ *   { ...base, ...ok, requestId: 0, outputTokens: 20, ttftMs: 100, e2eMs: 1000 },
+ *   { ...base, ...ok, requestId: 1, outputTokens: 30, ttftMs: 300, e2eMs: 1000 },
+ *   { ...base, requestId: 2, status: "error", errorCode: 429, errorMessage: "slow", e2eMs: 5 },
+ * ];
+ * const s = summarizeRun(records, { wallTimeMs: 2000 });
+ * if (s.numCompleted !== 2 || s.errorCodeFrequency["429"] !== 1) throw new Error("counts");
+ * if (s.outputTokensPerS !== 25 || s.stats.ttftMs.p50 !== 200) throw new Error("figures");
+ * ```
+ */
+export function summarizeRun(records: RequestRecord[], options: SummarizeRunOptions): RunSummary {
+  if (!Array.isArray(records)) {
+    throw new TypeError(`Cannot summarize run: 'records' must be an array, got ${typeof records}`);
+  }
+  const wallTimeMs = options?.wallTimeMs;
+  if (!(typeof wallTimeMs === "number" && Number.isFinite(wallTimeMs) && wallTimeMs >= 0)) {
+    throw new RangeError(
+      `Cannot summarize run: 'wallTimeMs' must be a non-negative finite number, got ${wallTimeMs}`,
+    );
+  }
+  const measured = records.filter((r) => r.phase === "measure");
+  const ok = measured.filter((r) => r.status === "ok");
+  const errorCodeFrequency: Record<string, number> = {};
+  for (const r of measured) {
+    if (r.status === "error") {
+      const key = String(r.errorCode);
+      errorCodeFrequency[key] = (errorCodeFrequency[key] ?? 0) + 1;
+    }
+  }
+  const numRequestsStarted = measured.length;
+  const numCompleted = ok.length;
+  const numErrors = numRequestsStarted - numCompleted;
+  const totalOutputTokens = ok.reduce((sum, r) => sum + r.outputTokens, 0);
+
+  const stats = {} as Record<RequestMetric, Stats>;
+  for (const metric of REQUEST_METRICS) {
+    const values: number[] = [];
+    for (const r of ok) {
+      const v = r[metric];
+      if (v !== null) values.push(v);
+    }
+    const s = summarize(values);
+    if (numCompleted === 0) {
+      s.note = numRequestsStarted === 0 ? "no measured requests" : "no request succeeded";
+    } else if (values.length < numCompleted) {
+      const missing = `${numCompleted - values.length} of ${numCompleted} completed requests ` +
+        `have no value`;
+      s.note = s.note ? `${missing}; ${s.note}` : missing;
+    }
+    stats[metric] = s;
+  }
+
+  const notes: string[] = [];
+  if (numRequestsStarted === 0) notes.push("no measured requests");
+  else if (numCompleted === 0) {
+    notes.push(`no request succeeded: all ${numRequestsStarted} failed`);
+  }
+  const rated = wallTimeMs > 0;
+  if (!rated && numRequestsStarted > 0) notes.push("wall time is 0 ms: rates are undefined");
+  const summary: RunSummary = {
+    numRequestsStarted,
+    numCompleted,
+    numErrors,
+    errorRate: numRequestsStarted > 0 ? numErrors / numRequestsStarted : null,
+    errorCodeFrequency,
+    totalOutputTokens,
+    outputTokensPerS: rated ? totalOutputTokens / (wallTimeMs / 1000) : null,
+    completedRequestsPerMin: rated ? numCompleted / (wallTimeMs / 60_000) : null,
+    wallTimeMs,
+    stats,
+  };
+  if (notes.length > 0) summary.note = notes.join("; ");
+  return summary;
+}

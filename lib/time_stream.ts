@@ -1,0 +1,188 @@
+/**
+ * The streaming timer: stamps every event of any client's stream with an injected clock.
+ *
+ * @module
+ */
+import type { StreamEvent } from "./stream_event.ts";
+import { CLIENT_ERROR_CODES } from "./request_record.ts";
+
+/** What the timer saw of one streamed response. Times are ms after the request was sent. */
+export interface StreamTiming {
+  /** `now()` when the request was sent (the clock's own timebase). */
+  startMs: number;
+  /** Send time as Unix epoch ms: `timeOrigin + startMs` (for comparison with server stamps). */
+  startEpochMs: number;
+  /** HTTP status from the `headers` event, if any. */
+  httpStatus: number | null;
+  /** Response headers arrived. */
+  headersMs: number | null;
+  /** First wire message of any kind (role-only and usage-only chunks included). */
+  firstMessageMs: number | null;
+  /** First non-empty answer content. */
+  ttftMs: number | null;
+  /** First non-empty reasoning content. */
+  firstReasoningMs: number | null;
+  /** Last non-empty answer content. */
+  lastContentMs: number | null;
+  /** End of the stream, normal or not. */
+  endMs: number;
+  /** The answer text, concatenated. */
+  text: string;
+  /** The reasoning text, concatenated. */
+  reasoningText: string;
+  /** Arrival of each non-empty answer chunk. */
+  chunkArrivalMs: number[];
+  /** Text of each non-empty answer chunk. */
+  chunkTexts: string[];
+  /** Tokens the endpoint gave for each answer chunk (`undefined` where it gave none). */
+  chunkTokensGiven: (number | undefined)[];
+  /** Simulator send stamps (epoch ms) of the answer chunks, when every chunk carried one. */
+  chunkSentEpochMs: number[] | null;
+  /** Arrival of each non-empty reasoning chunk. */
+  reasoningArrivalMs: number[];
+  /** The server's usage and latency figures, merged over all `usage` events. */
+  usage: Omit<Extract<StreamEvent, { kind: "usage" }>, "kind">;
+  /** The failure, if the stream reported or suffered one. */
+  error: { code: number; message: string; name?: string } | null;
+  /** Finish reason from the `done` event. */
+  finishReason: string | null;
+}
+
+/** Options of {@link timeStream}. */
+export interface TimeStreamOptions {
+  /** Clock in ms. Default `performance.now`. */
+  now?: () => number;
+  /** Epoch ms of the clock's zero. Default `performance.timeOrigin`. */
+  timeOrigin?: number;
+  /**
+   * The request's signal: if the stream throws after it aborted, the error is classified as a
+   * timeout (408, when `signal.reason` is a `TimeoutError`) or a cancellation (499). Default none.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Consume a stream of events and stamp each with the clock. The request is taken as sent when
+ * the first `next()` is called (clients send lazily, inside their generator). Never throws: an
+ * exception from the stream becomes `error` (code 599, or 408/499 when the signal aborted).
+ *
+ * @example Timing an in-memory stream with a fake clock
+ * ```ts
+ * import { timeStream } from "./time_stream.ts";
+ * import type { StreamEvent } from "./stream_event.ts";
+ * const clock = [0, 5, 7, 100, 120, 130, 135]; // start, 5 events, end
+ * let i = 0;
+ * const now = () => clock[i++];
+ * async function* events(): AsyncGenerator<StreamEvent> {
+ *   yield { kind: "headers", status: 200 };
+ *   yield { kind: "message" };
+ *   yield { kind: "content", text: "Hello" };
+ *   yield { kind: "content", text: " world" };
+ *   yield { kind: "done", finishReason: "stop" };
+ * }
+ * const t = await timeStream(events(), { now, timeOrigin: 0 });
+ * if (t.ttftMs !== 100 || t.lastContentMs !== 120 || t.endMs !== 135) throw new Error("timing");
+ * if (t.text !== "Hello world" || t.headersMs !== 5) throw new Error("text");
+ * ```
+ */
+export async function timeStream(
+  events: AsyncIterable<StreamEvent>,
+  options: TimeStreamOptions = {},
+): Promise<StreamTiming> {
+  const now = options.now ?? (() => performance.now());
+  const timeOrigin = options.timeOrigin ?? performance.timeOrigin;
+  const startMs = now();
+  const t: StreamTiming = {
+    startMs,
+    startEpochMs: timeOrigin + startMs,
+    httpStatus: null,
+    headersMs: null,
+    firstMessageMs: null,
+    ttftMs: null,
+    firstReasoningMs: null,
+    lastContentMs: null,
+    endMs: 0,
+    text: "",
+    reasoningText: "",
+    chunkArrivalMs: [],
+    chunkTexts: [],
+    chunkTokensGiven: [],
+    chunkSentEpochMs: [],
+    reasoningArrivalMs: [],
+    usage: {},
+    error: null,
+    finishReason: null,
+  };
+  const sent: number[] = [];
+  let allStamped = true;
+  let text = "";
+  let reasoning = "";
+  try {
+    for await (const event of events) {
+      const at = now() - startMs;
+      switch (event.kind) {
+        case "headers":
+          t.headersMs ??= at;
+          t.httpStatus = event.status;
+          break;
+        case "message":
+          t.firstMessageMs ??= at;
+          break;
+        case "content":
+          t.firstMessageMs ??= at;
+          if (event.text.length === 0) break;
+          t.ttftMs ??= at;
+          t.lastContentMs = at;
+          text += event.text;
+          t.chunkArrivalMs.push(at);
+          t.chunkTexts.push(event.text);
+          t.chunkTokensGiven.push(event.tokens);
+          if (event.sentAtEpochMs === undefined) allStamped = false;
+          else sent.push(event.sentAtEpochMs);
+          break;
+        case "reasoning":
+          t.firstMessageMs ??= at;
+          if (event.text.length === 0) break;
+          t.firstReasoningMs ??= at;
+          reasoning += event.text;
+          t.reasoningArrivalMs.push(at);
+          break;
+        case "usage": {
+          t.firstMessageMs ??= at;
+          const { kind: _kind, ...figures } = event;
+          Object.assign(t.usage, figures);
+          break;
+        }
+        case "error":
+          t.error ??= { code: event.code, message: event.message, name: event.name };
+          break;
+        case "done":
+          t.finishReason = event.finishReason ?? null;
+          break;
+      }
+    }
+  } catch (err) {
+    t.error ??= classifyThrown(err, options.signal);
+  }
+  t.endMs = now() - startMs;
+  t.text = text;
+  t.reasoningText = reasoning;
+  t.chunkSentEpochMs = allStamped && sent.length > 0 ? sent : null;
+  return t;
+}
+
+function classifyThrown(
+  err: unknown,
+  signal: AbortSignal | undefined,
+): { code: number; message: string; name?: string } {
+  if (signal?.aborted) {
+    const reason = signal.reason;
+    const timedOut = reason instanceof DOMException && reason.name === "TimeoutError";
+    return timedOut
+      ? { code: CLIENT_ERROR_CODES.timeout, message: "request timed out", name: "TimeoutError" }
+      : { code: CLIENT_ERROR_CODES.cancelled, message: "request cancelled", name: "AbortError" };
+  }
+  const name = err instanceof Error ? err.name : "Error";
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: CLIENT_ERROR_CODES.network, message: `${name}: ${message}`, name };
+}

@@ -1,0 +1,57 @@
+/**
+ * Write every file derived from a run's records: our summary, the per-request CSV, LLMPerf's
+ * two files and the seed-format tables. The I/O edge of {@link runReport}.
+ *
+ * @module
+ */
+import { runReport, type RunReportInput } from "./run_report.ts";
+import { writeLlmperfFiles } from "./write_llmperf_files.ts";
+
+/** What {@link writeRunFiles} wrote. */
+export interface RunFilesWritten {
+  /** Paths written, in order. */
+  paths: string[];
+  /** The two seed-format markdown tables (also in `tables.md`). */
+  tables: string;
+}
+
+/**
+ * Write `summary.json`, `requests.csv`, `tables.md` and LLMPerf's
+ * `{stem}_summary.json` / `{stem}_individual_responses.json` into `dir` (which must exist).
+ * `requests.jsonl` is written by the runner as requests complete; everything here can be
+ * rebuilt from it. Never overwrites a file.
+ *
+ * @example Writing a run with no requests
+ * ```ts
+ * import { writeRunFiles } from "./write_run_files.ts";
+ * const dir = await Deno.makeTempDir();
+ * const out = await writeRunFiles(dir, {
+ *   records: [], wallTimeMs: 0, startEpochMs: 0,
+ *   metadata: {
+ *     llmApi: "openai", model: "m", endpoint: "http://127.0.0.1/", simulated: true,
+ *     tokenizer: "cl100k_base", promptMode: "llmperf", seed: 0, meanInputTokens: 10,
+ *     stddevInputTokens: 0, meanOutputTokens: 10, stddevOutputTokens: 0,
+ *     numConcurrentRequests: 1, rate: null, arrival: null, maxInFlight: null, maxRequests: 0,
+ *     warmup: 0, timeoutS: 1, requestTimeoutS: null, additionalSamplingParams: {},
+ *     userMetadata: {},
+ *   },
+ * });
+ * await Deno.remove(dir, { recursive: true });
+ * if (out.paths.length !== 5) throw new Error("five files");
+ * ```
+ */
+export async function writeRunFiles(dir: string, input: RunReportInput): Promise<RunFilesWritten> {
+  const report = runReport(input);
+  const paths: string[] = [];
+  const write = async (name: string, text: string) => {
+    const path = `${dir}/${name}`;
+    await Deno.writeTextFile(path, text, { createNew: true });
+    paths.push(path);
+  };
+  await write("summary.json", JSON.stringify(report.summary, null, 2) + "\n");
+  await write("requests.csv", report.csv);
+  await write("tables.md", report.tables);
+  const llmperf = await writeLlmperfFiles(dir, report.llmperf);
+  paths.push(llmperf.summaryPath, llmperf.individualPath);
+  return { paths, tables: report.tables };
+}

@@ -1,0 +1,265 @@
+/**
+ * `deno task tables PATH… [flags]`: the seed card's two tables (TTFT, output throughput) from
+ * LLMPerf raw data or tokenbench JSONL, and a cell-by-cell comparison with a published table.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { stringify } from "csv-stringify/sync";
+import { readResults } from "../lib/read_results.ts";
+import {
+  DEFAULT_TABLE_RECIPE,
+  describeRecipe,
+  parseErrorCodes,
+  parseRowRecipe,
+  reproduceTables,
+  type ReproduceTablesOptions,
+  type RowRecipe,
+  runLabels,
+  type TableRecipe,
+  THROUGHPUT_SOURCES,
+  type ThroughputSource,
+} from "../lib/reproduce_tables.ts";
+import { parseMarkdownTables, renderMarkdownTable } from "../lib/markdown_table.ts";
+import { compareTables, renderComparison, TABLE_TITLES, tableKind } from "../lib/compare_tables.ts";
+import { TABLE_COLUMNS, type TableRow } from "../lib/table_row.ts";
+
+const FORMATS = ["markdown", "csv", "json"] as const;
+
+const HELP = `Usage: deno task tables PATH... [flags]
+
+Regenerate the seed card's tables ("Time to First Token (seconds)" and "Output Tokens
+Throughput (tokens/s)", one row per run) from raw data: LLMPerf *_individual_responses.json /
+*_summary.json files, individual/X.json + summary/X.json folders, tokenbench *.jsonl, or
+folders of them (read recursively). Each individual file's summary is found by name or layout.
+
+Recipe flags:
+  --throughput SOURCE        stored (request_output_throughput_token_per_s) or tokens-per-e2e
+                             (number_output_tokens / end_to_end_latency_s)   [default: stored]
+  --include-error-codes LIST error codes kept in the throughput statistics, comma-separated;
+                             use --include-error-codes=-100 for negative codes [default: none]
+  --ttft-digits N            decimals of the TTFT table (0-15)                [default: 2]
+  --throughput-digits N      decimals of the throughput table (0-15)          [default: 2]
+  --truncate                 cut toward zero instead of rounding like Python round()
+                                                                              [default: round]
+  --framework NAME           framework label of every row  [default: summary's 'framework',
+                             else the file name up to its first '_']
+  --model NAME               model label of every row      [default: summary's 'model', else
+                             from the file name]
+  --row-recipe SEL:KEY=VALUE override for the runs SEL names (run name like groq_70b, or
+                             framework); KEY is throughput, include-error-codes, ttft-digits,
+                             throughput-digits, truncate, framework or model; repeatable
+                                                                              [default: none]
+Output:
+  --format FORMAT            markdown, csv or json                            [default: markdown]
+                             json is {"ttft": [ROW...], "throughput": [ROW...]}, ROW =
+                             {framework, model, median, mean, min, max, p25, p75, p95, p99}
+  --compare PUBLISHED.md     instead of the tables, compare each cell with the published
+                             tables in that markdown file; prints match/mismatch per cell,
+                             N/M cells match, and the recipe                  [default: off]
+  --help                     show this help
+
+Exit status: 0 ok; 1 some files could not be loaded (named on stderr, the rest are used);
+2 bad flags or paths (one line on stderr, nothing printed).
+
+Example (the LLMPerf leaderboard's 70B tables):
+  deno task tables ../shared/reference/llmperf-leaderboard/raw_data/individual/*_70b.json \\
+    --throughput tokens-per-e2e --throughput-digits 0 --ttft-digits 2 \\
+    --row-recipe groq:throughput=stored --row-recipe=bedrock:include-error-codes=-100 \\
+    --row-recipe replicate:model=meta/llama-2-70b-chat \\
+    --compare ../shared/reference/llmperf-leaderboard/published-70b.md
+`;
+
+/** Where {@link main} writes; defaults to the process's stdout and stderr. */
+export interface MainOptions {
+  /** Receives stdout text. Default: writes to `Deno.stdout`. */
+  stdout?: (text: string) => void;
+  /** Receives stderr text. Default: writes to `Deno.stderr`. */
+  stderr?: (text: string) => void;
+}
+
+class _UsageError extends Error {}
+
+/** Runs the script; returns the exit code. */
+export async function main(args: string[], options: MainOptions = {}): Promise<number> {
+  const enc = new TextEncoder();
+  const stdout = options.stdout ?? ((t: string) => Deno.stdout.writeSync(enc.encode(t)));
+  const stderr = options.stderr ?? ((t: string) => Deno.stderr.writeSync(enc.encode(t)));
+  try {
+    return await _run(args, stdout, stderr);
+  } catch (e) {
+    if (e instanceof _UsageError || e instanceof TypeError || e instanceof RangeError) {
+      stderr(`reproduce_tables: ${String(e.message).split("\n")[0]}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+async function _run(
+  args: string[],
+  stdout: (t: string) => void,
+  stderr: (t: string) => void,
+): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        throughput: { type: "string" },
+        "include-error-codes": { type: "string" },
+        "ttft-digits": { type: "string" },
+        "throughput-digits": { type: "string" },
+        truncate: { type: "boolean" },
+        framework: { type: "string" },
+        model: { type: "string" },
+        "row-recipe": { type: "string", multiple: true },
+        format: { type: "string" },
+        compare: { type: "string" },
+        help: { type: "boolean" },
+      },
+    });
+  } catch (e) {
+    throw new _UsageError(String((e as Error).message).split("\n")[0]);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    stdout(HELP);
+    return 0;
+  }
+  const recipe: Partial<TableRecipe> = {};
+  if (v.throughput !== undefined) {
+    if (!(THROUGHPUT_SOURCES as readonly string[]).includes(v.throughput)) {
+      throw new _UsageError(
+        `--throughput must be one of ${THROUGHPUT_SOURCES.join(", ")}, got '${v.throughput}'`,
+      );
+    }
+    recipe.throughput = v.throughput as ThroughputSource;
+  }
+  if (v["include-error-codes"] !== undefined) {
+    try {
+      recipe.includeErrorCodes = parseErrorCodes(v["include-error-codes"]);
+    } catch {
+      throw new _UsageError(
+        `--include-error-codes must be comma-separated numbers, got '${v["include-error-codes"]}'`,
+      );
+    }
+  }
+  for (
+    const [flag, key] of [["ttft-digits", "ttftDigits"], [
+      "throughput-digits",
+      "throughputDigits",
+    ]] as const
+  ) {
+    const text = v[flag];
+    if (text === undefined) continue;
+    if (!/^\d+$/.test(text) || Number(text) > 15) {
+      throw new _UsageError(`--${flag} must be an integer from 0 to 15, got '${text}'`);
+    }
+    recipe[key] = Number(text);
+  }
+  if (v.truncate) recipe.truncate = true;
+  if (v.framework !== undefined) recipe.framework = v.framework;
+  if (v.model !== undefined) recipe.model = v.model;
+  const rowRecipes: RowRecipe[] = [];
+  for (const spec of v["row-recipe"] ?? []) {
+    try {
+      rowRecipes.push(parseRowRecipe(spec));
+    } catch (e) {
+      throw new _UsageError(
+        `--row-recipe ${(e as Error).message.replace(/^Cannot parse row recipe:? ?/, "")}`,
+      );
+    }
+  }
+  const format = v.format ?? "markdown";
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new _UsageError(`--format must be one of ${FORMATS.join(", ")}, got '${format}'`);
+  }
+  const paths = parsed.positionals;
+  if (paths.length === 0) {
+    throw new _UsageError("give at least one PATH (a results file or folder); see --help");
+  }
+  for (const p of paths) {
+    try {
+      await Deno.stat(p);
+    } catch {
+      throw new _UsageError(`cannot read PATH '${p}': no such file or directory`);
+    }
+  }
+  let published = null;
+  if (v.compare !== undefined) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(v.compare);
+    } catch {
+      throw new _UsageError(`--compare: cannot read '${v.compare}'`);
+    }
+    published = parseMarkdownTables(text).filter((t) => tableKind(t.title) !== null);
+    if (published.length === 0) {
+      throw new _UsageError(
+        `--compare: no 'Time to First Token' or 'Throughput' table found in '${v.compare}'`,
+      );
+    }
+  }
+
+  const { runs, errors } = await readResults(paths);
+  const options: ReproduceTablesOptions = { recipe, rowRecipes };
+  // Validate the merged recipe once, so a bad value is one usage line, not a partial output.
+  const tables = reproduceTables(runs, options);
+  if (tables.ttft.length === 0) {
+    for (const e of errors) stderr(`skipped ${e.message}\n`);
+    throw new _UsageError(`no run with individual responses found in ${paths.join(" ")}`);
+  }
+
+  let out: string;
+  if (published !== null) {
+    const comparisons = published.map((t) =>
+      compareTables(t, tableKind(t.title) === "ttft" ? tables.ttft : tables.throughput)
+    );
+    out = renderComparison(comparisons, { recipe: describeRecipe(options) });
+  } else if (format === "json") {
+    out = JSON.stringify({ ttft: tables.ttft, throughput: tables.throughput }, null, 2) + "\n";
+  } else if (format === "csv") {
+    out = _csv(tables.ttft, tables.throughput);
+  } else {
+    const r = { ...DEFAULT_TABLE_RECIPE, ...recipe };
+    const uniform = rowRecipes.every((x) =>
+      x.recipe.ttftDigits === undefined && x.recipe.throughputDigits === undefined
+    );
+    out = renderMarkdownTable(tables.ttft, {
+      title: TABLE_TITLES.ttft,
+      digits: uniform ? r.ttftDigits : undefined,
+    }) + "\n" + renderMarkdownTable(tables.throughput, {
+      title: TABLE_TITLES.throughput,
+      digits: uniform ? r.throughputDigits : undefined,
+    });
+  }
+  stdout(out);
+
+  for (const e of errors) stderr(`skipped ${e.message}\n`);
+  for (const s of tables.skipped) stderr(`skipped run ${s.name}: ${s.reason}\n`);
+  const names = new Set(
+    runs.flatMap((r) => [r.name.toLowerCase(), runLabels(r).framework.toLowerCase()]),
+  );
+  for (const r of rowRecipes) {
+    if (!names.has(r.selector.toLowerCase())) {
+      stderr(`warning: --row-recipe selector '${r.selector}' matched no run\n`);
+    }
+  }
+  return errors.length > 0 ? 1 : 0;
+}
+
+function _csv(ttft: TableRow[], throughput: TableRow[]): string {
+  const rows: (string | number)[][] = [["table", "framework", "model", ...TABLE_COLUMNS]];
+  for (const [table, list] of [["ttft", ttft], ["throughput", throughput]] as const) {
+    for (const r of list) {
+      rows.push([table, r.framework, r.model, ...TABLE_COLUMNS.map((c) => r[c] ?? "")]);
+    }
+  }
+  return stringify(rows);
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

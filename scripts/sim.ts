@@ -1,0 +1,127 @@
+/**
+ * `deno task sim`: run the built-in simulator as a server until Ctrl-C (or SIGTERM).
+ * Its first stdout line is `listening on http://HOST:PORT`.
+ *
+ * @module
+ */
+import { startSimulator } from "../lib/simulator.ts";
+import { TOKENIZER_NAMES, type TokenizerName } from "../lib/tokenizer.ts";
+import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
+
+const HELP = `Usage: deno task sim [flags]
+
+Runs tokenbench's simulated LLM endpoint (OpenAI chat/completions, streaming SSE) until Ctrl-C.
+First stdout line: listening on http://HOST:PORT
+OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; settings: GET /_sim/info
+
+  --port N                 port to listen on, 0 = a free port (default 0)
+  --host HOST              interface to listen on (default 127.0.0.1)
+  --ttft-ms MS             time to first token after the request arrives (default 200)
+  --itl-ms MS              time per output token (default 20)
+  --jitter-ms MS           uniform noise of +-MS on every delay (default 0)
+  --tokens-per-chunk N     tokens per streamed chunk (default 1)
+  --error-rate P           fraction of requests answered with an HTTP error (default 0)
+  --error-statuses LIST    statuses of injected HTTP errors, comma-separated (default 500,429)
+  --stream-error-rate P    fraction of streams broken by an in-stream error chunk (default 0)
+  --output-tokens N        fixed answer length, capped by max_tokens (default: max_tokens)
+  --default-max-tokens N   answer length when a request has no max_tokens (default 256)
+  --seed N                 seed of the answers' randomness (default 1)
+  --tokenizer NAME         ${TOKENIZER_NAMES.join(", ")} (default cl100k_base)
+  --api-key KEY            require this key (Authorization: Bearer, or api-key) (default: none)
+  --help                   show this help
+`;
+
+/** Runs the simulator until SIGINT/SIGTERM; returns the exit code. */
+export function main(args: string[]): Promise<number> {
+  return runMain(async () => {
+    const { values } = parseFlags(args, {
+      port: { type: "string" },
+      host: { type: "string" },
+      "ttft-ms": { type: "string" },
+      "itl-ms": { type: "string" },
+      "jitter-ms": { type: "string" },
+      "tokens-per-chunk": { type: "string" },
+      "error-rate": { type: "string" },
+      "error-statuses": { type: "string" },
+      "stream-error-rate": { type: "string" },
+      "output-tokens": { type: "string" },
+      "default-max-tokens": { type: "string" },
+      seed: { type: "string" },
+      tokenizer: { type: "string" },
+      "api-key": { type: "string" },
+      help: { type: "boolean" },
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const port = intFlag("port", values.port, 0);
+    if (port > 65535) throw new UsageError(`--port must be at most 65535, got '${values.port}'`);
+    const rate = (name: string, value: string | undefined) => {
+      const n = numberFlag(name, value, 0)!;
+      if (n > 1) throw new UsageError(`--${name} must be a number between 0 and 1, got '${value}'`);
+      return n;
+    };
+    const tokenizer = values.tokenizer ?? "cl100k_base";
+    if (!(TOKENIZER_NAMES as readonly string[]).includes(tokenizer)) {
+      throw new UsageError(
+        `--tokenizer must be one of ${TOKENIZER_NAMES.join(", ")}, got '${tokenizer}'`,
+      );
+    }
+    const errorStatuses = values["error-statuses"]?.split(",").map((text) => {
+      const n = Number(text);
+      if (text.trim() === "" || !Number.isInteger(n) || n < 400 || n > 599) {
+        throw new UsageError(
+          `--error-statuses must be HTTP error statuses (400-599), got '${
+            values["error-statuses"]
+          }'`,
+        );
+      }
+      return n;
+    });
+    const seedText = values.seed;
+    const seed = seedText === undefined ? 1 : Number(seedText);
+    if (seedText !== undefined && (seedText.trim() === "" || !Number.isSafeInteger(seed))) {
+      throw new UsageError(`--seed must be an integer, got '${seedText}'`);
+    }
+    const options = {
+      port,
+      hostname: values.host ?? "127.0.0.1",
+      ttftMs: numberFlag("ttft-ms", values["ttft-ms"], 200),
+      itlMs: numberFlag("itl-ms", values["itl-ms"], 20),
+      jitterMs: numberFlag("jitter-ms", values["jitter-ms"], 0),
+      tokensPerChunk: intFlag("tokens-per-chunk", values["tokens-per-chunk"], 1, { min: 1 }),
+      errorRate: rate("error-rate", values["error-rate"]),
+      errorStatuses,
+      streamErrorRate: rate("stream-error-rate", values["stream-error-rate"]),
+      outputTokens: values["output-tokens"] === undefined
+        ? undefined
+        : intFlag("output-tokens", values["output-tokens"], 0),
+      defaultMaxTokens: intFlag("default-max-tokens", values["default-max-tokens"], 256),
+      seed,
+      tokenizer: tokenizer as TokenizerName,
+      apiKey: values["api-key"],
+    };
+    let simulator;
+    try {
+      simulator = await startSimulator(options);
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.PermissionDenied) {
+        throw new UsageError(
+          `cannot listen on ${options.hostname}:${port}: ${error.message.split("\n")[0]}`,
+        );
+      }
+      throw error;
+    }
+    console.log(`listening on ${simulator.url}`);
+    const { promise: stopped, resolve: stop } = Promise.withResolvers<void>();
+    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+    for (const name of signals) Deno.addSignalListener(name, stop);
+    await stopped;
+    for (const name of signals) Deno.removeSignalListener(name, stop);
+    await simulator.close();
+    return 0;
+  });
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
