@@ -100,42 +100,279 @@ const _NEG_INF = "\u0000tokenbench:-Infinity";
  * ```
  */
 export function parseLlmperfFile(path: string, text: string): ParseLlmperfFileResult {
-  try {
-    if (path.toLowerCase().endsWith(".jsonl")) return _parseJsonl(path, text);
+  const parser = _incrementalParser(path);
+  return parser.push(text) ?? parser.end();
+}
+
+/**
+ * {@link parseLlmperfFile} over a file's text in pieces (e.g. a file stream through
+ * `TextDecoderStream`), so that files larger than the largest JavaScript string (about 512 MiB)
+ * load, and the whole text is never held at once. Records are parsed as their pieces arrive; the
+ * first malformed record ends the parse (the iterator is closed).
+ *
+ * @example Pieces split anywhere, even inside a record
+ * ```ts
+ * import { parseLlmperfStream } from "./load_llmperf.ts";
+ * const rec = { error_code: null, error_msg: "}", inter_token_latency_s: 0.02, ttft_s: 0.2,
+ *   end_to_end_latency_s: 3, request_output_throughput_token_per_s: 50,
+ *   number_total_tokens: 700, number_output_tokens: 150, number_input_tokens: 550 };
+ * const text = JSON.stringify([rec, rec, rec], null, 4);
+ * const pieces = text.match(/[^]{1,7}/g)!;
+ * const result = await parseLlmperfStream("m_550_150_individual_responses.json", pieces);
+ * if (result.status !== "ok" || result.file.individual?.length !== 3) throw new Error("stream");
+ * ```
+ */
+export async function parseLlmperfStream(
+  path: string,
+  chunks: AsyncIterable<string> | Iterable<string>,
+): Promise<ParseLlmperfFileResult> {
+  const parser = _incrementalParser(path);
+  for await (const chunk of chunks) {
+    const error = parser.push(chunk);
+    if (error) return error;
+  }
+  return parser.end();
+}
+
+/** Parse text pieces: `push` returns an error result as soon as one is certain. */
+interface _Parser {
+  push(chunk: string): ParseLlmperfFileResult | null;
+  end(): ParseLlmperfFileResult;
+}
+
+/** Text gathered before trying to parse a batch of array elements. */
+const _BATCH_CHARS = 1 << 20;
+
+function _incrementalParser(path: string): _Parser {
+  const role = _pairKey(path).role;
+  const jsonl = path.toLowerCase().endsWith(".jsonl");
+  let mode: "detect" | "array" | "whole" | "jsonl" = jsonl ? "jsonl" : "detect";
+  let pending: string[] = [];
+  let pendingChars = 0;
+  let buffer = ""; // array mode: unparsed text after the last complete element
+  let failedAt = -1; // array mode: buffer length at the last batch that did not parse
+  const records: LlmperfIndividualRecord[] = [];
+  // JSONL state
+  const metadata: Record<string, unknown> = {};
+  let line = 0;
+  const fail = (index: number | null, problem: string, unit = "record") =>
+    ({ status: "error", error: _error(path, index, problem, unit) }) as ParseLlmperfFileResult;
+
+  /** Parses complete elements of `text` (starts between elements); returns unparsed rest. */
+  const elements = (text: string, final: boolean): ParseLlmperfFileResult | string => {
+    let body = text;
+    let rest = "";
+    if (!final) {
+      const end = body.lastIndexOf("}");
+      if (end < 0) return text;
+      body = text.slice(0, end + 1);
+      rest = text.slice(end + 1);
+    }
+    const trimmed = body.replace(/^\s*,?/, "");
+    if (final && /^\s*\]\s*$/.test(trimmed)) return "";
     let data: unknown;
     try {
-      data = _parseJsonLenient(text);
+      data = _parseJsonLenient(final ? `[${trimmed}` : `[${trimmed}]`);
     } catch (e) {
-      return _err(path, null, `not valid JSON (${_oneLine((e as Error).message)})`);
+      // Either the cut fell inside a string, or the JSON is malformed: find the real element
+      // boundaries and parse element by element to tell which, and where.
+      return _pinpoint(text, final, e as Error);
     }
-    const role = _pairKey(path).role;
-    if (Array.isArray(data)) {
-      if (role === "summary") {
-        return _err(path, null, "expected an LLMPerf summary (a JSON object), got an array");
+    return add(data as unknown[]) ?? rest;
+  };
+
+  const add = (data: unknown[]): ParseLlmperfFileResult | null => {
+    for (let i = 0; i < data.length; i++) {
+      const problem = _checkRecord(data[i]);
+      if (problem !== null) return fail(records.length + i, problem);
+    }
+    for (const r of data) records.push(r as LlmperfIndividualRecord);
+    return null;
+  };
+
+  const _pinpoint = (
+    text: string,
+    final: boolean,
+    cause: Error,
+  ): ParseLlmperfFileResult | string => {
+    const ends = _topLevelEnds(text);
+    let start = 0;
+    for (const end of ends) {
+      const piece = text.slice(start, end).replace(/^\s*,?\s*/, "");
+      start = end;
+      let value: unknown;
+      try {
+        value = _parseJsonLenient(piece);
+      } catch (e) {
+        return fail(records.length, `not valid JSON (${_oneLine((e as Error).message)})`);
       }
-      const individual = _checkIndividual(path, data);
-      if ("error" in individual) return { status: "error", error: individual.error };
+      const bad = add([value]);
+      if (bad) return bad;
+    }
+    const rest = text.slice(start);
+    if (!final) return rest;
+    if (/^\s*\]\s*$/.test(rest)) return "";
+    let problem = cause.message;
+    try {
+      _parseJsonLenient(`[${rest.replace(/^\s*,?/, "")}`);
+    } catch (e) {
+      problem = (e as Error).message;
+    }
+    return fail(records.length, `not valid JSON (${_oneLine(problem)})`);
+  };
+
+  const jsonlLines = (text: string): ParseLlmperfFileResult | null => {
+    let start = 0;
+    while (start <= text.length) {
+      let end = text.indexOf("\n", start);
+      if (end < 0) end = text.length;
+      const raw = text.slice(start, end).trim();
+      start = end + 1;
+      const index = line++;
+      if (raw === "") continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (e) {
+        return fail(index, `not valid JSON (${_oneLine((e as Error).message)})`, "line");
+      }
+      if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        return fail(index, `expected a JSON object, got ${_typeName(value)}`, "line");
+      }
+      const v = value as Record<string, unknown>;
+      if (!("status" in v)) {
+        Object.assign(metadata, v);
+        continue;
+      }
+      const problem = _checkRequestRecord(v);
+      if (problem !== null) return fail(index, problem, "line");
+      if (v.phase === "warmup") continue;
+      records.push(toLlmperfIndividual(v as unknown as RequestRecord));
+    }
+    return null;
+  };
+
+  const push = (chunk: string): ParseLlmperfFileResult | null => {
+    try {
+      if (mode === "jsonl") {
+        buffer += chunk;
+        const cut = buffer.lastIndexOf("\n");
+        if (cut < 0) return null;
+        const complete = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 1);
+        return jsonlLines(complete);
+      }
+      if (mode === "detect") {
+        pending.push(chunk);
+        const text = pending.join("");
+        const first = text.search(/\S/);
+        if (first < 0) {
+          pending = [text];
+          return null;
+        }
+        pending = [];
+        if (text[first] === "[") {
+          if (role === "summary") {
+            return fail(null, "expected an LLMPerf summary (a JSON object), got an array");
+          }
+          mode = "array";
+          return push(text.slice(first + 1));
+        }
+        mode = "whole";
+        return push(text);
+      }
+      if (mode === "whole") {
+        pending.push(chunk);
+        return null;
+      }
+      // array mode
+      pending.push(chunk);
+      pendingChars += chunk.length;
+      if (pendingChars < _BATCH_CHARS) return null;
+      buffer += pending.join("");
+      pending = [];
+      pendingChars = 0;
+      if (failedAt >= 0 && buffer.length < 2 * failedAt) return null;
+      const out = elements(buffer, false);
+      if (typeof out !== "string") return out;
+      failedAt = out.length === buffer.length ? buffer.length : -1;
+      buffer = out;
+      return null;
+    } catch (e) {
+      // e.g. a piece of text beyond the largest string V8 can hold
+      return fail(null, _oneLine(String((e as Error)?.message ?? e)));
+    }
+  };
+
+  const end = (): ParseLlmperfFileResult => {
+    try {
+      if (mode === "jsonl") {
+        const bad = jsonlLines(buffer);
+        if (bad) return bad;
+        return _ok({ path, kind: "jsonl", individual: records, summary: null, metadata });
+      }
+      if (mode === "array") {
+        const out = elements(buffer + pending.join(""), true);
+        if (typeof out !== "string") return out;
+        if (role === "summary") {
+          return fail(null, "expected an LLMPerf summary (a JSON object), got an array");
+        }
+        return _ok({ path, kind: "individual", individual: records, summary: null, metadata: {} });
+      }
+      const text = pending.join("");
+      let data: unknown;
+      try {
+        data = _parseJsonLenient(text);
+      } catch (e) {
+        return fail(null, `not valid JSON (${_oneLine((e as Error).message)})`);
+      }
+      if (data === null || typeof data !== "object" || Array.isArray(data)) {
+        return fail(null, `expected a JSON array or object, got ${_typeName(data)}`);
+      }
+      if (role === "individual") {
+        return fail(null, "expected an array of LLMPerf records, got an object");
+      }
+      const summary = _checkSummary(path, data as Record<string, unknown>);
+      if ("error" in summary) return { status: "error", error: summary.error };
       return _ok({
         path,
-        kind: "individual",
-        individual: individual.records,
-        summary: null,
+        kind: "summary",
+        individual: null,
+        summary: summary.summary,
         metadata: {},
       });
+    } catch (e) {
+      return fail(null, _oneLine(String((e as Error)?.message ?? e)));
     }
-    if (data === null || typeof data !== "object") {
-      return _err(path, null, `expected a JSON array or object, got ${_typeName(data)}`);
+  };
+
+  return { push, end };
+}
+
+/**
+ * End offsets (exclusive) of the complete top-level values in `text`, which starts between two
+ * elements of a JSON array. Tracks strings and nesting; stops at an unmatched `]`.
+ */
+function _topLevelEnds(text: string): number[] {
+  const ends: number[] = [];
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) {
+        inString = false;
+        if (depth === 0) ends.push(i + 1);
+      }
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      if (depth === 0) break; // the array's own closing bracket
+      if (--depth === 0) ends.push(i + 1);
     }
-    if (role === "individual") {
-      return _err(path, null, "expected an array of LLMPerf records, got an object");
-    }
-    const summary = _checkSummary(path, data as Record<string, unknown>);
-    if ("error" in summary) return { status: "error", error: summary.error };
-    return _ok({ path, kind: "summary", individual: null, summary: summary.summary, metadata: {} });
-  } catch (e) {
-    // Anything unexpected is still reported as data, with the file's name.
-    return _err(path, null, _oneLine(String((e as Error)?.message ?? e)));
   }
+  return ends;
 }
 
 /**
@@ -342,17 +579,6 @@ function _oneLine(s: string): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
-function _checkIndividual(
-  path: string,
-  data: unknown[],
-): { records: LlmperfIndividualRecord[] } | { error: LlmperfLoadError } {
-  for (let i = 0; i < data.length; i++) {
-    const problem = _checkRecord(data[i]);
-    if (problem !== null) return { error: _error(path, i, problem) };
-  }
-  return { records: data as LlmperfIndividualRecord[] };
-}
-
 /** Checks (and normalises a null `error_msg` to `""` in) one LLMPerf record. */
 function _checkRecord(r: unknown): string | null {
   // Fast path (named loads on one object shape) for the common, valid record.
@@ -414,44 +640,6 @@ function _checkSummary(
     return { error: _error(path, null, `'model' must be a string, got ${_typeName(data.model)}`) };
   }
   return { summary: data };
-}
-
-function _parseJsonl(path: string, text: string): ParseLlmperfFileResult {
-  const individual: LlmperfIndividualRecord[] = [];
-  const metadata: Record<string, unknown> = {};
-  let start = 0;
-  for (let line = 0; start < text.length; line++) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    const raw = text.slice(start, end).trim();
-    start = end + 1;
-    if (raw === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (e) {
-      return {
-        status: "error",
-        error: _error(path, line, `not valid JSON (${_oneLine((e as Error).message)})`, "line"),
-      };
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      return {
-        status: "error",
-        error: _error(path, line, `expected a JSON object, got ${_typeName(value)}`, "line"),
-      };
-    }
-    const v = value as Record<string, unknown>;
-    if (!("status" in v)) {
-      Object.assign(metadata, v);
-      continue;
-    }
-    const problem = _checkRequestRecord(v);
-    if (problem !== null) return { status: "error", error: _error(path, line, problem, "line") };
-    if (v.phase === "warmup") continue;
-    individual.push(toLlmperfIndividual(v as unknown as RequestRecord));
-  }
-  return _ok({ path, kind: "jsonl", individual, summary: null, metadata });
 }
 
 function _checkRequestRecord(v: Record<string, unknown>): string | null {

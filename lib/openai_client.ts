@@ -354,8 +354,8 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
           return;
         }
         if (result.done) {
-          parser.feed(decoder.decode());
-          parser.reset({ consume: true });
+          // Lenient with servers that end without the final blank line (`data: [DONE]\n`).
+          parser.feed(decoder.decode() + "\n\n");
         } else {
           // Decode at once so the network buffer can be released.
           parser.feed(decoder.decode(result.value, { stream: true }));

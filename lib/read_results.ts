@@ -1,6 +1,6 @@
 /**
  * Reads result files and folders from disk (LLMPerf JSON, tokenbench JSONL) into runs. The I/O
- * edge of {@link parseLlmperfFile} / {@link pairLlmperfFiles}.
+ * edge of {@link parseLlmperfStream} / {@link pairLlmperfFiles}.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import {
   llmperfSummaryPathFor,
   pairLlmperfFiles,
   type ParsedLlmperfFile,
-  parseLlmperfFile,
+  parseLlmperfStream,
 } from "./load_llmperf.ts";
 
 /** Options of {@link readResults}. */
@@ -26,7 +26,8 @@ export interface ReadResultsOptions {
 
 /**
  * Reads files and folders (folders recursively: every `.json` and `.jsonl` file, in sorted
- * order), parses each file as soon as it is read, and pairs them into runs. A file that cannot
+ * order), parses each file as it streams in (files larger than the largest string load too), and
+ * pairs them into runs. A file that cannot
  * be read or parsed becomes an entry of `errors` naming the file (and record), and the other
  * files still load. Needs `--allow-read`.
  *
@@ -77,18 +78,35 @@ export async function readResults(
   }
   const parsed: ParsedLlmperfFile[] = [];
   for (const path of files) {
-    let text: string;
+    let result;
     try {
-      text = await Deno.readTextFile(path);
+      result = await parseLlmperfStream(path, _textChunks(path));
     } catch (e) {
       errors.push({ path, index: null, message: `${path}: ${_ioProblem(e)}` });
       continue;
     }
-    const result = parseLlmperfFile(path, text);
     if (result.status === "ok") parsed.push(result.file);
     else errors.push(result.error);
   }
   return { runs: pairLlmperfFiles(parsed), errors };
+}
+
+/** The file's text in pieces of up to 4 MiB; closes the file when the consumer stops early. */
+async function* _textChunks(path: string): AsyncGenerator<string> {
+  const file = await Deno.open(path);
+  try {
+    const buf = new Uint8Array(4 << 20);
+    const decoder = new TextDecoder();
+    while (true) {
+      const n = await file.read(buf);
+      if (n === null) break;
+      yield decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+    const tail = decoder.decode();
+    if (tail) yield tail;
+  } finally {
+    file.close();
+  }
 }
 
 async function _walk(dir: string): Promise<string[]> {

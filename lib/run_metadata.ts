@@ -57,3 +57,30 @@ export interface RunMetadata {
   /** False when the run did not send everything it meant to. */
   finished?: boolean;
 }
+
+/** The first line of a run's `requests.jsonl`: what the run is, before any record. */
+export interface RunHeader {
+  kind: "run";
+  schemaVersion: number;
+  tool: { name: "tokenbench"; version: string };
+  metadata: RunMetadata;
+}
+
+/**
+ * The header line of `requests.jsonl`; readers skip lines whose `kind` is `"run"`.
+ *
+ * @example
+ * ```ts
+ * import { runHeader, type RunMetadata } from "./run_metadata.ts";
+ * const header = runHeader({ model: "m" } as RunMetadata);
+ * if (header.kind !== "run" || header.tool.name !== "tokenbench") throw new Error("header");
+ * ```
+ */
+export function runHeader(metadata: RunMetadata): RunHeader {
+  return {
+    kind: "run",
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: "tokenbench", version: TOOL_VERSION },
+    metadata,
+  };
+}

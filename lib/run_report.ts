@@ -81,7 +81,7 @@ export function frameworkLabel(metadata: RunMetadata): string {
  *     userMetadata: {},
  *   },
  * });
- * if (!report.tables.includes("| openai (simulated) | m | 0.25 |")) throw new Error(report.tables);
+ * if (!/\| openai \(simulated\) \| m +\| +0\.25 \|/.test(report.tables)) throw new Error(report.tables);
  * ```
  */
 export function runReport(input: RunReportInput): RunReport {

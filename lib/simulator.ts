@@ -231,7 +231,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tokenizer.free();
     throw error;
   }
-  const countTokens = (text: string) => tokenizer.countTokens(text) - vocabulary.overheadTokens;
+  // Prompt counts are the tokenizer's own (with BOS for llama2, as servers count prompts).
+  const countTokens = (text: string) => tokenizer.countTokens(text);
   const encoder = new TextEncoder();
   const info: SimulatorInfo = {
     simulator: "tokenbench",

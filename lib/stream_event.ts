@@ -13,6 +13,8 @@ export interface HeadersEvent {
   kind: "headers";
   /** HTTP status code of the response. */
   status: number;
+  /** Retries the client (an SDK) made before this response. Default 0. */
+  retries?: number;
 }
 
 /**

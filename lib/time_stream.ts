@@ -46,6 +46,8 @@ export interface StreamTiming {
   error: { code: number; message: string; name?: string } | null;
   /** Finish reason from the `done` event. */
   finishReason: string | null;
+  /** Retries reported by the client's `headers` event (SDK retries), else 0. */
+  retries: number;
 }
 
 /** Options of {@link timeStream}. */
@@ -112,6 +114,7 @@ export async function timeStream(
     usage: {},
     error: null,
     finishReason: null,
+    retries: 0,
   };
   const sent: number[] = [];
   let allStamped = true;
@@ -124,6 +127,7 @@ export async function timeStream(
         case "headers":
           t.headersMs ??= at;
           t.httpStatus = event.status;
+          if (event.retries !== undefined) t.retries = event.retries;
           break;
         case "message":
           t.firstMessageMs ??= at;

@@ -26,8 +26,6 @@ export interface ToRequestRecordOptions {
    * chunk's text. Default: one token per chunk (when no tokenizer is at hand).
    */
   countTokens?: (text: string) => number;
-  /** SDK retries made. Default 0. */
-  retries?: number;
   /** Keep the answer text in `outputText`. Default false. */
   keepText?: boolean;
 }
@@ -47,6 +45,7 @@ export interface ToRequestRecordOptions {
  *   firstReasoningMs: null, lastContentMs: 300, endMs: 400, text: "a b c", reasoningText: "",
  *   chunkArrivalMs: [100, 300], chunkTexts: ["a b", " c"], chunkTokensGiven: [undefined, undefined],
  *   chunkSentEpochMs: null, reasoningArrivalMs: [], usage: {}, error: null, finishReason: "stop",
+ *   retries: 0,
  * };
  * const words = (s: string) => s.trim().split(/\s+/).filter(Boolean).length;
  * const r = toRequestRecord(timing, { requestId: 0, inputTokens: 10, maxOutputTokens: 3, countTokens: words });
@@ -100,7 +99,7 @@ export function toRequestRecord(
     chunkCount: timing.chunkTexts.length,
     chunkArrivalMs: timing.chunkArrivalMs,
     chunkTokens,
-    retries: options.retries ?? 0,
+    retries: timing.retries,
   };
   if (timing.chunkSentEpochMs) base.chunkSentEpochMs = timing.chunkSentEpochMs;
   if (options.keepText) base.outputText = timing.text;

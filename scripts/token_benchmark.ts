@@ -13,6 +13,7 @@ import {
   progressLine,
   type RequestRecord,
   runBenchmark,
+  runHeader,
   synthesizePrompts,
   type RunMetadata,
   TOKENIZER_NAMES,
@@ -198,6 +199,7 @@ async function bench(args: string[]): Promise<number> {
     model: f.model,
     endpoint: client.endpoint,
     simulated: client.simulated,
+    ...(client.simulator ? { simulator: client.simulator } : {}),
     tokenizer: tokenizerName,
     promptMode,
     seed,
@@ -229,18 +231,25 @@ async function bench(args: string[]): Promise<number> {
   for (const [sig, fn] of stoppers) Deno.addSignalListener(sig, fn);
 
   const jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
+  await jsonl.append(runHeader(metadata));
   const progress: ProgressState = { total: maxRequests, records: [], startMs: performance.now() };
   const showProgress = !f.quiet;
-  let lastDraw = 0;
+  // On a terminal the line is redrawn in place; in a log, a line every 10 requests or 10 s.
+  const tty = Deno.stderr.isTerminal();
+  let lastDraw = -Infinity;
+  let lastLogged = { count: 0, at: performance.now() };
   const draw = (final = false) => {
+    if (!showProgress) return;
     const t = performance.now();
-    if (!showProgress || (!final && t - lastDraw < 250)) return;
-    lastDraw = t;
-    const line = progressLine(progress, t);
-    if (Deno.stderr.isTerminal()) {
+    const done = progress.records.length;
+    if (tty) {
+      if (!final && t - lastDraw < 250) return;
+      lastDraw = t;
+      const line = progressLine(progress, t);
       Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[2K${line}${final ? "\n" : ""}`));
-    } else if (final || progress.records.length % 10 === 0) {
-      console.error(line);
+    } else if (final || done - lastLogged.count >= 10 || t - lastLogged.at >= 10_000) {
+      lastLogged = { count: done, at: t };
+      console.error(progressLine(progress, t));
     }
   };
   const timer = showProgress ? setInterval(() => draw(), 500) : undefined;
@@ -284,7 +293,7 @@ async function bench(args: string[]): Promise<number> {
   });
   console.log(written.tables);
   console.log(`results: ${dir}`);
-  for (const path of written.paths) console.log(`  ${path}`);
+  for (const path of [jsonl.path, ...written.paths]) console.log(`  ${path}`);
   if (stopReason) {
     console.error(`run ${stopReason}: wrote ${progress.records.length} of ${maxRequests} requests`);
     return 130;

@@ -1,5 +1,10 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { loadLlmperf, pairLlmperfFiles, parseLlmperfFile } from "../lib/load_llmperf.ts";
+import {
+  loadLlmperf,
+  pairLlmperfFiles,
+  parseLlmperfFile,
+  parseLlmperfStream,
+} from "../lib/load_llmperf.ts";
 import { readResults } from "../lib/read_results.ts";
 import { llmperfSummary } from "../lib/llmperf_summary.ts";
 import type { RequestRecord } from "../lib/request_record.ts";
@@ -102,7 +107,7 @@ Deno.test("malformed files give one error each, naming the file and record, and 
     assert(text.test(e.message), e.message);
     assert(!e.message.includes("\n") && !e.message.includes("    at "), e.message);
   };
-  expect("truncated_individual_responses.json", null, /not valid JSON/);
+  expect("truncated_individual_responses.json", 1, /record 1: not valid JSON/);
   expect("numbers_individual_responses.json", 0, /record 0: expected an object, got number 1/);
   expect("missing_ttft_individual_responses.json", 2, /record 2: missing field 'ttft_s'/);
   expect(
@@ -247,4 +252,66 @@ Deno.test("pairLlmperfFiles() pairs by name and leaves out a JSONL beside LLMPer
     ["requests", "tokenbench", null],
     ["m_1_2", "llmperf", "run/m_1_2_summary.json"],
   ]);
+});
+
+function bigFile(n: number): { text: string; records: Record<string, unknown>[] } {
+  const records = Array.from({ length: n }, (_, i) => ({
+    error_code: i % 7 === 0 ? -100 : null,
+    error_msg: i % 7 === 0 ? "Output too few tokens }" : "",
+    inter_token_latency_s: 0.01 * (i % 13),
+    ttft_s: 0.2 + i / n,
+    end_to_end_latency_s: 3 + (i % 5),
+    request_output_throughput_token_per_s: 40 + (i % 9),
+    number_total_tokens: 700,
+    number_output_tokens: 150,
+    number_input_tokens: 550,
+    GEN_TEXT: `text with }, ] and "quotes" \\ and {braces} number ${i} `.repeat(8),
+  }));
+  return { text: JSON.stringify(records, null, 4), records };
+}
+
+function pieces(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+Deno.test("parseLlmperfStream() reads a multi-megabyte file in pieces, braces inside strings included", async () => {
+  const { text, records } = bigFile(6000);
+  assert(text.length > 3 * (1 << 20));
+  for (const size of [65536, 1000003, 7 << 20]) {
+    const r = await parseLlmperfStream(
+      "x/bedrock_70b_individual_responses.json",
+      pieces(text, size),
+    );
+    assert(r.status === "ok", JSON.stringify(r));
+    assertEquals(r.file.individual, records);
+  }
+});
+
+Deno.test("parseLlmperfStream() names the exact record of a syntax error deep in a large file", async () => {
+  const { text } = bigFile(6000);
+  const marker = "number 4321 ";
+  const at = text.indexOf(marker);
+  // break record 4321: drop the comma after its error_code field
+  const start = text.lastIndexOf('"error_code"', at);
+  const broken = text.slice(0, start) + text.slice(start).replace(/,\n/, "\n");
+  const r = await parseLlmperfStream("x/big_individual_responses.json", pieces(broken, 65536));
+  assert(r.status === "error");
+  assertEquals(r.error.index, 4321);
+  assert(/record 4321: not valid JSON/.test(r.error.message), r.error.message);
+  const nan = text.slice(0, start) +
+    text.slice(start).replace(/"ttft_s": [0-9.]+/, '"ttft_s": NaN');
+  const r2 = await parseLlmperfStream("x/big_individual_responses.json", pieces(nan, 65536));
+  assert(r2.status === "error" && r2.error.index === 4321, JSON.stringify(r2));
+});
+
+Deno.test("parseLlmperfStream() reads JSONL split mid-line and reports trailing garbage", async () => {
+  const lines = [0, 1, 2, 3].map((i) => JSON.stringify(jsonlRecord(i)));
+  const r = await parseLlmperfStream("r/requests.jsonl", pieces(lines.join("\r\n"), 5));
+  assert(r.status === "ok" && r.file.individual!.length === 4);
+  const garbage = parseLlmperfFile("x/a_individual_responses.json", "[]  ]");
+  assert(garbage.status === "error" && /not valid JSON/.test(garbage.error.message));
+  const empty = parseLlmperfFile("x/a_individual_responses.json", " [ ] ");
+  assert(empty.status === "ok" && empty.file.individual!.length === 0);
 });

@@ -207,7 +207,7 @@ Deno.test("OpenAI client turns an in-stream error into an error event that ends 
   ]);
 });
 
-Deno.test("OpenAI client reports truncated and malformed streams as 599", async () => {
+Deno.test("OpenAI client reports truncated and malformed streams as 599, tolerates a missing last blank line", async () => {
   const truncated = fakeFetch(sse({ choices: [{ index: 0, delta: { content: "Hi" } }] }));
   const a = await collect(
     createOpenAiClient({ baseUrl: "http://fake/v1", fetch: truncated.fetch }).stream(REQUEST),
@@ -220,6 +220,13 @@ Deno.test("OpenAI client reports truncated and malformed streams as 599", async 
     createOpenAiClient({ baseUrl: "http://fake/v1", fetch: finished.fetch }).stream(REQUEST),
   );
   assertEquals(b.at(-1), { kind: "done", finishReason: "stop" });
+  const unterminated = fakeFetch(
+    sse({ choices: [{ index: 0, delta: { content: "Hi" } }] }) + "data: [DONE]\n",
+  );
+  const d = await collect(
+    createOpenAiClient({ baseUrl: "http://fake/v1", fetch: unterminated.fetch }).stream(REQUEST),
+  );
+  assertEquals(d.at(-1), { kind: "done", finishReason: undefined });
   const malformed = fakeFetch("data: {oops\n\n");
   const c = await collect(
     createOpenAiClient({ baseUrl: "http://fake/v1", fetch: malformed.fetch }).stream(REQUEST),
@@ -370,4 +377,19 @@ Deno.test("createOpenAiClient() rejects a bad base URL and endpoint", async () =
     RangeError,
     "'endpoint'",
   );
+});
+
+Deno.test("OpenAI client cancels the response when the consumer stops early", async () => {
+  await using sim = await startSimulator({ ttftMs: 0, itlMs: 5 });
+  const client = createOpenAiClient({ baseUrl: `${sim.url}/v1` });
+  for await (const event of client.stream({ ...REQUEST, maxTokens: 1000 })) {
+    if (event.kind === "content") break;
+  }
+  // Poll (up to 2 s) until the simulator has noticed.
+  for (let i = 0; i < 100 && !sim.log()[0].disconnected; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const [log] = sim.log();
+  assert(log.disconnected, "the simulator saw the client go");
+  assert(log.outputTokens < 1000);
 });

@@ -349,9 +349,12 @@ Deno.test("startSimulator() stops sending to a client that went away", async () 
   await reader.read();
   controller.abort();
   await reader.cancel().catch(() => {});
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // Poll (up to 2 s) until the simulator has noticed.
+  for (let i = 0; i < 100 && !sim.log()[0].disconnected; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   const [log] = sim.log();
-  assert(log.disconnected, "disconnect noticed");
+  assert(log.disconnected, "the simulator saw the client go");
   const sentSoFar = log.outputTokens;
   await new Promise((resolve) => setTimeout(resolve, 50));
   assertEquals(sim.log()[0].outputTokens, sentSoFar);
