@@ -252,14 +252,14 @@ async function* _converseEvents(
   let finishReason: string | undefined;
   try {
     for await (const event of output.stream ?? []) {
+      // Every event-stream frame first yields a `message` event; its text and usage follow.
+      yield { kind: "message" };
       if (event.contentBlockDelta) {
         const delta = event.contentBlockDelta.delta;
         if (delta?.text !== undefined) {
           yield { kind: "content", text: delta.text };
         } else if (delta?.reasoningContent?.text !== undefined) {
           yield { kind: "reasoning", text: delta.reasoningContent.text };
-        } else {
-          yield { kind: "message" };
         }
       } else if (event.metadata) {
         const usage: UsageEvent = { kind: "usage" };
@@ -270,9 +270,8 @@ async function* _converseEvents(
         _set(usage, "cacheWriteInputTokens", u?.cacheWriteInputTokens);
         _set(usage, "serverLatencyMs", event.metadata.metrics?.latencyMs);
         yield usage;
-      } else {
-        if (event.messageStop) finishReason = event.messageStop.stopReason;
-        yield { kind: "message" };
+      } else if (event.messageStop) {
+        finishReason = event.messageStop.stopReason;
       }
     }
   } catch (error) {
@@ -312,9 +311,9 @@ async function* _invokeEvents(
       }
       const chunk = decodeBedrockInvokeChunk(family, json);
       const sent = chunk.sentAtEpochMs === undefined ? {} : { sentAtEpochMs: chunk.sentAtEpochMs };
+      yield { kind: "message", ...sent };
       if (chunk.reasoning !== "") yield { kind: "reasoning", text: chunk.reasoning, ...sent };
       if (chunk.text !== "") yield { kind: "content", text: chunk.text, ...sent };
-      if (chunk.reasoning === "" && chunk.text === "") yield { kind: "message", ...sent };
       finishReason = chunk.finishReason ?? finishReason;
       _set(usage, "inputTokens", chunk.inputTokens);
       _set(usage, "outputTokens", chunk.outputTokens);

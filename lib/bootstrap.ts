@@ -122,8 +122,9 @@ function _interval(distribution: Float64Array, confidence: number): ConfidenceIn
  * Percentile-bootstrap confidence interval for the `q`-quantile (numpy `linear`) of `values`:
  * resample with replacement `resamples` times, take each resample's quantile, and return the
  * `(1 − confidence)/2` and `(1 + confidence)/2` quantiles of those. Same seed, same interval.
- * `null` for no values. Fast: sorts once and draws each resample as counts (1,000 resamples of
- * 10,000 values take about 0.1 s).
+ * `null` for no values. Sorts once and draws each resample as counts per value, no sort:
+ * 1,000 resamples of 10,000 values take 0.1–0.3 s on a loaded 2-core machine (resample-and-sort
+ * takes 0.8–1.9 s).
  *
  * @example Interval around a median
  * ```ts

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { RequestRecord } from "./request_record.ts";
+import type { ErrorRecord, OkRecord } from "./request_record.ts";
 import { type Stats, summarize } from "./summarize.ts";
 
 /**
@@ -209,8 +209,9 @@ export interface LensRecordExtras {
    */
   choicesArrivalMs?: number[];
   /**
-   * Wire data messages received, `[DONE]` excluded (LLMPerf's `tokens_received`). Fallback:
-   * `chunkCount` (non-empty answer chunks only).
+   * Wire data messages received, `[DONE]` excluded (LLMPerf's `tokens_received`). Fallback
+   * (absent or 0, i.e. a client that does not report messages): `chunkCount` (non-empty answer
+   * chunks only); `choicesArrivalMs` is then reconstructed too.
    */
   messageCount?: number;
   /** Last wire data message (usage-only chunks included), ms after send. Fallback: `e2eMs`. */
@@ -218,7 +219,9 @@ export interface LensRecordExtras {
 }
 
 /** A record as lenses read it: the record plus any {@link LensRecordExtras} it carries. */
-export type LensRecord = RequestRecord & LensRecordExtras;
+export type LensRecord =
+  | (Omit<OkRecord, keyof LensRecordExtras> & LensRecordExtras)
+  | (Omit<ErrorRecord, keyof LensRecordExtras> & LensRecordExtras);
 
 /** One request's metrics under a lens; `null` where the lens has no such metric or no value. */
 export interface LensRequestValues extends Record<LensMetric, number | null> {
@@ -340,7 +343,7 @@ export function lensRequestValues(lens: LensName, record: LensRecord): LensReque
     }
     case "llmperf":
     case "llmperf-2023": {
-      const messages = r.messageCount ?? r.chunkCount;
+      const messages = _reportsMessages(r) ? r.messageCount! : r.chunkCount;
       const divisor = name === "llmperf" ? messages : n;
       Object.assign(v, {
         ttftMs: r.ttftMs,
@@ -353,7 +356,9 @@ export function lensRequestValues(lens: LensName, record: LensRecord): LensReque
     }
     case "vllm": {
       const choices = _choicesTimes(r);
-      const ttft = r.choicesArrivalMs ? (choices[0] ?? null) : r.firstMessageMs;
+      const ttft = _reportsMessages(r) && r.choicesArrivalMs
+        ? (choices[0] ?? null)
+        : r.firstMessageMs;
       const e2e = r.lastMessageMs ?? r.e2eMs;
       const tokens = r.serverOutputTokens ?? n;
       Object.assign(v, {
@@ -519,10 +524,15 @@ function _tokenTimes(r: LensRecord): number[] {
 
 /** vLLM's messages with non-empty `choices`: recorded, else reconstructed (see extras). */
 function _choicesTimes(r: LensRecord): number[] {
-  if (r.choicesArrivalMs) return r.choicesArrivalMs;
+  if (_reportsMessages(r) && r.choicesArrivalMs) return r.choicesArrivalMs;
   const tokens = _tokenTimes(r);
   const first = r.firstMessageMs;
   return first !== null && (tokens.length === 0 || first < tokens[0]) ? [first, ...tokens] : tokens;
+}
+
+/** Whether the client reported wire messages (a record with `messageCount` 0 did not). */
+function _reportsMessages(r: LensRecord): boolean {
+  return r.messageCount !== undefined && r.messageCount > 0;
 }
 
 /** Differences of consecutive times. */

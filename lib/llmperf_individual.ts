@@ -78,7 +78,7 @@ export interface LlmperfIndividualRecord {
  *   serverFirstByteLatencyMs: null, headersMs: 100, firstMessageMs: 150, ttftMs: 200,
  *   firstReasoningMs: null, lastContentMs: 3000, e2eMs: 3000, interTokenLatencyMs: 18.79,
  *   llmperfInterTokenLatencyS: 0.02, outputThroughputTokPerS: 50, chunkCount: 150,
- *   chunkArrivalMs: [], chunkTokens: [], retries: 0, status: "ok", errorCode: null,
+ *   chunkArrivalMs: [], chunkTokens: [], reasoningArrivalMs: [], messageCount: 0, choicesArrivalMs: [], lastMessageMs: null, retries: 0, status: "ok", errorCode: null,
  *   errorMessage: null,
  * };
  * const row = toLlmperfIndividual(record);

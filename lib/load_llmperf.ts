@@ -15,8 +15,11 @@ import {
 import type { LlmperfSummary } from "./llmperf_summary.ts";
 import type { RequestRecord } from "./request_record.ts";
 
-/** What a parsed file holds. */
-export type LlmperfFileKind = "individual" | "summary" | "jsonl";
+/**
+ * What a parsed file holds. `other` is one of tokenbench's own JSON documents (its
+ * `summary.json`): recognised, and left out of the runs.
+ */
+export type LlmperfFileKind = "individual" | "summary" | "jsonl" | "other";
 
 /** A file that could not be loaded, as data. */
 export interface LlmperfLoadError {
@@ -81,7 +84,8 @@ const _NEG_INF = "\u0000tokenbench:-Infinity";
  * warm-up records skipped; lines without `status` are run metadata). `.json` files are LLMPerf
  * files: a JSON array is an individual-responses file, an object a summary (a name ending in
  * `_individual_responses.json` or `_summary.json`, or a parent folder `individual/` or `summary/`,
- * must agree with the content). Python's bare `NaN`/`Infinity` are accepted; in a summary `NaN`
+ * must agree with the content); tokenbench's own `summary.json` is recognised as kind `other`
+ * and left out of runs. Python's bare `NaN`/`Infinity` are accepted; in a summary `NaN`
  * becomes `null`; in a record it is an error. Malformed input gives an error record naming the
  * file and the record, never an exception.
  *
@@ -241,7 +245,13 @@ function _incrementalParser(path: string): _Parser {
       }
       const v = value as Record<string, unknown>;
       if (!("status" in v)) {
-        Object.assign(metadata, v);
+        // tokenbench's header line {kind: "run", schemaVersion, tool, metadata: RunMetadata}
+        // contributes its metadata; any other non-record line its own fields.
+        if (v.kind === "run" && v.metadata !== null && typeof v.metadata === "object") {
+          Object.assign(metadata, v.metadata, { schemaVersion: v.schemaVersion, tool: v.tool });
+        } else {
+          Object.assign(metadata, v);
+        }
         continue;
       }
       const problem = _checkRequestRecord(v);
@@ -332,6 +342,9 @@ function _incrementalParser(path: string): _Parser {
       if (role === "individual") {
         return fail(null, "expected an array of LLMPerf records, got an object");
       }
+      if (_isTokenbenchDocument(data as Record<string, unknown>)) {
+        return _ok({ path, kind: "other", individual: null, summary: null, metadata: {} });
+      }
       const summary = _checkSummary(path, data as Record<string, unknown>);
       if ("error" in summary) return { status: "error", error: summary.error };
       return _ok({
@@ -379,7 +392,8 @@ function _topLevelEnds(text: string): number[] {
  * Pairs parsed files into runs: `X_individual_responses.json` with `X_summary.json` in the same
  * folder, `individual/X.json` with `summary/X.json` in sibling folders, and otherwise files of
  * the same name in the same folder. A JSONL file whose folder also holds an LLMPerf individual
- * file is left out (it is the same run, already written in LLMPerf's format). Runs come sorted
+ * file is left out (it is the same run, already written in LLMPerf's format), and so are
+ * tokenbench's own documents (kind `other`). Runs come sorted
  * by folder and name.
  *
  * @example
@@ -400,6 +414,7 @@ export function pairLlmperfFiles(files: readonly ParsedLlmperfFile[]): LlmperfRu
   }
   for (const f of files) {
     const { key, name } = _pairKey(f.path);
+    if (f.kind === "other") continue;
     if (f.kind === "jsonl" && llmperfDirs.has(_dirname(f.path))) continue;
     const runKey = f.kind === "jsonl" ? `${key}\u0000jsonl` : key;
     const run = runs.get(runKey) ?? {
@@ -614,6 +629,13 @@ function _checkRecord(r: unknown): string | null {
     }
   }
   return null;
+}
+
+/** tokenbench's own output documents carry `schemaVersion`, a `kind` and `tool.name`. */
+function _isTokenbenchDocument(d: Record<string, unknown>): boolean {
+  const tool = d.tool as { name?: unknown } | null | undefined;
+  return typeof d.kind === "string" && "schemaVersion" in d &&
+    typeof tool === "object" && tool !== null && tool.name === "tokenbench";
 }
 
 function _finite(v: unknown): boolean {

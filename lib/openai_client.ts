@@ -141,8 +141,9 @@ function _decodeData(
   }
   const sentAt = chunk[_SENT_AT_FIELD];
   const stamp = typeof sentAt === "number" ? { sentAtEpochMs: sentAt } : {};
-  const events: StreamEvent[] = [];
   const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+  // Every wire message first yields a `message` event; its text and usage follow.
+  const events: StreamEvent[] = [{ kind: "message", choices: choices.length > 0, ...stamp }];
   for (const choice of choices) {
     if (!choice || typeof choice !== "object") continue;
     if (typeof choice.finish_reason === "string") state.finishReason = choice.finish_reason;
@@ -162,7 +163,6 @@ function _decodeData(
       events.push({ kind: "content", text: choice.text, ...stamp });
     }
   }
-  if (events.length === 0) events.push({ kind: "message", ...stamp });
   if (chunk.usage && typeof chunk.usage === "object") {
     events.push(_usage(chunk.usage as Record<string, unknown>));
   }
@@ -197,7 +197,7 @@ function _decodeData(
  * for await (const event of client.stream({ model: "m", prompt: "Hello", maxTokens: 8 })) {
  *   kinds.push(event.kind);
  * }
- * if (kinds.join() !== "headers,message,content,done") throw new Error(kinds.join());
+ * if (kinds.join() !== "headers,message,message,content,done") throw new Error(kinds.join());
  * ```
  */
 export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {

@@ -101,7 +101,7 @@ export function plotTtftDistribution(
   };
   const subtitle = list.length > 1
     ? "completed, measured requests"
-    : `${_count(samples[0].ttft.length, "completed request")} (measured)`;
+    : `${list[0].label}: ${_count(samples[0].ttft.length, "completed request")} (measured)`;
 
   // One run: bars. Two: overlaid, translucent. More: one small histogram per run, same axes.
   const faceted = list.length > 2;

@@ -46,6 +46,8 @@ export const RECORD_CSV_COLUMNS = [
   "llmperfInterTokenLatencyS",
   "outputThroughputTokPerS",
   "chunkCount",
+  "messageCount",
+  "lastMessageMs",
   "retries",
 ] as const satisfies readonly (keyof OkRecord & keyof ErrorRecord)[];
 
@@ -80,6 +82,7 @@ type _Kind = "number" | "nullableNumber" | "phase" | "status" | "message";
 
 const _NULLABLE: ReadonlySet<RecordCsvColumn> = new Set<RecordCsvColumn>([
   "errorCode",
+  "lastMessageMs",
   "serverInputTokens",
   "serverOutputTokens",
   "serverLatencyMs",

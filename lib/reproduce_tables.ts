@@ -155,8 +155,10 @@ export function recipeForRun(run: LlmperfRun, options: ReproduceTablesOptions = 
 }
 
 /**
- * A run's labels from its data: framework = the summary's (or JSONL header's) `framework`, else
- * the file name up to its first `_` (`groq_70b` → `groq`); model = the summary's (or header's)
+ * A run's labels from its data: framework = the summary's (or JSONL header's) `framework` (a
+ * tokenbench header: its `--metadata framework=…`), else for a tokenbench run its API
+ * (`openai (simulated)`, as tokenbench's own tables say), else the file name up to its first
+ * `_` (`groq_70b` → `groq`); model = the summary's (or header's)
  * `model`, else the model part of an LLMPerf stem (`m_550_150` → `m`), else the file name after
  * its first `_`, else the file name.
  *
@@ -174,7 +176,12 @@ export function runLabels(run: LlmperfRun): { framework: string; model: string }
   const name = run.name;
   const underscore = name.indexOf("_");
   const stem = /^(.+?)_\d+_\d+(?:_\d+_\d+)?$/.exec(name);
+  const user = run.metadata.userMetadata as Record<string, unknown> | undefined;
+  const api = (llmApi: unknown, simulated: unknown) =>
+    str(llmApi) === undefined ? undefined : `${llmApi}${simulated === true ? " (simulated)" : ""}`;
   const framework = str(run.summary?.framework) ?? str(run.metadata.framework) ??
+    str(user?.framework) ?? api(run.summary?.llm_api, run.summary?.simulated) ??
+    api(run.metadata.llmApi, run.metadata.simulated) ??
     (underscore > 0 ? name.slice(0, underscore) : name);
   const model = str(run.summary?.model) ?? str(run.metadata.model) ??
     (stem ? stem[1] : underscore > 0 ? name.slice(underscore + 1) : name);

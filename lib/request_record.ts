@@ -59,6 +59,14 @@ export interface RequestRecordBase {
   chunkArrivalMs: number[];
   /** Tokens in each of those chunks (server-given, else the tokenizer's count of its text). */
   chunkTokens: number[];
+  /** Arrival of each non-empty reasoning chunk, ms after send. */
+  reasoningArrivalMs: number[];
+  /** Wire messages counted (0 when the client does not report messages). */
+  messageCount: number;
+  /** Arrival of each wire message with non-empty `choices` (OpenAI-style), ms after send. */
+  choicesArrivalMs: number[];
+  /** Arrival of the last wire message of any kind (usage included), ms after send. */
+  lastMessageMs: number | null;
   /** The simulator's send stamp for each of those chunks (epoch ms), when it provides them. */
   chunkSentEpochMs?: number[];
   /** The generated answer text, when the run keeps it. */

@@ -67,7 +67,7 @@ export function frameworkLabel(metadata: RunMetadata): string {
  *   serverFirstByteLatencyMs: null, headersMs: 5, firstMessageMs: 6, ttftMs: 250,
  *   firstReasoningMs: null, lastContentMs: 900, e2eMs: 1000, interTokenLatencyMs: 34.2,
  *   llmperfInterTokenLatencyS: 0.045, outputThroughputTokPerS: 20, chunkCount: 20,
- *   chunkArrivalMs: [], chunkTokens: [], retries: 0, status: "ok", errorCode: null,
+ *   chunkArrivalMs: [], chunkTokens: [], reasoningArrivalMs: [], messageCount: 0, choicesArrivalMs: [], lastMessageMs: null, retries: 0, status: "ok", errorCode: null,
  *   errorMessage: null,
  * };
  * const report = runReport({

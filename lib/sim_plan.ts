@@ -102,8 +102,10 @@ export interface SimRequest {
   maxTokens: number;
 }
 
-/** Effects and data {@link planResponse} needs. */
-export interface SimPlanDeps {
+/** Behaviour, effects and data {@link planResponse} needs (all required). */
+export interface PlanResponseOptions {
+  /** How the simulated model behaves. */
+  behaviour: SimBehaviour;
   /** Uniform random numbers in [0, 1); a seeded generator makes plans reproducible. */
   random: () => number;
   /** Words that are each exactly one token (see {@link createSimVocabulary}). */
@@ -132,7 +134,7 @@ function _jittered(base: number, jitterMs: number, random: () => number): number
 
 /**
  * Plans one simulated response: how many tokens, the text of each chunk, when each is sent and
- * whether an error is injected. Pure: all randomness comes from `deps.random`.
+ * whether an error is injected. Pure: all randomness comes from `options.random`.
  *
  * The random draws happen in a fixed order (error choice, then timings, then words), so the same
  * seed gives the same plan.
@@ -141,21 +143,18 @@ function _jittered(base: number, jitterMs: number, random: () => number): number
  * ```ts
  * import { planResponse } from "./sim_plan.ts";
  * const vocabulary = { words: ["alpha", "beta"], overheadTokens: 0 };
- * const plan = planResponse(
- *   { ttftMs: 100, itlMs: 10, jitterMs: 0, tokensPerChunk: 2, errorRate: 0 },
- *   { prompt: "hello", maxTokens: 5 },
- *   { random: () => 0.5, vocabulary, countTokens: (t) => t.split(" ").length },
- * );
+ * const plan = planResponse({ prompt: "hello", maxTokens: 5 }, {
+ *   behaviour: { ttftMs: 100, itlMs: 10, jitterMs: 0, tokensPerChunk: 2, errorRate: 0 },
+ *   random: () => 0.5,
+ *   vocabulary,
+ *   countTokens: (t) => t.split(" ").length,
+ * });
  * if (plan.outputTokens !== 5) throw new Error("5 tokens expected");
  * if (plan.chunks.map((c) => c.atMs).join() !== "100,120,140") throw new Error("timing");
  * ```
  */
-export function planResponse(
-  behaviour: SimBehaviour,
-  request: SimRequest,
-  deps: SimPlanDeps,
-): SimResponsePlan {
-  const { random, vocabulary } = deps;
+export function planResponse(request: SimRequest, options: PlanResponseOptions): SimResponsePlan {
+  const { behaviour, random, vocabulary } = options;
   const words = vocabulary.words;
   if (words.length === 0) throw new RangeError("Cannot plan response: the vocabulary is empty");
   const tokensPerChunk = behaviour.tokensPerChunk;
@@ -170,7 +169,7 @@ export function planResponse(
       `Cannot plan response: 'maxTokens' must be a non-negative integer, got ${maxTokens}`,
     );
   }
-  const inputTokens = deps.countTokens(request.prompt);
+  const inputTokens = options.countTokens(request.prompt);
   const openAtMs = Math.max(0, behaviour.openMs ?? 0);
 
   // 1. Errors.

@@ -36,6 +36,8 @@ export interface SimResponseContext {
   requestId: number;
   /** Request arrival, epoch ms. */
   arrivalEpochMs: number;
+  /** Prompt tokens counted by the simulator's tokenizer. */
+  inputTokens?: number;
 }
 
 /** Encodes one response of a wire format. */

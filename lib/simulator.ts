@@ -6,6 +6,8 @@
  * @module
  */
 import { createOpenAiSimFormat } from "./openai_sim_format.ts";
+import { createBedrockSimFormat } from "./sim_bedrock.ts";
+import { sampleSimProfile, type SimProfile, type SimProfileName } from "./sim_profiles.ts";
 import { planResponse, playPlan, type SimBehaviour, type SimResponsePlan } from "./sim_plan.ts";
 import { createRandom } from "./random.ts";
 import { createSimVocabulary, type SimVocabulary } from "./sim_vocabulary.ts";
@@ -44,8 +46,12 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   /** Requests kept in the log (oldest dropped first; fetch `GET /_sim/log?since=ID` as you go
    * to keep more). Default 10000. */
   logLimit?: number;
-  /** Wire formats served. Default OpenAI chat and completions. */
+  /** Wire formats served. Default OpenAI chat and completions, Bedrock ConverseStream and
+   * InvokeModelWithResponseStream. */
   formats?: readonly SimWireFormat[];
+  /** Latency preset: each request's TTFT, ITL and answer length are drawn from the profile's
+   * distributions (fitted to published measurements), overriding `ttftMs`/`itlMs`. Default none. */
+  profile?: SimProfileName | SimProfile;
   /** Closes the simulator when aborted. Default none. */
   signal?: AbortSignal;
 }
@@ -111,6 +117,8 @@ export interface SimulatorInfo {
   defaultMaxTokens: number;
   /** Timing and error behaviour. */
   behaviour: SimBehaviour;
+  /** Latency preset in use (`"custom"` for a profile object), or null. */
+  profile: string | null;
 }
 
 /** A running simulator. */
@@ -221,7 +229,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const formats = options.formats ?? [
     createOpenAiSimFormat("chat"),
     createOpenAiSimFormat("completions"),
+    createBedrockSimFormat("converse"),
+    createBedrockSimFormat("invoke"),
   ];
+  const profile = options.profile;
+  if (profile !== undefined) sampleSimProfile(profile, createRandom(0)); // validate up front
 
   const tokenizer = createTokenizer(tokenizerName);
   let vocabulary: SimVocabulary;
@@ -241,6 +253,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     seed,
     defaultMaxTokens,
     behaviour: structuredClone(behaviour),
+    profile: typeof profile === "string" ? profile : profile === undefined ? null : "custom",
   };
   const logs: SimRequestLog[] = [];
   const active = new Set<AbortController>();
@@ -348,8 +361,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return reject(parsed.status, "invalid_request_error", parsed.message);
     }
     const maxTokens = parsed.maxTokens ?? defaultMaxTokens;
-    const plan = planResponse(behaviour, { prompt: parsed.prompt, maxTokens }, {
-      random: createRandom(requestSeed),
+    const random = createRandom(requestSeed);
+    const plan = planResponse({ prompt: parsed.prompt, maxTokens }, {
+      behaviour: profile === undefined
+        ? behaviour
+        : { ...behaviour, ...sampleSimProfile(profile, random) },
+      random,
       vocabulary,
       countTokens,
     });
@@ -380,6 +397,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const responseEncoder = format.encoder(parsed, {
       requestId: entry.requestId,
       arrivalEpochMs: entry.arrivalEpochMs,
+      inputTokens: plan.inputTokens,
     });
     const { promise, resolve } = Promise.withResolvers<Response>();
     let stream: ReadableStreamDefaultController<Uint8Array> | null = null;

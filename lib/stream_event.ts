@@ -18,12 +18,15 @@ export interface HeadersEvent {
 }
 
 /**
- * A wire message that carried no text: a role-only chunk, a chunk with empty `choices`, a
- * `message_start`. Kept so that other tools' definitions (vLLM's TTFT on the first message)
- * can be computed from the same record.
+ * A wire message arrived (an SSE `data:` message, an event-stream frame). Clients yield one
+ * before the content/reasoning/usage events decoded from the same message, so the timer can
+ * count messages and other tools' definitions can be computed from the same record (vLLM stops
+ * TTFT at the first message with non-empty `choices`, a role-only chunk included).
  */
 export interface MessageEvent {
   kind: "message";
+  /** OpenAI-style: the message had a non-empty `choices` array (usage-only chunks have none). */
+  choices?: boolean;
   /** Send time stamped by the simulator (epoch ms), when the endpoint provides it. */
   sentAtEpochMs?: number;
 }

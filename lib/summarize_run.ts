@@ -61,7 +61,7 @@ export interface RunSummary {
  *   serverFirstByteLatencyMs: null, headersMs: 5, firstMessageMs: 6, ttftMs: null,
  *   firstReasoningMs: null, lastContentMs: null, e2eMs: 0, interTokenLatencyMs: null,
  *   llmperfInterTokenLatencyS: null, outputThroughputTokPerS: null, chunkCount: 0,
- *   chunkArrivalMs: [], chunkTokens: [], retries: 0,
+ *   chunkArrivalMs: [], chunkTokens: [], reasoningArrivalMs: [], messageCount: 0, choicesArrivalMs: [], lastMessageMs: null, retries: 0,
  * };
  * const ok = { status: "ok", errorCode: null, errorMessage: null } as const;
  * const records: RequestRecord[] = [

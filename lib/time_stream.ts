@@ -40,6 +40,12 @@ export interface StreamTiming {
   chunkSentEpochMs: number[] | null;
   /** Arrival of each non-empty reasoning chunk. */
   reasoningArrivalMs: number[];
+  /** Wire messages (`message` events) seen. */
+  messageCount: number;
+  /** Arrival of each `message` event whose message had non-empty `choices`. */
+  choicesArrivalMs: number[];
+  /** Arrival of the last message, content, reasoning or usage event. */
+  lastMessageMs: number | null;
   /** The server's usage and latency figures, merged over all `usage` events. */
   usage: Omit<Extract<StreamEvent, { kind: "usage" }>, "kind">;
   /** The failure, if the stream reported or suffered one. */
@@ -111,6 +117,9 @@ export async function timeStream(
     chunkTokensGiven: [],
     chunkSentEpochMs: [],
     reasoningArrivalMs: [],
+    messageCount: 0,
+    choicesArrivalMs: [],
+    lastMessageMs: null,
     usage: {},
     error: null,
     finishReason: null,
@@ -131,9 +140,13 @@ export async function timeStream(
           break;
         case "message":
           t.firstMessageMs ??= at;
+          t.lastMessageMs = at;
+          t.messageCount++;
+          if (event.choices) t.choicesArrivalMs.push(at);
           break;
         case "content":
           t.firstMessageMs ??= at;
+          t.lastMessageMs = at;
           if (event.text.length === 0) break;
           t.ttftMs ??= at;
           t.lastContentMs = at;
@@ -146,6 +159,7 @@ export async function timeStream(
           break;
         case "reasoning":
           t.firstMessageMs ??= at;
+          t.lastMessageMs = at;
           if (event.text.length === 0) break;
           t.firstReasoningMs ??= at;
           reasoning += event.text;
@@ -153,6 +167,7 @@ export async function timeStream(
           break;
         case "usage": {
           t.firstMessageMs ??= at;
+          t.lastMessageMs = at;
           const { kind: _kind, ...figures } = event;
           Object.assign(t.usage, figures);
           break;

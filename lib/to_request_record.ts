@@ -44,8 +44,8 @@ export interface ToRequestRecordOptions {
  *   startMs: 0, startEpochMs: 0, httpStatus: 200, headersMs: 5, firstMessageMs: 7, ttftMs: 100,
  *   firstReasoningMs: null, lastContentMs: 300, endMs: 400, text: "a b c", reasoningText: "",
  *   chunkArrivalMs: [100, 300], chunkTexts: ["a b", " c"], chunkTokensGiven: [undefined, undefined],
- *   chunkSentEpochMs: null, reasoningArrivalMs: [], usage: {}, error: null, finishReason: "stop",
- *   retries: 0,
+ *   chunkSentEpochMs: null, reasoningArrivalMs: [], messageCount: 0, choicesArrivalMs: [],
+ *   lastMessageMs: 300, usage: {}, error: null, finishReason: "stop", retries: 0,
  * };
  * const words = (s: string) => s.trim().split(/\s+/).filter(Boolean).length;
  * const r = toRequestRecord(timing, { requestId: 0, inputTokens: 10, maxOutputTokens: 3, countTokens: words });
@@ -64,8 +64,11 @@ export function toRequestRecord(
   const reasoningTokens = count && timing.reasoningText.length > 0
     ? count(timing.reasoningText)
     : timing.reasoningArrivalMs.length;
+  // A tokenizer that adds a BOS token (llama2) counts it for every piece of text: per-chunk
+  // counts leave it out (at least 1 per non-empty chunk).
+  const baseline = count ? count("") : 0;
   const chunkTokens = timing.chunkTexts.map((text, i) =>
-    timing.chunkTokensGiven[i] ?? (count ? count(text) : 1)
+    timing.chunkTokensGiven[i] ?? (count ? Math.max(1, count(text) - baseline) : 1)
   );
   const { ttftMs, lastContentMs, endMs } = timing;
   const u = timing.usage;
@@ -99,6 +102,10 @@ export function toRequestRecord(
     chunkCount: timing.chunkTexts.length,
     chunkArrivalMs: timing.chunkArrivalMs,
     chunkTokens,
+    reasoningArrivalMs: timing.reasoningArrivalMs,
+    messageCount: timing.messageCount,
+    choicesArrivalMs: timing.choicesArrivalMs,
+    lastMessageMs: timing.lastMessageMs,
     retries: timing.retries,
   };
   if (timing.chunkSentEpochMs) base.chunkSentEpochMs = timing.chunkSentEpochMs;

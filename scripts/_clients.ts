@@ -67,7 +67,9 @@ async function checkReachable(flag: string, url: URL): Promise<void> {
 async function probeSimulator(url: URL): Promise<Record<string, unknown> | undefined> {
   if (!isLoopback(url)) return undefined;
   try {
-    const res = await fetch(new URL("/_sim/info", url.origin), { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(new URL("/_sim/info", url.origin), {
+      signal: AbortSignal.timeout(2000),
+    });
     if (!res.ok) {
       await res.body?.cancel();
       return undefined;
@@ -121,7 +123,10 @@ export async function buildClient(
   }
   const endpointText = str(flags["endpoint-url"]) ?? env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;
   const url = endpointText
-    ? parseUrl(flags["endpoint-url"] ? "--endpoint-url" : "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", endpointText)
+    ? parseUrl(
+      flags["endpoint-url"] ? "--endpoint-url" : "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+      endpointText,
+    )
     : new URL(`https://bedrock-runtime.${region}.amazonaws.com`);
   const retriesText = str(flags.retries);
   const retries = retriesText === undefined ? 0 : Number(retriesText);

@@ -5,7 +5,7 @@ Driven by scripts/run_notebooks.ts; not meant to be run by hand (but it can be):
 
     /usr/bin/python3 scripts/_nbrun.py kernelspec deno
     /usr/bin/python3 scripts/_nbrun.py run IN.ipynb OUT.ipynb [--kernel deno] [--cwd DIR]
-        [--timeout-s 600] [--settle-ms 500] [--startup-timeout-s 120]
+        [--timeout-s 600] [--settle-ms 200] [--startup-timeout-s 120]
 
 Why not `jupyter nbconvert --execute` / nbclient: the Deno kernel sometimes reports a cell
 `idle` before that cell's outputs reach the client, and nbclient moves on and drops them. Here
@@ -15,8 +15,9 @@ and after the last cell it is drained once more. Outputs that came after their c
 counted ("late"), as are those that came only while a later cell ran or in the final drain
 ("very late"): they are kept, not dropped.
 
-`run` writes the executed notebook to OUT and prints one JSON line on stdout:
-{"ok", "cells", "executed", "outputs", "lateOutputs", "veryLateOutputs", "error", "perCell"}.
+`run` writes the executed notebook to OUT and prints one JSON line on stdout: {"ok", "cells",
+"executed", "outputs", "lateOutputs", "veryLateOutputs", "maxLateMs", "error", "perCell"}
+(`maxLateMs`: the longest an output came after its cell's idle).
 Exit status: 0 when the notebook ran (cell errors are reported in the JSON, not by the status),
 3 when a Python module is missing, 1 on any other failure (one line on stderr).
 """
@@ -73,6 +74,7 @@ class _Cell:
         self.outputs = []
         self.late = 0
         self.very_late = 0
+        self.max_late_ms = 0.0
         self.clear_pending = False
         self.seconds = None
 
@@ -150,8 +152,11 @@ class _Runner:
             cell.clear_pending = False
         if cell.done:
             cell.very_late += 1
-        elif cell.idle_at is not None:
-            cell.late += 1
+        if cell.idle_at is not None:
+            if not cell.done:
+                cell.late += 1
+            delay_ms = (time.monotonic() - cell.idle_at) * 1000.0
+            cell.max_late_ms = max(cell.max_late_ms, delay_ms)
         display_id = content.get("transient", {}).get("display_id")
         if display_id:
             self.display_ids.setdefault(display_id, []).append(out)
@@ -221,7 +226,7 @@ def run(args):
     p.add_argument("--kernel", default="deno")
     p.add_argument("--cwd", default=None)
     p.add_argument("--timeout-s", type=float, default=600.0)
-    p.add_argument("--settle-ms", type=float, default=500.0)
+    p.add_argument("--settle-ms", type=float, default=200.0)
     p.add_argument("--startup-timeout-s", type=float, default=120.0)
     a = p.parse_args(args)
 
@@ -290,12 +295,14 @@ def run(args):
         outputs=sum(len(c.outputs) for c in cells),
         lateOutputs=sum(c.late for c in cells),
         veryLateOutputs=sum(c.very_late for c in cells),
+        maxLateMs=round(max([c.max_late_ms for c in cells] + [0.0]), 1),
         perCell=[
             {
                 "index": c.index,
                 "outputs": len(c.outputs),
                 "late": c.late,
                 "veryLate": c.very_late,
+                "maxLateMs": round(c.max_late_ms, 1),
                 "seconds": c.seconds,
             }
             for c in executed

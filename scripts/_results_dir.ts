@@ -6,7 +6,10 @@
 import { UsageError } from "./_cli.ts";
 
 /** Create and return a new, empty run folder under `resultsDir` (default `results`). */
-export async function newResultsDir(resultsDir: string | undefined, model: string): Promise<string> {
+export async function newResultsDir(
+  resultsDir: string | undefined,
+  model: string,
+): Promise<string> {
   const root = resultsDir ?? "results";
   try {
     const info = await Deno.stat(root);

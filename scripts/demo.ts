@@ -40,7 +40,17 @@ export async function spawnSimulator(
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   const script = new URL("./sim.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net=127.0.0.1,localhost", "--allow-read", "--allow-env", "--allow-sys", script, "--port", "0", ...args],
+    args: [
+      "run",
+      "--allow-net=127.0.0.1,localhost",
+      "--allow-read",
+      "--allow-env",
+      "--allow-sys",
+      script,
+      "--port",
+      "0",
+      ...args,
+    ],
     stdout: "piped",
     stderr: "inherit",
     stdin: "null",

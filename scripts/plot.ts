@@ -63,7 +63,9 @@ export async function main(args: string[]): Promise<number> {
       console.log(HELP);
       return 0;
     }
-    if (positionals.length === 0) throw new UsageError("give at least one RESULTS_DIR (see --help)");
+    if (positionals.length === 0) {
+      throw new UsageError("give at least one RESULTS_DIR (see --help)");
+    }
     let pngWidth: number | undefined;
     if (f["png-width"] !== undefined) {
       pngWidth = Number(f["png-width"]);
@@ -116,7 +118,11 @@ export async function main(args: string[]): Promise<number> {
       await save(f.out, "errors", plotErrors(all));
       const sweep = _sweep(runs);
       if (typeof sweep === "string") console.error(`note: no load_curve: ${sweep}`);
-      else await save(f.out, "load_curve", plotLoadCurve(sweep.rows, { loadTitle: sweep.loadTitle }));
+      else {await save(
+          f.out,
+          "load_curve",
+          plotLoadCurve(sweep.rows, { loadTitle: sweep.loadTitle }),
+        );}
     } else if (runs.length > 1) {
       console.error("note: comparison plots of several runs are written only with --out DIR");
     }

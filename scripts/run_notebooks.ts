@@ -35,7 +35,7 @@ Flags:
   --out DIR          folder for the executed copies (default .executed)
   --python PATH      Python with jupyter_client and nbformat (default /usr/bin/python3)
   --cell-timeout S   seconds a cell may run (default 600)
-  --settle-ms MS     after a cell reports idle, read outputs until quiet this long (default 500)
+  --settle-ms MS     after a cell reports idle, read outputs until quiet this long (default 200)
   -h, --help         show this help
 `;
 
@@ -83,6 +83,7 @@ interface _DriverReport {
   outputs: number;
   lateOutputs: number;
   veryLateOutputs: number;
+  maxLateMs: number;
 }
 
 /** The source of a cell as one string. */
@@ -148,7 +149,7 @@ export async function main(args: string[]): Promise<number> {
     const out = f.out ?? ".executed";
     const python = f.python ?? "/usr/bin/python3";
     const cellTimeoutS = intFlag("cell-timeout", f["cell-timeout"], 600, { min: 1 });
-    const settleMs = intFlag("settle-ms", f["settle-ms"], 500, { min: 0 });
+    const settleMs = intFlag("settle-ms", f["settle-ms"], 200, { min: 0 });
     const notebooks = positionals.length > 0 ? positionals : await _defaultNotebooks();
     for (const path of notebooks) {
       if (!path.endsWith(".ipynb")) throw new UsageError(`'${path}' is not an .ipynb file`);
@@ -210,8 +211,9 @@ export async function main(args: string[]): Promise<number> {
       }
       const seconds = ((performance.now() - t0) / 1000).toFixed(1);
       const facts = report
-        ? `${report.executed} cells, ${report.outputs} outputs, ${report.lateOutputs} after idle, ` +
-          `${report.veryLateOutputs} after the next cell began, ${seconds} s`
+        ? `${report.executed} cells, ${report.outputs} outputs, ${report.lateOutputs} after idle ` +
+          `(latest ${report.maxLateMs} ms), ${report.veryLateOutputs} after the next cell began, ` +
+          `${seconds} s`
         : `${seconds} s`;
       if (report) {
         late += report.lateOutputs;
@@ -250,7 +252,11 @@ async function _defaultNotebooks(): Promise<string[]> {
 async function _run(cmd: string, args: string[]) {
   const output = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
   const dec = new TextDecoder();
-  return { code: output.code, stdout: dec.decode(output.stdout), stderr: dec.decode(output.stderr) };
+  return {
+    code: output.code,
+    stdout: dec.decode(output.stdout),
+    stderr: dec.decode(output.stderr),
+  };
 }
 
 /** Why Jupyter cannot be used from `python`, or `null` when it can. */

@@ -6,6 +6,7 @@
  */
 import { startSimulator } from "../lib/simulator.ts";
 import { TOKENIZER_NAMES, type TokenizerName } from "../lib/tokenizer.ts";
+import { SIM_PROFILE_NAMES, type SimProfileName } from "../lib/sim_profiles.ts";
 import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
 
 const HELP = `Usage: deno task sim [flags]
@@ -27,6 +28,8 @@ OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; setting
   --default-max-tokens N   answer length when a request has no max_tokens (default 256)
   --seed N                 seed of the answers' randomness (default 1)
   --tokenizer NAME         ${TOKENIZER_NAMES.join(", ")} (default cl100k_base)
+  --profile NAME           latency preset fitted to published measurements, overriding
+                           --ttft-ms/--itl-ms: ${SIM_PROFILE_NAMES.join(", ")} (default none)
   --api-key KEY            require this key (Authorization: Bearer, or api-key) (default: none)
   --help                   show this help
 `;
@@ -49,6 +52,7 @@ export function main(args: string[]): Promise<number> {
       seed: { type: "string" },
       tokenizer: { type: "string" },
       "api-key": { type: "string" },
+      profile: { type: "string" },
       help: { type: "boolean" },
     });
     if (values.help) {
@@ -79,6 +83,12 @@ export function main(args: string[]): Promise<number> {
       }
       return n;
     });
+    const profile = values.profile;
+    if (profile !== undefined && !(SIM_PROFILE_NAMES as readonly string[]).includes(profile)) {
+      throw new UsageError(
+        `--profile must be one of ${SIM_PROFILE_NAMES.join(", ")}, got '${profile}'`,
+      );
+    }
     const seedText = values.seed;
     const seed = seedText === undefined ? 1 : Number(seedText);
     if (seedText !== undefined && (seedText.trim() === "" || !Number.isSafeInteger(seed))) {
@@ -101,6 +111,7 @@ export function main(args: string[]): Promise<number> {
       seed,
       tokenizer: tokenizer as TokenizerName,
       apiKey: values["api-key"],
+      profile: profile as SimProfileName | undefined,
     };
     let simulator;
     try {

@@ -120,7 +120,9 @@ export async function main(args: string[]): Promise<number> {
       await Deno.writeTextFile(r.path, notebookJson(r.notebook));
       console.log(`stripped: ${r.path}`);
     }
-    console.log(`notebooks:strip: ${dirty.length} stripped, ${results.length - dirty.length} clean`);
+    console.log(
+      `notebooks:strip: ${dirty.length} stripped, ${results.length - dirty.length} clean`,
+    );
     return 0;
   });
 }

@@ -9,13 +9,13 @@ import {
   corpusFromText,
   createTokenizer,
   openJsonlWriter,
-  type ProgressState,
   progressLine,
+  type ProgressState,
   type RequestRecord,
   runBenchmark,
   runHeader,
-  synthesizePrompts,
   type RunMetadata,
+  synthesizePrompts,
   TOKENIZER_NAMES,
   type TokenizerName,
   writeRunFiles,
@@ -127,7 +127,12 @@ export function parseSamplingParams(text: string | undefined): Record<string, un
   return value as Record<string, unknown>;
 }
 
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) {
     throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, got '${value}'`);
@@ -149,22 +154,39 @@ async function bench(args: string[]): Promise<number> {
   // ---- validate everything before sending anything
   if (!f.model) throw new UsageError("--model is required (e.g. --model gpt-4o-mini)");
   const llmApi = oneOf<LlmApi>("llm-api", f["llm-api"], LLM_APIS, "openai");
-  const tokenizerName = oneOf<TokenizerName>("tokenizer", f.tokenizer, TOKENIZER_NAMES, "cl100k_base");
-  const promptMode = oneOf("prompt-mode", f["prompt-mode"], ["llmperf", "random-tokens"] as const, "llmperf");
+  const tokenizerName = oneOf<TokenizerName>(
+    "tokenizer",
+    f.tokenizer,
+    TOKENIZER_NAMES,
+    "cl100k_base",
+  );
+  const promptMode = oneOf(
+    "prompt-mode",
+    f["prompt-mode"],
+    ["llmperf", "random-tokens"] as const,
+    "llmperf",
+  );
   const arrival = oneOf("arrival", f.arrival, ["poisson", "constant"] as const, "poisson");
   const meanInputTokens = intFlag("mean-input-tokens", f["mean-input-tokens"], 550, { min: 1 });
   const stddevInputTokens = intFlag("stddev-input-tokens", f["stddev-input-tokens"], 150);
   const meanOutputTokens = intFlag("mean-output-tokens", f["mean-output-tokens"], 150, { min: 1 });
   const stddevOutputTokens = intFlag("stddev-output-tokens", f["stddev-output-tokens"], 80);
-  const concurrency = intFlag("num-concurrent-requests", f["num-concurrent-requests"], 10, { min: 1 });
+  const concurrency = intFlag("num-concurrent-requests", f["num-concurrent-requests"], 10, {
+    min: 1,
+  });
   const timeoutS = numberFlag("timeout", f.timeout, 90, { min: 0, exclusive: true })!;
-  const maxRequests = intFlag("max-num-completed-requests", f["max-num-completed-requests"], 10, { min: 1 });
+  const maxRequests = intFlag("max-num-completed-requests", f["max-num-completed-requests"], 10, {
+    min: 1,
+  });
   const rate = numberFlag("rate", f.rate, undefined, { min: 0, exclusive: true });
   const maxInFlight = f["max-in-flight"] === undefined
     ? undefined
     : intFlag("max-in-flight", f["max-in-flight"], 0, { min: 1 });
   const warmup = intFlag("warmup", f.warmup, 0);
-  const requestTimeoutS = numberFlag("request-timeout", f["request-timeout"], undefined, { min: 0, exclusive: true });
+  const requestTimeoutS = numberFlag("request-timeout", f["request-timeout"], undefined, {
+    min: 0,
+    exclusive: true,
+  });
   const seed = intFlag("seed", f.seed, 0);
   const samplingParams = parseSamplingParams(f["additional-sampling-params"]);
   const userMetadata = parseMetadata(f.metadata);
@@ -227,7 +249,10 @@ async function bench(args: string[]): Promise<number> {
     stopReason = `stopped by ${name}`;
     controller.abort(new DOMException(stopReason, "AbortError"));
   };
-  const stoppers: [Deno.Signal, () => void][] = [["SIGINT", onSignal("SIGINT")], ["SIGTERM", onSignal("SIGTERM")]];
+  const stoppers: [Deno.Signal, () => void][] = [["SIGINT", onSignal("SIGINT")], [
+    "SIGTERM",
+    onSignal("SIGTERM"),
+  ]];
   for (const [sig, fn] of stoppers) Deno.addSignalListener(sig, fn);
 
   const jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);

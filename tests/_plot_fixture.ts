@@ -69,6 +69,10 @@ export function syntheticRun(o: SyntheticRunOptions): RequestRecord[] {
       chunkCount: 0,
       chunkArrivalMs: [],
       chunkTokens: [],
+      reasoningArrivalMs: [],
+      messageCount: 0,
+      choicesArrivalMs: [],
+      lastMessageMs: null,
       retries: 0,
     };
     const u = random();
@@ -115,10 +119,34 @@ export function syntheticRun(o: SyntheticRunOptions): RequestRecord[] {
       chunkCount: arrivals.length,
       chunkArrivalMs: arrivals,
       chunkTokens: tokens,
+      messageCount: arrivals.length + 2,
+      choicesArrivalMs: arrivals,
+      lastMessageMs: e2e,
       status: "ok",
       errorCode: null,
       errorMessage: null,
     });
   }
   return records;
+}
+
+/** Every inline `data.values` array of a spec, in document order. */
+export function dataValues(spec: unknown): Record<string, unknown>[][] {
+  const found: Record<string, unknown>[][] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== "object") return;
+    const data = (node as { data?: { values?: unknown } }).data;
+    if (data && Array.isArray(data.values)) found.push(data.values as Record<string, unknown>[]);
+    for (const [key, value] of Object.entries(node)) if (key !== "data") walk(value);
+  };
+  walk(spec);
+  return found;
+}
+
+/** The texts of an SVG's <text> elements and of their <tspan> lines. */
+export function svgTexts(svg: string): string[] {
+  return [...svg.matchAll(/<(?:text|tspan)[^>]*>([^<]+)<\/(?:text|tspan)>/g)].map((m) =>
+    m[1].replaceAll("&amp;", "&").replaceAll("&lt;", "<").replaceAll("&gt;", ">")
+  );
 }

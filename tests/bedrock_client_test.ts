@@ -9,7 +9,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./_assert.ts";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import { type BedrockClientOptions, createBedrockClient } from "../lib/bedrock_client.ts";
-import { createBedrockSimFormat } from "../lib/sim_bedrock.ts";
 import { type SimulatorOptions, startSimulator } from "../lib/simulator.ts";
 import type { StreamEvent } from "../lib/stream_event.ts";
 import { timeStream } from "../lib/time_stream.ts";
@@ -39,7 +38,6 @@ async function withFakeAws<T>(fn: () => Promise<T>): Promise<T> {
 
 function startBedrockSim(options: SimulatorOptions = {}) {
   return startSimulator({
-    formats: [createBedrockSimFormat("converse"), createBedrockSimFormat("invoke")],
     ...options,
   });
 }

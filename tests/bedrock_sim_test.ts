@@ -10,13 +10,11 @@ import {
   InvokeModelCommand,
 } from "@aws-sdk/client-bedrock-runtime";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
-import { createBedrockSimFormat } from "../lib/sim_bedrock.ts";
 import { createEventstreamFrames, type EventstreamFrame } from "../lib/eventstream_frames.ts";
 import { type SimulatorOptions, startSimulator } from "../lib/simulator.ts";
 
 function startBedrockSim(options: SimulatorOptions = {}) {
   return startSimulator({
-    formats: [createBedrockSimFormat("converse"), createBedrockSimFormat("invoke")],
     ...options,
   });
 }

@@ -29,6 +29,10 @@ const BASE: RequestRecordBase = {
   chunkCount: 0,
   chunkArrivalMs: [],
   chunkTokens: [],
+  reasoningArrivalMs: [],
+  messageCount: 0,
+  choicesArrivalMs: [],
+  lastMessageMs: null,
   retries: 0,
 };
 const OK = { status: "ok", errorCode: null, errorMessage: null } as const;

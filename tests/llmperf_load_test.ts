@@ -183,6 +183,10 @@ function jsonlRecord(i: number, over: Partial<RequestRecord> = {}): RequestRecor
     chunkCount: 50,
     chunkArrivalMs: [],
     chunkTokens: [],
+    reasoningArrivalMs: [],
+    messageCount: 0,
+    choicesArrivalMs: [],
+    lastMessageMs: null,
     retries: 0,
     status: "ok",
     errorCode: null,
@@ -314,4 +318,61 @@ Deno.test("parseLlmperfStream() reads JSONL split mid-line and reports trailing 
   assert(garbage.status === "error" && /not valid JSON/.test(garbage.error.message));
   const empty = parseLlmperfFile("x/a_individual_responses.json", " [ ] ");
   assert(empty.status === "ok" && empty.file.individual!.length === 0);
+});
+
+Deno.test("a tokenbench run folder loads as one run: its summary.json is recognised and its JSONL not doubled", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const rec = {
+      error_code: null,
+      error_msg: "",
+      inter_token_latency_s: 0.02,
+      ttft_s: 0.2,
+      end_to_end_latency_s: 3,
+      request_output_throughput_token_per_s: 50,
+      number_total_tokens: 700,
+      number_output_tokens: 150,
+      number_input_tokens: 550,
+    };
+    await Deno.writeTextFile(`${dir}/m_550_150_individual_responses.json`, JSON.stringify([rec]));
+    await Deno.writeTextFile(
+      `${dir}/m_550_150_summary.json`,
+      JSON.stringify({ model: "m", llm_api: "openai" }),
+    );
+    await Deno.writeTextFile(
+      `${dir}/summary.json`,
+      JSON.stringify({
+        schemaVersion: 1,
+        tool: { name: "tokenbench", version: "0.1.0" },
+        kind: "run-summary",
+      }),
+    );
+    await Deno.writeTextFile(`${dir}/requests.jsonl`, JSON.stringify(jsonlRecord(0)) + "\n");
+    const { runs, errors } = await readResults([dir]);
+    assertEquals(errors, []);
+    assertEquals(runs.map((r) => [r.name, r.source]), [["m_550_150", "llmperf"]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the JSONL header line {kind: 'run', metadata} gives the run's metadata", () => {
+  const header = {
+    kind: "run",
+    schemaVersion: 1,
+    tool: { name: "tokenbench", version: "0.1.0" },
+    metadata: {
+      llmApi: "openai",
+      model: "sim-model",
+      simulated: true,
+      userMetadata: { framework: "vllm" },
+    },
+  };
+  const text = [JSON.stringify(header), JSON.stringify(jsonlRecord(0))].join("\n");
+  const r = parseLlmperfFile("run/requests.jsonl", text);
+  assert(r.status === "ok");
+  assertEquals(r.file.metadata.model, "sim-model");
+  assertEquals(r.file.metadata.llmApi, "openai");
+  assertEquals(r.file.metadata.schemaVersion, 1);
+  assertEquals(r.file.individual!.length, 1);
 });

@@ -38,6 +38,10 @@ function requestRecord(i: number, ok = true): RequestRecord {
     chunkCount: 150,
     chunkArrivalMs: [],
     chunkTokens: [],
+    reasoningArrivalMs: [],
+    messageCount: 0,
+    choicesArrivalMs: [],
+    lastMessageMs: null,
     retries: 0,
     ...(ok
       ? { status: "ok", errorCode: null, errorMessage: null }

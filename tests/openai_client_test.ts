@@ -60,16 +60,21 @@ const MIXED = sse(
   "[DONE]",
 );
 
+// Every wire message yields a `message` event first (with whether it had `choices`).
 const MIXED_EVENTS: StreamEvent[] = [
   { kind: "headers", status: 200 },
-  { kind: "message" },
-  { kind: "message" },
+  { kind: "message", choices: true },
+  { kind: "message", choices: false },
+  { kind: "message", choices: true },
   { kind: "reasoning", text: "Think" },
+  { kind: "message", choices: true },
   { kind: "reasoning", text: " more" },
+  { kind: "message", choices: true, sentAtEpochMs: 123.5 },
   { kind: "content", text: "Héllo", sentAtEpochMs: 123.5 },
+  { kind: "message", choices: true },
   { kind: "content", text: " wörld 👋" },
-  { kind: "message" },
-  { kind: "message" },
+  { kind: "message", choices: true },
+  { kind: "message", choices: false },
   {
     kind: "usage",
     inputTokens: 3,
@@ -163,7 +168,7 @@ Deno.test("OpenAI client speaks /completions and can leave out include_usage", a
     max_completion_tokens: 8,
     stream: true,
   });
-  assertEquals(events.map((e) => e.kind), ["headers", "content", "message", "done"]);
+  assertEquals(events.map((e) => e.kind), ["headers", "message", "content", "message", "done"]);
   assertEquals(events.at(-1), { kind: "done", finishReason: "stop" });
 });
 
@@ -202,6 +207,7 @@ Deno.test("OpenAI client turns an in-stream error into an error event that ends 
     createOpenAiClient({ baseUrl: "http://fake/v1", fetch }).stream(REQUEST),
   );
   assertEquals(events.slice(1), [
+    { kind: "message", choices: true },
     { kind: "content", text: "Hi" },
     { kind: "error", code: 503, message: "overloaded", name: "server_error" },
   ]);

@@ -362,6 +362,36 @@ Deno.test("runLabels() takes labels from the summary, else the JSONL header, els
     },
   );
   assertEquals(runLabels(fakeRun({ name: "plain" })), { framework: "plain", model: "plain" });
+  // tokenbench runs: --metadata framework=…, else the API as tokenbench's own tables label it
+  assertEquals(
+    runLabels(
+      fakeRun({
+        name: "requests",
+        metadata: {
+          llmApi: "openai",
+          simulated: true,
+          model: "m",
+          userMetadata: { framework: "vllm" },
+        },
+      }),
+    ),
+    { framework: "vllm", model: "m" },
+  );
+  assertEquals(
+    runLabels(
+      fakeRun({
+        name: "requests",
+        metadata: { llmApi: "openai", simulated: true, model: "m", userMetadata: {} },
+      }),
+    ),
+    { framework: "openai (simulated)", model: "m" },
+  );
+  assertEquals(
+    runLabels(
+      fakeRun({ name: "m_1_2", summary: { model: "m", llm_api: "bedrock", simulated: false } }),
+    ),
+    { framework: "bedrock", model: "m" },
+  );
 });
 
 Deno.test("recipeForRun() applies row recipes by run name or framework, in order", () => {

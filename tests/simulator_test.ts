@@ -15,8 +15,8 @@ const BEHAVIOUR: SimBehaviour = {
 const TOY = { words: ["alpha", "beta", "gamma"], overheadTokens: 0 };
 const toyCount = (text: string) => text.split(/\s+/).filter((w) => w !== "").length;
 
-function deps(seed = 1) {
-  return { random: createRandom(seed), vocabulary: TOY, countTokens: toyCount };
+function options(behaviour: SimBehaviour, seed = 1) {
+  return { behaviour, random: createRandom(seed), vocabulary: TOY, countTokens: toyCount };
 }
 
 /** Posts an OpenAI request to a simulator and returns the parsed SSE `data` payloads. */
@@ -28,7 +28,7 @@ async function post(url: string, body: Record<string, unknown>, path = "/v1/chat
 }
 
 Deno.test("planResponse() gives maxTokens tokens in chunks of tokensPerChunk at ttft + itl steps", () => {
-  const plan = planResponse(BEHAVIOUR, { prompt: "a b c d", maxTokens: 10 }, deps());
+  const plan = planResponse({ prompt: "a b c d", maxTokens: 10 }, options(BEHAVIOUR));
   assertEquals(plan.inputTokens, 4);
   assertEquals(plan.outputTokens, 10);
   assertEquals(plan.finishReason, "length");
@@ -42,22 +42,21 @@ Deno.test("planResponse() gives maxTokens tokens in chunks of tokensPerChunk at 
 
 Deno.test("planResponse() stops early with finish 'stop' when outputTokens < maxTokens", () => {
   const plan = planResponse(
-    { ...BEHAVIOUR, outputTokens: 4 },
     { prompt: "", maxTokens: 10 },
-    deps(),
+    options({ ...BEHAVIOUR, outputTokens: 4 }),
   );
   assertEquals(plan.outputTokens, 4);
   assertEquals(plan.finishReason, "stop");
-  const zero = planResponse(BEHAVIOUR, { prompt: "", maxTokens: 0 }, deps());
+  const zero = planResponse({ prompt: "", maxTokens: 0 }, options(BEHAVIOUR));
   assertEquals(zero.chunks, []);
   assertEquals(zero.outputTokens, 0);
 });
 
 Deno.test("planResponse() is reproducible from the seed and jitter stays within bounds", () => {
   const behaviour = { ...BEHAVIOUR, jitterMs: 4, tokensPerChunk: 1 };
-  const a = planResponse(behaviour, { prompt: "x", maxTokens: 50 }, deps(7));
-  const b = planResponse(behaviour, { prompt: "x", maxTokens: 50 }, deps(7));
-  const c = planResponse(behaviour, { prompt: "x", maxTokens: 50 }, deps(8));
+  const a = planResponse({ prompt: "x", maxTokens: 50 }, options(behaviour, 7));
+  const b = planResponse({ prompt: "x", maxTokens: 50 }, options(behaviour, 7));
+  const c = planResponse({ prompt: "x", maxTokens: 50 }, options(behaviour, 8));
   assertEquals(a, b);
   assert(JSON.stringify(a) !== JSON.stringify(c));
   assert(a.chunks[0].atMs >= 96 && a.chunks[0].atMs <= 104);
@@ -69,9 +68,8 @@ Deno.test("planResponse() is reproducible from the seed and jitter stays within 
 
 Deno.test("planResponse() injects HTTP errors and in-stream errors at their rates", () => {
   const http = planResponse(
-    { ...BEHAVIOUR, errorRate: 1, errorStatuses: [429] },
     { prompt: "", maxTokens: 5 },
-    deps(),
+    options({ ...BEHAVIOUR, errorRate: 1, errorStatuses: [429] }),
   );
   assertEquals(http.error?.where, "http");
   assertEquals(http.error?.status, 429);
@@ -79,9 +77,8 @@ Deno.test("planResponse() injects HTTP errors and in-stream errors at their rate
   let broken = 0;
   for (let seed = 0; seed < 200; seed++) {
     const plan = planResponse(
-      { ...BEHAVIOUR, streamErrorRate: 0.25 },
       { prompt: "", maxTokens: 9 },
-      deps(seed),
+      options({ ...BEHAVIOUR, streamErrorRate: 0.25 }, seed),
     );
     if (plan.error) {
       broken++;
@@ -97,12 +94,12 @@ Deno.test("planResponse() injects HTTP errors and in-stream errors at their rate
 
 Deno.test("planResponse() rejects bad tokensPerChunk and maxTokens", async () => {
   await assertRejects(
-    () => planResponse({ ...BEHAVIOUR, tokensPerChunk: 0 }, { prompt: "", maxTokens: 1 }, deps()),
+    () => planResponse({ prompt: "", maxTokens: 1 }, options({ ...BEHAVIOUR, tokensPerChunk: 0 })),
     RangeError,
     "'tokensPerChunk' must be a positive integer, got 0",
   );
   await assertRejects(
-    () => planResponse(BEHAVIOUR, { prompt: "", maxTokens: -1 }, deps()),
+    () => planResponse({ prompt: "", maxTokens: -1 }, options(BEHAVIOUR)),
     RangeError,
     "'maxTokens'",
   );

@@ -30,6 +30,10 @@ const BASE: RequestRecordBase = {
   chunkCount: 0,
   chunkArrivalMs: [],
   chunkTokens: [],
+  reasoningArrivalMs: [],
+  messageCount: 0,
+  choicesArrivalMs: [],
+  lastMessageMs: null,
   retries: 0,
 };
 

@@ -1,8 +1,8 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { roundHalfEven, TABLE_COLUMNS, tableRow, truncateDigits } from "../lib/table_row.ts";
 
-// Python's own round() and exact decimal truncation of ~1,900 values, ties included, made by
-// python3 (see the fixture's "generator" field).
+// Python's own round() and exact decimal truncation of 284 values at 0-3 digits (1,136 cases),
+// exact ties included, made by python3 with testdata/python_round.py.
 const PYTHON = JSON.parse(
   Deno.readTextFileSync(new URL("./testdata/python_round.json", import.meta.url)),
 ) as { cases: [string, number, string, string][] };

@@ -48,7 +48,7 @@ async function listFiles(dir: string): Promise<string[]> {
 
 Deno.test("token_benchmark: bad input gives one line on stderr, exit code 2 and no files", async () => {
   const sim = await startSimulator({ ttftMs: 1, itlMs: 1 });
-  const closed = await (async () => {
+  const closed = (() => {
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (l.addr as Deno.NetAddr).port;
     l.close();
@@ -141,7 +141,13 @@ Deno.test("token_benchmark: bad input gives one line on stderr, exit code 2 and 
 });
 
 Deno.test("token_benchmark: a run against the simulator writes LLMPerf's files, JSONL, CSV and tables", async () => {
-  const sim = await startSimulator({ ttftMs: 30, itlMs: 2, errorRate: 0.2, seed: 3, tokenizer: "llama2" });
+  const sim = await startSimulator({
+    ttftMs: 30,
+    itlMs: 2,
+    errorRate: 0.2,
+    seed: 3,
+    tokenizer: "llama2",
+  });
   const tmp = await Deno.makeTempDir();
   try {
     const r = await run(SCRIPT, [
