@@ -39,8 +39,58 @@ export interface RunSummary {
   wallTimeMs: number;
   /** Statistics of each per-request metric over completed requests that have a value. */
   stats: Record<RequestMetric, Stats>;
+  /**
+   * The server's own figures beside the client's, when the endpoint reports them (Bedrock's
+   * latency metrics, any `usage` counts), over completed requests that have them:
+   * - `serverLatencyMs`, `serverFirstByteLatencyMs`: as reported;
+   * - `clientOverheadMs = e2eMs − serverLatencyMs`: network and client overhead;
+   * - `ttftOverheadMs = ttftMs − serverFirstByteLatencyMs`;
+   * - `outputTokensClientMinusServer = outputTokens − serverOutputTokens`: tokenizer disagreement.
+   * Absent when no completed request carried any of them.
+   */
+  server?: Partial<Record<ServerMetric, Stats>>;
   /** Why figures are missing (nothing started, no request succeeded, zero wall time). */
   note?: string;
+}
+
+/** The server-side comparisons of {@link RunSummary.server}. */
+export const SERVER_METRICS = [
+  "serverLatencyMs",
+  "serverFirstByteLatencyMs",
+  "clientOverheadMs",
+  "ttftOverheadMs",
+  "outputTokensClientMinusServer",
+] as const;
+
+/** One of {@link SERVER_METRICS}. */
+export type ServerMetric = typeof SERVER_METRICS[number];
+
+function _serverStats(ok: RequestRecord[]): Partial<Record<ServerMetric, Stats>> | undefined {
+  const values: Record<ServerMetric, number[]> = {
+    serverLatencyMs: [],
+    serverFirstByteLatencyMs: [],
+    clientOverheadMs: [],
+    ttftOverheadMs: [],
+    outputTokensClientMinusServer: [],
+  };
+  for (const r of ok) {
+    if (r.serverLatencyMs !== null) {
+      values.serverLatencyMs.push(r.serverLatencyMs);
+      values.clientOverheadMs.push(r.e2eMs - r.serverLatencyMs);
+    }
+    if (r.serverFirstByteLatencyMs !== null) {
+      values.serverFirstByteLatencyMs.push(r.serverFirstByteLatencyMs);
+      if (r.ttftMs !== null) values.ttftOverheadMs.push(r.ttftMs - r.serverFirstByteLatencyMs);
+    }
+    if (r.serverOutputTokens !== null) {
+      values.outputTokensClientMinusServer.push(r.outputTokens - r.serverOutputTokens);
+    }
+  }
+  const out: Partial<Record<ServerMetric, Stats>> = {};
+  for (const metric of SERVER_METRICS) {
+    if (values[metric].length > 0) out[metric] = summarize(values[metric]);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**
@@ -135,6 +185,8 @@ export function summarizeRun(records: RequestRecord[], options: SummarizeRunOpti
     wallTimeMs,
     stats,
   };
+  const server = _serverStats(ok);
+  if (server) summary.server = server;
   if (notes.length > 0) summary.note = notes.join("; ");
   return summary;
 }

@@ -179,6 +179,7 @@ async function _runDirs(arg: string): Promise<string[]> {
 async function _readRun(dir: string): Promise<_Run> {
   const path = join(dir, "requests.jsonl");
   const records: RequestRecord[] = [];
+  let header: Record<string, unknown> | null = null;
   const lines = (await Deno.readTextFile(path)).split("\n");
   for (const [i, line] of lines.entries()) {
     if (line.trim() === "") continue;
@@ -188,7 +189,12 @@ async function _readRun(dir: string): Promise<_Run> {
     } catch {
       throw new UsageError(`${path} line ${i + 1} is not JSON`);
     }
-    const r = record as Partial<RequestRecord>;
+    const r = record as Partial<RequestRecord> & { kind?: unknown; metadata?: unknown };
+    if (r?.kind === "run" && !("status" in r)) {
+      // the header line token_benchmark writes first: {kind: "run", schemaVersion, tool, metadata}
+      if (r.metadata && typeof r.metadata === "object") header = r.metadata as Record<string, unknown>;
+      continue;
+    }
     if (
       typeof r !== "object" || r === null || (r.status !== "ok" && r.status !== "error") ||
       !Array.isArray(r.chunkArrivalMs)
@@ -206,7 +212,8 @@ async function _readRun(dir: string): Promise<_Run> {
       throw new UsageError(`${summaryPath} is not JSON`);
     }
   }
-  return { dir, records, summary };
+  // Without summary.json (a run cut short), the JSONL header still tells model and load.
+  return { dir, records, summary: summary ?? (header ? { metadata: header } : null) };
 }
 
 /** A field of summary.json, at its top level or under `metadata`/`run`/`summary`. */

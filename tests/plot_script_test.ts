@@ -19,11 +19,23 @@ async function resultsDir(): Promise<string> {
     for (const c of [1, 4]) {
       const dir = `${root}/run_${provider}_${c}`;
       await Deno.mkdir(dir);
-      const records = syntheticRun({ requests: 12, concurrency: c, ttftMs: 100 * (k + 1), itlMs: 10, errorRate: 0.1, seed: c + k });
-      await Deno.writeTextFile(`${dir}/requests.jsonl`, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const records = syntheticRun({
+        requests: 12,
+        concurrency: c,
+        ttftMs: 100 * (k + 1),
+        itlMs: 10,
+        errorRate: 0.1,
+        seed: c + k,
+      });
+      await Deno.writeTextFile(
+        `${dir}/requests.jsonl`,
+        records.map((r) => JSON.stringify(r)).join("\n") + "\n",
+      );
       await Deno.writeTextFile(
         `${dir}/summary.json`,
-        JSON.stringify({ metadata: { model: `model-${provider}`, numConcurrentRequests: c, rate: null } }),
+        JSON.stringify({
+          metadata: { model: `model-${provider}`, numConcurrentRequests: c, rate: null },
+        }),
       );
     }
   }
@@ -55,8 +67,13 @@ Deno.test("plot script writes every plot of one run folder into it", async () =>
   const root = await resultsDir();
   try {
     assertEquals(await quietMain([...pngFlags, `${root}/run_A_1`]), 0);
-    const written = (await files(`${root}/run_A_1`)).filter((n) => n !== "requests.jsonl" && n !== "summary.json");
-    assertEquals(written, expected(["errors", "throughput_boxplot", "token_timeline", "ttft_distribution"]));
+    const written = (await files(`${root}/run_A_1`)).filter((n) =>
+      n !== "requests.jsonl" && n !== "summary.json"
+    );
+    assertEquals(
+      written,
+      expected(["errors", "throughput_boxplot", "token_timeline", "ttft_distribution"]),
+    );
     const svg = await Deno.readTextFile(`${root}/run_A_1/ttft_distribution.svg`);
     assert(svg.includes(">model-A c=1: "), "the run's label is in the subtitle");
   } finally {
