@@ -1,221 +1,134 @@
 /**
- * Client timing error: how much later the OpenAI client (`lib/openai_client.ts` timed by
- * `lib/time_stream.ts`) sees each chunk than the simulator stamped it as sent, at several
- * concurrency levels, with the simulator in a separate process (`scripts/sim.ts`).
+ * Client timing error of several client configurations side by side: `calibrate()` (see
+ * `lib/calibrate.ts`, `deno task calibrate`) run for each configuration against one simulator
+ * in a separate process, repeated, the configurations interleaved so that a noisy moment of the
+ * machine hits them alike. Prints the median over repetitions of each figure (and the spread
+ * of the p99 chunk delay), as a markdown table.
  *
- * error = (client send epoch + client arrival ms) − simulator send stamp, per content chunk.
- * The two processes' epoch clocks are compared first over `GET /_sim/clock` (the sample with
- * the smallest round trip, midpoint rule) and the offset is removed.
- *
- * Also reported: the simulator's own lateness (send stamp − planned time), from `/_sim/log`.
+ * A configuration is `WORKERS:TRANSPORT`: `0:fetch` is the client before issue 6 (main thread,
+ * Deno's fetch), `2:http1` the default on a 2-core machine (two Workers, the light transport).
  *
  * Run:
  * `deno run --allow-net=127.0.0.1,localhost --allow-read --allow-env --allow-sys --allow-run bench/client_timing.ts`
- * (flags: `--concurrency 1,64,256 --repetitions 2 --tokens 150 --itl-ms 20 --ttft-ms 100
- * --requests 5 --json`)
+ * (flags: `--configs 0:fetch,0:http1,1:http1,2:http1 --levels 1,16,64,256 --repetitions 3
+ * --tokens 150 --itl-ms 20 --ttft-ms 100 --min-requests 4 --dispatch-rate 20 --json`)
  *
  * @module
  */
-import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
-import { createOpenAiClient } from "../lib/openai_client.ts";
+import { calibrate, type CalibrationLevel } from "../lib/calibrate.ts";
+import type { Transport } from "../lib/create_client.ts";
 import { quantile } from "../lib/quantile.ts";
-import { timeStream } from "../lib/time_stream.ts";
+import { spawnSimulator } from "../scripts/demo.ts";
 
-const SIM = new URL("../scripts/sim.ts", import.meta.url).pathname;
-
-interface LevelResult {
-  concurrency: number;
-  repetition: number;
-  requests: number;
-  errors: number;
-  chunks: number;
-  clientErrorP50Ms: number;
-  clientErrorP99Ms: number;
-  clientErrorMaxMs: number;
-  simLatenessP50Ms: number;
-  simLatenessP99Ms: number;
-  wallS: number;
-  /** CPU time of this (client) process per chunk received, µs. */
-  clientCpuUsPerChunk: number;
+interface _Config {
+  label: string;
+  workers: number;
+  transport: Transport;
 }
 
-async function _startSim(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net=127.0.0.1,localhost",
-      "--allow-read",
-      "--allow-env",
-      "--allow-sys",
-      SIM,
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-    stdin: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("simulator exited before listening");
-    text += value;
-  }
-  reader.releaseLock();
-  const url = /^listening on (\S+)/.exec(text)?.[1];
-  if (!url) throw new Error(`unexpected first line: ${text}`);
-  return { child, url };
-}
+const _med = (xs: (number | null)[]) => quantile(xs.filter((x): x is number => x !== null), 0.5);
+const _f = (x: number | null, d = 2) => x === null ? "n/a" : x.toFixed(d);
 
-/** Simulator epoch clock minus ours, from the fastest of `samples` round trips. */
-async function _clockOffset(
-  url: string,
-  samples = 50,
-): Promise<{ offsetMs: number; rttMs: number }> {
-  let best = { offsetMs: 0, rttMs: Infinity };
-  for (let i = 0; i < samples; i++) {
-    const t0 = performance.timeOrigin + performance.now();
-    const { epochMs } = await (await fetch(`${url}/_sim/clock`)).json();
-    const t1 = performance.timeOrigin + performance.now();
-    if (t1 - t0 < best.rttMs) best = { offsetMs: epochMs - (t0 + t1) / 2, rttMs: t1 - t0 };
-  }
-  return best;
-}
-
-async function _runLevel(
-  url: string,
-  concurrency: number,
-  totalRequests: number,
-  tokens: number,
-  offsetMs: number,
-) {
-  const client = createOpenAiClient({ baseUrl: `${url}/v1` });
-  const errorsMs: number[] = [];
-  let failed = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < totalRequests) {
-      next++;
-      const t = await timeStream(client.stream({ model: "sim", prompt: "Go", maxTokens: tokens }));
-      if (t.error || !t.chunkSentEpochMs) {
-        failed++;
-        continue;
-      }
-      t.chunkArrivalMs.forEach((arrival, i) => {
-        // Our epoch, moved onto the simulator's clock, minus its stamp.
-        errorsMs.push(t.startEpochMs + arrival + offsetMs - t.chunkSentEpochMs![i]);
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { errorsMs, failed };
-}
-
-/** Runs the benchmark and prints a table (or JSON with `--json`). */
+/** Runs the comparison and prints a table (or JSON with `--json`). */
 export async function main(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      concurrency: { type: "string", default: "1,64,256" },
-      repetitions: { type: "string", default: "2" },
+      configs: { type: "string", default: "0:fetch,0:http1,1:http1,2:http1" },
+      levels: { type: "string", default: "1,16,64,256" },
+      repetitions: { type: "string", default: "3" },
       tokens: { type: "string", default: "150" },
       "itl-ms": { type: "string", default: "20" },
       "ttft-ms": { type: "string", default: "100" },
-      requests: { type: "string", default: "5" },
+      "min-requests": { type: "string", default: "4" },
+      "dispatch-rate": { type: "string", default: "20" },
       json: { type: "boolean", default: false },
     },
   });
-  const levels = values.concurrency.split(",").map(Number);
+  const configs: _Config[] = values.configs.split(",").map((c) => {
+    const [w, t] = c.split(":");
+    return { label: c, workers: Number(w), transport: (t ?? "http1") as Transport };
+  });
+  const levels = values.levels.split(",").map(Number);
   const repetitions = Number(values.repetitions);
-  const tokens = Number(values.tokens);
-  const minRequests = Number(values.requests);
-  const { child, url } = await _startSim([
-    "--port",
-    "0",
-    "--itl-ms",
-    values["itl-ms"],
-    "--ttft-ms",
-    values["ttft-ms"],
-  ]);
-  const results: LevelResult[] = [];
+  const sim = await spawnSimulator(["--itl-ms", values["itl-ms"], "--ttft-ms", values["ttft-ms"]]);
+  const results = new Map<string, CalibrationLevel[]>();
+  // Other work on the machine shows in every figure: record the load average as we go.
+  const loads: number[] = [];
+  const loadAvg = () => {
+    try {
+      loads.push(Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]));
+    } catch { /* not Linux */ }
+  };
   try {
-    const clock = await _clockOffset(url);
-    if (!values.json) {
-      console.log(
-        `simulator ${url} (separate process), itl ${values["itl-ms"]} ms, ttft ${
-          values["ttft-ms"]
-        } ms, ${tokens} tokens/stream, clock offset ${clock.offsetMs.toFixed(4)} ms (rtt ${
-          clock.rttMs.toFixed(3)
-        } ms)`,
-      );
-      console.log(
-        "concurrency rep requests errors chunks | client error ms p50 p99 max | sim lateness ms p50 p99 | wall s | client CPU µs/chunk",
-      );
-    }
-    for (let repetition = 1; repetition <= repetitions; repetition++) {
-      for (const concurrency of levels) {
-        await fetch(`${url}/_sim/log`, { method: "DELETE" });
-        // Warm-up: one short request per connection the level will use (JIT, connection pool).
-        await _runLevel(url, concurrency, concurrency, 2, clock.offsetMs);
-        await fetch(`${url}/_sim/log`, { method: "DELETE" });
-        const requests = Math.max(minRequests, concurrency);
-        const start = performance.now();
-        const cpuStart = cpuUsage();
-        const { errorsMs, failed } = await _runLevel(
-          url,
-          concurrency,
-          requests,
-          tokens,
-          clock.offsetMs,
-        );
-        const wallS = (performance.now() - start) / 1000;
-        const cpu = cpuUsage(cpuStart);
-        const log = await (await fetch(`${url}/_sim/log`)).json();
-        const lateness: number[] = [];
-        for (const entry of log.requests) {
-          entry.chunkSentEpochMs.forEach((sent: number, i: number) => {
-            lateness.push(sent - entry.arrivalEpochMs - entry.chunkPlannedMs[i]);
-          });
+    for (let rep = 1; rep <= repetitions; rep++) {
+      for (const config of configs) {
+        loadAvg();
+        const r = await calibrate(sim.url, {
+          levels,
+          workers: config.workers,
+          transport: config.transport,
+          tokens: Number(values.tokens),
+          minRequests: Number(values["min-requests"]),
+          dispatchRate: Number(values["dispatch-rate"]),
+        });
+        for (const level of r.levels) {
+          const key = `${config.label}|${level.concurrency}`;
+          results.set(key, [...(results.get(key) ?? []), level]);
         }
-        errorsMs.sort((a, b) => a - b);
-        const result: LevelResult = {
-          concurrency,
-          repetition,
-          requests,
-          errors: failed,
-          chunks: errorsMs.length,
-          clientErrorP50Ms: quantile(errorsMs, 0.5) ?? NaN,
-          clientErrorP99Ms: quantile(errorsMs, 0.99) ?? NaN,
-          clientErrorMaxMs: errorsMs.at(-1) ?? NaN,
-          simLatenessP50Ms: quantile(lateness, 0.5) ?? NaN,
-          simLatenessP99Ms: quantile(lateness, 0.99) ?? NaN,
-          wallS,
-          clientCpuUsPerChunk: (cpu.user + cpu.system) / Math.max(1, errorsMs.length),
-        };
-        results.push(result);
-        if (!values.json) {
-          console.log(
-            `${String(concurrency).padStart(11)} ${String(repetition).padStart(3)} ${
-              String(requests).padStart(8)
-            } ${String(failed).padStart(6)} ${String(errorsMs.length).padStart(6)} | ${
-              result.clientErrorP50Ms.toFixed(3).padStart(19)
-            } ${result.clientErrorP99Ms.toFixed(3).padStart(7)} ${
-              result.clientErrorMaxMs.toFixed(2).padStart(7)
-            } | ${result.simLatenessP50Ms.toFixed(3).padStart(19)} ${
-              result.simLatenessP99Ms.toFixed(3).padStart(7)
-            } | ${wallS.toFixed(1).padStart(6)} | ${
-              result.clientCpuUsPerChunk.toFixed(1).padStart(18)
-            }`,
-          );
-        }
+        if (!values.json) console.error(`repetition ${rep}: ${config.label} done`);
       }
     }
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
+    await sim.stop();
   }
-  if (values.json) console.log(JSON.stringify(results, null, 2));
+  const rows = configs.flatMap((config) =>
+    levels.map((concurrency) => {
+      const runs = results.get(`${config.label}|${concurrency}`) ?? [];
+      const p99s = runs.map((l) => l.chunkDelayMs.p99).filter((x): x is number => x !== null);
+      return {
+        config: config.label,
+        concurrency,
+        repetitions: runs.length,
+        chunkDelayMsP50: _med(runs.map((l) => l.chunkDelayMs.p50)),
+        chunkDelayMsP99: _med(runs.map((l) => l.chunkDelayMs.p99)),
+        chunkDelayMsP99Min: p99s.length > 0 ? Math.min(...p99s) : null,
+        chunkDelayMsP99Max: p99s.length > 0 ? Math.max(...p99s) : null,
+        chunkDelayMsMax: _med(runs.map((l) => l.chunkDelayMs.max)),
+        ttftErrorMsP99: _med(runs.map((l) => l.ttftErrorMs.p99)),
+        loopLagMsP99: _med(runs.map((l) => l.loopLagMsP99)),
+        dispatchLagMsP99: _med(runs.map((l) => l.dispatchLagMsP99)),
+        cpuMsPer1kTokens: _med(runs.map((l) => l.cpuMsPer1kTokens)),
+      };
+    })
+  );
+  loadAvg();
+  if (values.json) {
+    console.log(JSON.stringify({ rows, loadAverages: loads }, null, 2));
+    return 0;
+  }
+  console.log(
+    `\nMedian of ${repetitions} repetition(s); ITL ${values["itl-ms"]} ms, ${values.tokens} ` +
+      `tokens/request, simulator in a separate process, ${navigator.hardwareConcurrency} cores; ` +
+      `1-min load average ${loads.length ? Math.min(...loads) : "?"}–${
+        loads.length ? Math.max(...loads) : "?"
+      } during the runs.\n`,
+  );
+  console.log(
+    "| Client (workers:transport) | Streams | Chunk delay p50 | p99 (min–max) | max | " +
+      "TTFT err p99 | Loop lag p99 | Dispatch lag p99 | CPU ms/1k tok |",
+  );
+  console.log("|:--|--:|--:|--:|--:|--:|--:|--:|--:|");
+  for (const r of rows) {
+    console.log(
+      `| ${r.config} | ${r.concurrency} | ${_f(r.chunkDelayMsP50)} | ${_f(r.chunkDelayMsP99)} (${
+        _f(r.chunkDelayMsP99Min)
+      }–${_f(r.chunkDelayMsP99Max)}) | ${_f(r.chunkDelayMsMax)} | ${_f(r.ttftErrorMsP99)} | ${
+        _f(r.loopLagMsP99)
+      } | ${_f(r.dispatchLagMsP99)} | ${_f(r.cpuMsPer1kTokens, 1)} |`,
+    );
+  }
   return 0;
 }
 

@@ -139,3 +139,41 @@ export function _fmt(value: number): string {
   if (a >= 1) return value.toFixed(2);
   return value.toPrecision(2);
 }
+
+/** A "nice" step near `raw`: 1, 2 or 5 times a power of ten. */
+export function _niceStep(raw: number): number {
+  if (!(raw > 0) || !Number.isFinite(raw)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / power;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * power;
+}
+
+/**
+ * Whole-number tick values from 0 to at least `max` (about five of them): for axes of counts,
+ * where ticks at 0.5 requests would make no sense.
+ */
+export function _countTicks(max: number): number[] {
+  const step = Math.max(1, _niceStep(Math.max(max, 1) / 5));
+  const top = Math.max(step, Math.ceil(max / step) * step);
+  const ticks: number[] = [];
+  for (let v = 0; v <= top; v += step) ticks.push(v);
+  return ticks;
+}
+
+/** Histogram bins over all `values`: nice edges, at most about `maxBins` of them. */
+export function _bins(
+  values: readonly number[],
+  maxBins: number,
+): { start: number; step: number; count: number } {
+  if (values.length === 0) return { start: 0, step: 1, count: 1 };
+  let min = Infinity, max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const step = _niceStep((max - min) / maxBins || Math.max(Math.abs(min) / 10, 1e-9));
+  const start = Math.floor(min / step) * step;
+  // the last bin holds values equal to its upper edge
+  const count = Math.max(1, Math.ceil((max - start) / step - 1e-9));
+  return { start, step, count };
+}

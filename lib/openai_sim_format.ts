@@ -12,6 +12,7 @@ import type {
   SimResponseEncoder,
   SimWireFormat,
 } from "./sim_wire_format.ts";
+import type { SimFaultEncoder, SimFaultKind } from "./sim_faults.ts";
 
 /** Field of every simulated JSON chunk carrying its send time (epoch ms, sub-ms precision). */
 export const SIM_SENT_AT_FIELD = "tokenbench_sent_at_ms";
@@ -81,7 +82,7 @@ function _encoder(
   endpoint: "chat" | "completions",
   request: SimParsedRequest,
   context: SimResponseContext,
-): SimResponseEncoder {
+): SimResponseEncoder & SimFaultEncoder {
   const chat = endpoint === "chat";
   const id = `${chat ? "chatcmpl" : "cmpl"}-sim${context.requestId}`;
   const object = chat ? "chat.completion.chunk" : "text_completion";
@@ -141,6 +142,21 @@ function _encoder(
           ) + "data: [DONE]\n\n";
       }
     },
+    encodeFault(kind: SimFaultKind, sentAtEpochMs: number): string | null {
+      const head = { id, object, created, model };
+      switch (kind) {
+        case "malformed-sse":
+          // Not SSE fields: a client following the SSE rules ignores every one of them.
+          return "this line is not an SSE field\n" + 'dta: {"choices":[]}\n' + "retry: soon\n" +
+            ": a comment\n" + "event\n\n";
+        case "invalid-json":
+          return `data: {"id":"${id}","object":"${object}","choices":[{"index":0,"delta":{"content":"cut sho\n\n`;
+        case "empty-choices":
+          return frame({ ...head, choices: [], ...usageField }, sentAtEpochMs);
+        default:
+          return null;
+      }
+    },
     encodeWhole(plan: SimResponsePlan, sentAtEpochMs: number): Response {
       if (plan.error) return _errorResponse(plan.error);
       const text = plan.chunks.map((c) => c.text).join("");
@@ -170,7 +186,9 @@ function _encoder(
  * role-only chunk first, `delta.content` chunks, a `finish_reason` chunk), `completions` serves
  * `POST /v1/completions` (`choices[0].text`). A usage chunk with empty `choices` follows when
  * `stream_options.include_usage` is true, then `data: [DONE]`. Every chunk carries its send
- * stamp in {@link SIM_SENT_AT_FIELD}. `max_completion_tokens` wins over `max_tokens`.
+ * stamp in {@link SIM_SENT_AT_FIELD}. `max_completion_tokens` wins over `max_tokens`. The
+ * encoder also encodes the wire faults of sim_faults.ts (malformed SSE lines, invalid JSON,
+ * empty `choices`).
  *
  * @example Parse a chat request
  * ```ts

@@ -8,6 +8,7 @@ import type { RunRecords } from "./run_records.ts";
 import {
   _checkRuns,
   _checkSize,
+  _countTicks,
   _emptyPanel,
   _errorCodeLabel,
   _measured,
@@ -80,6 +81,7 @@ export function plotErrors(
     }));
   });
   const height = Math.max(rowHeight * list.length, 60);
+  const countTicks = _countTicks(Math.max(0, ...rates.map((r) => r.failed)));
   const y = { field: "run", type: "nominal", title: null, sort: domain, scale: { domain } };
   const maxRate = Math.max(0.05, ...rates.map((r) => r.errorRate));
   const ratePanel = {
@@ -121,7 +123,8 @@ export function plotErrors(
           type: "quantitative",
           title: "Failed requests",
           stack: "zero",
-          axis: { format: "d", tickMinStep: 1 },
+          scale: { domain: [0, countTicks[countTicks.length - 1]] },
+          axis: { values: countTicks, format: "d" },
         },
         color: { field: "code", type: "nominal", title: "Error code", scale: { scheme: "set2" } },
         tooltip: [

@@ -124,7 +124,8 @@ export function plotTokenTimeline(
     title: "Time since request sent (ms)",
     scale: { domain: [0, Math.max(record.e2eMs, arrivals[arrivals.length - 1])], nice: true },
   };
-  // TTFT is labelled right of its rule, the end of the stream left of it (inside the plot).
+  // TTFT is labelled right of its rule at the top (the line is still low there), the end of
+  // the stream left of its rule at the bottom (the line is high there).
   const markers = [
     ...(record.ttftMs === null ? [] : [{ tMs: record.ttftMs, what: "TTFT", side: 1 }]),
     { tMs: record.e2eMs, what: "end", side: -1 },
@@ -171,15 +172,15 @@ export function plotTokenTimeline(
           mark: {
             type: "text",
             align: side > 0 ? "left" : "right",
-            baseline: "top",
+            baseline: side > 0 ? "top" : "bottom",
             dx: 4 * side,
-            dy: 4,
+            dy: 4 * side,
             fontSize: 11,
             color: "#333333",
           },
           encoding: {
             x: { field: "tMs", type: "quantitative" },
-            y: { value: 0 },
+            y: { value: side > 0 ? 0 : height },
             text: { field: "what", type: "nominal" },
           },
         })),

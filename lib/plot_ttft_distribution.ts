@@ -6,15 +6,22 @@
 import type { PlotSpec } from "./render_svg.ts";
 import type { RunRecords } from "./run_records.ts";
 import {
+  _bins,
   _checkRuns,
   _checkSize,
   _count,
+  _countTicks,
   _emptyPanel,
   _measured,
   _panelTitle,
   _plotConfig,
   _VEGA_LITE_SCHEMA,
 } from "./_plot_common.ts";
+
+/** Bin edges without floating-point noise (0.30000000000000004 → 0.3). */
+function _round(x: number): number {
+  return Number(x.toPrecision(12));
+}
 
 /** Which panels {@link plotTtftDistribution} draws. */
 export const TTFT_PLOT_KINDS = ["both", "histogram", "ecdf"] as const;
@@ -26,7 +33,7 @@ export type TtftPlotKind = typeof TTFT_PLOT_KINDS[number];
 export interface PlotTtftDistributionOptions {
   /** `"histogram"`, `"ecdf"` or `"both"` side by side. Default `"both"`. */
   kind?: TtftPlotKind;
-  /** Most histogram bins (vega-lite picks nice bin edges up to this). Default `30`. */
+  /** About how many histogram bins span all runs' TTFTs (edges are rounded to 1, 2 or 5 × 10ⁿ ms). Default `30`. */
   maxBins?: number;
   /** Width of each panel, px. Default `420`. */
   width?: number;
@@ -103,43 +110,54 @@ export function plotTtftDistribution(
     ? "completed, measured requests"
     : `${list[0].label}: ${_count(samples[0].ttft.length, "completed request")} (measured)`;
 
-  // One run: bars. Two: overlaid, translucent. More: one small histogram per run, same axes.
+  // Bins are computed here, shared by all runs, so that the count axis can have whole-number
+  // ticks. One run: bars. Two: overlaid, translucent. More: one small histogram per run.
   const faceted = list.length > 2;
   const rowHeight = Math.max(48, Math.round(height / list.length));
+  const bins = _bins(samples.flatMap((s) => s.ttft), maxBins);
+  const binRows = samples.flatMap((s) => {
+    const counts = new Map<number, number>();
+    for (const v of s.ttft) {
+      const i = Math.min(Math.floor((v - bins.start) / bins.step), bins.count - 1);
+      counts.set(i, (counts.get(i) ?? 0) + 1);
+    }
+    return [...counts].sort((a, b) => a[0] - b[0]).map(([i, requests]) => ({
+      run: s.run,
+      fromMs: _round(bins.start + i * bins.step),
+      toMs: _round(bins.start + (i + 1) * bins.step),
+      requests,
+    }));
+  });
+  const ticks = _countTicks(Math.max(0, ...binRows.map((r) => r.requests)));
   const bars = {
     mark: { type: "bar" as const, opacity: list.length === 2 ? 0.55 : 0.9, binSpacing: 1 },
     encoding: {
       x: {
-        field: "ttftMs",
+        field: "fromMs",
         type: "quantitative" as const,
-        bin: { maxbins: maxBins },
+        bin: { binned: true, step: bins.step },
         title: "TTFT (ms)",
+        scale: { domain: [_round(bins.start), _round(bins.start + bins.count * bins.step)] },
       },
+      x2: { field: "toMs" },
       y: {
-        aggregate: "count" as const,
+        field: "requests",
         type: "quantitative" as const,
         title: "Requests",
         stack: null,
-        // the same count for the nice domain and the ticks: the tallest bar ends at a tick
-        scale: { nice: faceted ? 2 : 6 },
-        axis: { tickCount: faceted ? 2 : 6, tickMinStep: 1 },
+        scale: { domain: [0, ticks[ticks.length - 1]] },
+        axis: { values: faceted ? [0, ticks[ticks.length - 1]] : ticks },
       },
       color,
       tooltip: [
         { field: "run", type: "nominal" as const, title: "Run" },
-        {
-          field: "ttftMs",
-          type: "quantitative" as const,
-          bin: { maxbins: maxBins },
-          title: "TTFT (ms)",
-        },
-        { aggregate: "count" as const, type: "quantitative" as const, title: "Requests" },
+        { field: "fromMs", type: "quantitative" as const, title: "TTFT from (ms)" },
+        { field: "toMs", type: "quantitative" as const, title: "TTFT to (ms)" },
+        { field: "requests", type: "quantitative" as const, title: "Requests" },
       ],
     },
   };
-  const histogramData = {
-    values: samples.flatMap((s) => s.ttft.map((ttftMs) => ({ run: s.run, ttftMs }))),
-  };
+  const histogramData = { values: binRows };
   const histogram = total === 0
     ? _emptyPanel("no completed requests with a TTFT", width, height)
     : faceted

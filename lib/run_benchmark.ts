@@ -3,11 +3,18 @@
  *
  * @module
  */
-import type { LlmClient } from "./llm_client.ts";
-import type { RequestRecord } from "./request_record.ts";
+import { cpuUsage } from "node:process";
+import type { LlmClient, LlmRequest } from "./llm_client.ts";
+import { CLIENT_ERROR_CODES, type RequestRecord } from "./request_record.ts";
 import { type LoadOptions, runLoad } from "./run_load.ts";
-import { timeStream } from "./time_stream.ts";
+import type { StreamEvent } from "./stream_event.ts";
+import { type StreamTiming, timeStream } from "./time_stream.ts";
 import { toRequestRecord } from "./to_request_record.ts";
+import { redactSecrets } from "./redact_secrets.ts";
+import { type ClientHealth, clientHealth } from "./client_health.ts";
+import { startLoopLag } from "./loop_lag.ts";
+import { preciseSleep } from "./precise_sleep.ts";
+import type { WorkerPool } from "./worker_pool.ts";
 
 /** The prompt of one request. */
 export interface BenchmarkPrompt {
@@ -29,12 +36,54 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
   countTokens?: (text: string) => number;
   /** Extra sampling parameters merged into each request. Default none. */
   samplingParams?: Record<string, unknown>;
-  /** Per-request timeout in ms; a timed-out request is an error record with code 408. Default none. */
+  /**
+   * Per-request timeout in ms, from send to the end of the stream; a timed-out request is
+   * cancelled, becomes an error record with code 408 (`request timeout: …`) and frees its slot.
+   * Default none.
+   */
   requestTimeoutMs?: number;
+  /**
+   * First-token timeout in ms: a request with no content (answer or reasoning) this long after
+   * it was sent is cancelled and becomes an error record with code 408
+   * (`first-token timeout: …`). Default none.
+   */
+  firstTokenTimeoutMs?: number;
+  /**
+   * Stops the run: no more launches; requests in flight may still finish during
+   * `gracePeriodMs`, then they are cancelled (error records with code 499). Default none.
+   */
+  signal?: AbortSignal;
+  /** How long in-flight requests may still finish after `signal` aborts, ms. Default 0. */
+  gracePeriodMs?: number;
+  /** Cancels in-flight requests at once, whatever the grace period (e.g. a second Ctrl-C),
+   * and stops launching. Default none. */
+  cancelSignal?: AbortSignal;
+  /**
+   * Secret values (API key, AWS secret key, session token) removed from every error message,
+   * besides the secret-looking patterns `redactSecrets` always removes. Default none.
+   */
+  secrets?: readonly string[];
   /** Keep each answer's text in its record. Default false. */
   keepText?: boolean;
+  /**
+   * Keep every record in memory and return them in `records`. With false, records only go to
+   * `onRecord` (e.g. the JSONL) and `records` is empty, so a long run's memory stays flat (a
+   * few numbers per request are kept for `clientHealth`). Default true.
+   */
+  keepRecords?: boolean;
   /** Called with each record as soon as its request completes (append it to the JSONL here). */
   onRecord?: (record: RequestRecord) => void | Promise<void>;
+  /**
+   * Send every request from this pool's Workers ({@link createWorkerPool}, built from the same
+   * client's spec) instead of from `client` on this thread; the load shape stays on this
+   * thread, so concurrency and the request budget hold across workers. Default none.
+   */
+  pool?: WorkerPool;
+  /**
+   * The id of the k-th request launched (warm-up first), given to `prompt` and recorded as
+   * `requestId`: a shard's share of a larger run's ids ({@link shardPlan}). Default k.
+   */
+  requestIds?: readonly number[];
 }
 
 /** What {@link runBenchmark} returns. */
@@ -47,6 +96,8 @@ export interface BenchmarkResult {
   startEpochMs: number;
   /** True when the run was stopped by its signal before sending everything. */
   aborted: boolean;
+  /** Whether the client kept up: event-loop and dispatch lag, workers, CPU per token. */
+  clientHealth: ClientHealth;
 }
 
 /**
@@ -77,49 +128,289 @@ export async function runBenchmark(
   client: LlmClient,
   options: BenchmarkOptions,
 ): Promise<BenchmarkResult> {
-  const { model, prompt, countTokens, samplingParams, requestTimeoutMs, keepText, onRecord } =
-    options;
-  if (requestTimeoutMs !== undefined && !(requestTimeoutMs > 0)) {
+  const { model, prompt, countTokens, samplingParams, keepText, onRecord } = options;
+  const keepRecords = options.keepRecords ?? true;
+  const { requestTimeoutMs, firstTokenTimeoutMs, gracePeriodMs = 0, secrets } = options;
+  for (
+    const [name, value] of [
+      ["requestTimeoutMs", requestTimeoutMs],
+      ["firstTokenTimeoutMs", firstTokenTimeoutMs],
+    ] as const
+  ) {
+    if (value !== undefined && !(typeof value === "number" && value > 0 && value < 2 ** 31)) {
+      throw new RangeError(
+        `Cannot run benchmark: '${name}' must be a positive number of ms, got ${value}`,
+      );
+    }
+  }
+  if (!(typeof gracePeriodMs === "number" && gracePeriodMs >= 0 && gracePeriodMs < 2 ** 31)) {
     throw new RangeError(
-      `Cannot run benchmark: 'requestTimeoutMs' must be a positive number, got ${requestTimeoutMs}`,
+      `Cannot run benchmark: 'gracePeriodMs' must be a non-negative number of ms, got ${gracePeriodMs}`,
     );
   }
-  const load = await runLoad(async (slot) => {
-    const p = prompt(slot.requestId);
-    const signal = requestTimeoutMs === undefined
-      ? slot.signal
-      : AbortSignal.any([slot.signal, AbortSignal.timeout(requestTimeoutMs)]);
-    const events = client.stream({
-      model,
-      prompt: p.prompt,
-      maxTokens: p.maxOutputTokens,
-      samplingParams,
-      signal,
-    });
-    const timing = await timeStream(events, { now: options.now, signal });
-    const record = toRequestRecord(timing, {
-      requestId: slot.requestId,
-      phase: slot.phase,
-      intendedSendMs: slot.intendedSendMs,
-      actualSendMs: slot.actualSendMs,
-      inputTokens: p.inputTokens,
-      maxOutputTokens: p.maxOutputTokens,
-      countTokens,
-      keepText,
-    });
-    await onRecord?.(record);
-    return record;
-  }, options);
+  // `cancel` aborts the requests in flight: at once on `cancelSignal`, after the grace period
+  // on `signal`. Launching stops on either.
+  const cancel = new AbortController();
+  const stopSignal = options.signal;
+  const cancelSignal = options.cancelSignal;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const cancelAll = (reason: unknown) => {
+    clearTimeout(graceTimer);
+    if (!cancel.signal.aborted) cancel.abort(reason);
+  };
+  const onStop = () => {
+    if (gracePeriodMs <= 0) cancelAll(stopSignal?.reason);
+    else if (graceTimer === undefined && !cancel.signal.aborted) {
+      graceTimer = setTimeout(() => cancelAll(stopSignal?.reason), gracePeriodMs);
+    }
+  };
+  const onCancel = () => cancelAll(cancelSignal?.reason);
+  if (stopSignal?.aborted) onStop();
+  else stopSignal?.addEventListener("abort", onStop, { once: true });
+  if (cancelSignal?.aborted) onCancel();
+  else cancelSignal?.addEventListener("abort", onCancel, { once: true });
+  const launchSignals = [stopSignal, cancelSignal].filter((s): s is AbortSignal => s !== undefined);
+  const loadSignal = launchSignals.length > 1 ? AbortSignal.any(launchSignals) : launchSignals[0];
+
+  const { pool, requestIds } = options;
+  const mainLag = startLoopLag();
+  const cpuBefore = _cpuMs();
+  await pool?.loopLag({ reset: true });
+  let load;
+  try {
+    load = await runLoad(async (slot) => {
+      const requestId = requestIds?.[slot.requestId] ?? slot.requestId;
+      const p = prompt(requestId);
+      const request = {
+        model,
+        prompt: p.prompt,
+        maxTokens: p.maxOutputTokens,
+        samplingParams,
+      };
+      const timed = { requestTimeoutMs, firstTokenTimeoutMs, cancel: cancel.signal };
+      const launchEpochMs = performance.timeOrigin + performance.now();
+      const timing = pool
+        ? await pool.timeRequest(request, timed)
+        : await timeRequest(client, request, { ...timed, now: options.now });
+      // In a worker the request left a little after the slot was handed over: count that too.
+      const hop = pool ? Math.max(0, timing.startEpochMs - launchEpochMs) : 0;
+      const record = toRequestRecord(timing, {
+        requestId,
+        phase: slot.phase,
+        intendedSendMs: slot.intendedSendMs,
+        actualSendMs: slot.actualSendMs + hop,
+        inputTokens: p.inputTokens,
+        maxOutputTokens: p.maxOutputTokens,
+        countTokens,
+        keepText,
+      });
+      if (record.status === "error") {
+        record.errorMessage = redactSecrets(record.errorMessage, { secrets });
+      }
+      await onRecord?.(record);
+      return keepRecords ? record : _compact(record);
+    }, { ...options, sleep: options.sleep ?? preciseSleep, signal: loadSignal });
+  } finally {
+    clearTimeout(graceTimer);
+    stopSignal?.removeEventListener("abort", onStop);
+    cancelSignal?.removeEventListener("abort", onCancel);
+    mainLag.stop();
+  }
+  const cpuAfter = _cpuMs();
+  const workerLags = pool ? await pool.loopLag({ reset: true }) : [];
   let startEpochMs = Infinity;
   for (const r of load.results) {
     if (r.phase === "measure" && r.startEpochMs < startEpochMs) startEpochMs = r.startEpochMs;
   }
   return {
-    records: load.results,
+    records: keepRecords ? load.results : [],
     wallTimeMs: load.wallTimeMs,
     startEpochMs: Number.isFinite(startEpochMs)
       ? startEpochMs
       : performance.timeOrigin + performance.now(),
     aborted: load.aborted,
+    clientHealth: clientHealth({
+      workers: pool?.size ?? 0,
+      loopLagMs: [mainLag.samples(), ...workerLags],
+      records: load.results,
+      cpuMs: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : undefined,
+      capped: options.rate !== undefined && options.maxInFlight !== undefined &&
+        options.maxInFlight !== Infinity,
+    }),
+  };
+}
+
+/** Options of {@link timeRequest}. */
+export interface TimeRequestOptions {
+  /** Timeout from send to the end of the stream, ms (error 408). Default none. */
+  requestTimeoutMs?: number;
+  /** Timeout from send to the first content, ms (error 408). Default none. */
+  firstTokenTimeoutMs?: number;
+  /** Cancels the request: error 499 `cancelled: <reason>`. Default none. */
+  cancel?: AbortSignal;
+  /** Clock in ms. Default `performance.now`. */
+  now?: () => number;
+}
+
+/**
+ * Send one request and time its stream: the part of {@link runBenchmark} that runs wherever the
+ * client is (this thread, or a pool's Worker). Never throws; timeouts and cancellation become
+ * the timing's error with the cause in its message.
+ *
+ * @example One request against an in-memory client
+ * ```ts
+ * import { timeRequest } from "./run_benchmark.ts";
+ * import type { LlmClient } from "./llm_client.ts";
+ * const client: LlmClient = {
+ *   api: "fake",
+ *   async *stream() {
+ *     yield { kind: "headers", status: 200 };
+ *     yield { kind: "content", text: "hi" };
+ *     yield { kind: "done" };
+ *   },
+ * };
+ * const t = await timeRequest(client, { model: "m", prompt: "x", maxTokens: 1 });
+ * if (t.error !== null || t.text !== "hi") throw new Error(JSON.stringify(t));
+ * ```
+ */
+export async function timeRequest(
+  client: LlmClient,
+  request: Omit<LlmRequest, "signal">,
+  options: TimeRequestOptions = {},
+): Promise<StreamTiming> {
+  const { signal, cause, watch, dispose } = _requestSignal(
+    options.cancel ?? new AbortController().signal,
+    {
+      requestTimeoutMs: options.requestTimeoutMs,
+      firstTokenTimeoutMs: options.firstTokenTimeoutMs,
+    },
+  );
+  let timing;
+  try {
+    const events = client.stream({ ...request, signal });
+    timing = await timeStream(watch(events), { now: options.now, signal });
+  } finally {
+    dispose();
+  }
+  const why = cause();
+  if (timing.error !== null && why !== null && _ABORT_CODES.has(timing.error.code)) {
+    timing.error = why;
+  }
+  return timing;
+}
+
+/** This process's CPU time (user + system, all threads), ms; null where unavailable. */
+function _cpuMs(): number | null {
+  try {
+    const { user, system } = cpuUsage();
+    return (user + system) / 1000;
+  } catch {
+    return null;
+  }
+}
+
+/** What the runner keeps of a record when `keepRecords` is false: the fields `clientHealth`
+ * and the run's start time read. */
+function _compact(r: RequestRecord): RequestRecord {
+  const kept = {
+    phase: r.phase,
+    startEpochMs: r.startEpochMs,
+    intendedSendMs: r.intendedSendMs,
+    actualSendMs: r.actualSendMs,
+    outputTokens: r.outputTokens,
+    interTokenLatencyMs: r.interTokenLatencyMs,
+  };
+  return kept as unknown as RequestRecord;
+}
+
+/** Codes a stream ends with when its request was aborted (the client's or the timer's view). */
+const _ABORT_CODES = new Set<number>([
+  CLIENT_ERROR_CODES.timeout,
+  CLIENT_ERROR_CODES.cancelled,
+  CLIENT_ERROR_CODES.network,
+]);
+
+type _Failure = { code: number; message: string; name: string };
+
+function _seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+function _reasonText(reason: unknown): string {
+  const text = reason instanceof Error || reason instanceof DOMException
+    ? reason.message
+    : typeof reason === "string"
+    ? reason
+    : "";
+  return text && text !== "signal is aborted without reason" ? text : "the run was stopped";
+}
+
+/**
+ * One request's signal: aborts on `cancel`, on the request timeout and on the first-token
+ * timeout (cleared by the first answer or reasoning content that `watch` sees). `cause()` is
+ * the failure to record when one of them fired first, else null.
+ */
+function _requestSignal(
+  cancel: AbortSignal,
+  timeouts: { requestTimeoutMs?: number; firstTokenTimeoutMs?: number },
+): {
+  signal: AbortSignal;
+  cause: () => _Failure | null;
+  watch: (events: AsyncIterable<StreamEvent>) => AsyncIterable<StreamEvent>;
+  dispose: () => void;
+} {
+  const local = new AbortController();
+  let failure: _Failure | null = null;
+  const fire = (f: _Failure, reason: unknown) => {
+    if (failure !== null || local.signal.aborted) return;
+    failure = f;
+    local.abort(reason);
+  };
+  const onCancel = () =>
+    fire({
+      code: CLIENT_ERROR_CODES.cancelled,
+      message: `cancelled: ${_reasonText(cancel.reason)}`,
+      name: "AbortError",
+    }, cancel.reason);
+  if (cancel.aborted) onCancel();
+  else cancel.addEventListener("abort", onCancel, { once: true });
+  const timeout = (message: string) => ({
+    failure: { code: CLIENT_ERROR_CODES.timeout, message, name: "TimeoutError" },
+    reason: new DOMException(message, "TimeoutError"),
+  });
+  const { requestTimeoutMs, firstTokenTimeoutMs } = timeouts;
+  const requestTimer = requestTimeoutMs === undefined ? undefined : setTimeout(() => {
+    const t = timeout(
+      `request timeout: no complete answer within ${_seconds(requestTimeoutMs)} of send`,
+    );
+    fire(t.failure, t.reason);
+  }, requestTimeoutMs);
+  let firstTokenTimer = firstTokenTimeoutMs === undefined ? undefined : setTimeout(() => {
+    const t = timeout(
+      `first-token timeout: no content within ${_seconds(firstTokenTimeoutMs)} of send`,
+    );
+    fire(t.failure, t.reason);
+  }, firstTokenTimeoutMs);
+  async function* watch(events: AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent> {
+    for await (const event of events) {
+      if (
+        firstTokenTimer !== undefined &&
+        (event.kind === "content" || event.kind === "reasoning") && event.text !== ""
+      ) {
+        clearTimeout(firstTokenTimer);
+        firstTokenTimer = undefined;
+      }
+      yield event;
+    }
+  }
+  return {
+    signal: local.signal,
+    cause: () => failure,
+    watch: firstTokenTimeoutMs === undefined ? (events) => events : watch,
+    dispose: () => {
+      clearTimeout(requestTimer);
+      clearTimeout(firstTokenTimer);
+      cancel.removeEventListener("abort", onCancel);
+    },
   };
 }

@@ -61,6 +61,8 @@ export interface SimErrorPlan {
   message: string;
   /** Planned send offset from request arrival, ms. */
   atMs: number;
+  /** Sent as a `Retry-After` header (seconds) with an HTTP error, when set. */
+  retryAfterS?: number;
 }
 
 /** Everything a simulated model will send for one request. */

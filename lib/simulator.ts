@@ -7,12 +7,25 @@
  */
 import { createOpenAiSimFormat } from "./openai_sim_format.ts";
 import { createBedrockSimFormat } from "./sim_bedrock.ts";
+import { createAnthropicSimFormat } from "./sim_anthropic.ts";
+import { createSageMakerSimFormat } from "./sim_sagemaker.ts";
+import { createVertexSimFormat } from "./sim_vertex.ts";
+import { replacePlanText, simCorrectnessReply } from "./sim_correctness.ts";
 import { sampleSimProfile, type SimProfile, type SimProfileName } from "./sim_profiles.ts";
 import { planResponse, playPlan, type SimBehaviour, type SimResponsePlan } from "./sim_plan.ts";
 import { createRandom } from "./random.ts";
 import { createSimVocabulary, type SimVocabulary } from "./sim_vocabulary.ts";
 import type { SimParsedRequest, SimWireFormat } from "./sim_wire_format.ts";
 import { createTokenizer, type TokenizerName } from "./tokenizer.ts";
+import {
+  applySimFault,
+  createSimFaultPicker,
+  type SimFault,
+  simFaultAfterChunks,
+  type SimFaultEncoder,
+  validateSimFaults,
+} from "./sim_faults.ts";
+import { type SimTcpFront, startSimTcpFront } from "./sim_tcp_front.ts";
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions extends Partial<SimBehaviour> {
@@ -40,18 +53,26 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   tokenizer?: TokenizerName;
   /** Output length when a request gives no `max_tokens`. Default 256. */
   defaultMaxTokens?: number;
-  /** When set, requests must carry it as `Authorization: Bearer …` or `api-key`, else 401.
-   * Default: no check. */
+  /** When set, requests must carry it as `Authorization: Bearer …`, `api-key`, `x-api-key`
+   * (Anthropic) or `x-goog-api-key` (Vertex AI), else 401. Default: no check. */
   apiKey?: string;
+  /** LLMPerf correctness prompts ("Convert the following sequence of words into a number: …")
+   * are answered with the number in digits, and with another number at this rate (0..1), so the
+   * correctness test can be tested. Other prompts are unaffected. Default 0 (always right). */
+  correctnessErrorRate?: number;
   /** Requests kept in the log (oldest dropped first; fetch `GET /_sim/log?since=ID` as you go
    * to keep more). Default 10000. */
   logLimit?: number;
-  /** Wire formats served. Default OpenAI chat and completions, Bedrock ConverseStream and
+  /** Wire formats served. Default OpenAI chat and completions, Anthropic Messages, SageMaker
+   * InvokeEndpointWithResponseStream, Vertex AI streamGenerateContent, Bedrock ConverseStream and
    * InvokeModelWithResponseStream. */
   formats?: readonly SimWireFormat[];
   /** Latency preset: each request's TTFT, ITL and answer length are drawn from the profile's
    * distributions (fitted to published measurements), overriding `ttftMs`/`itlMs`. Default none. */
   profile?: SimProfileName | SimProfile;
+  /** Injected faults (429 bursts, 5xx, connection resets, stalls, malformed streams, …; see
+   * `SimFault` in sim_faults.ts), on a schedule or at random. Default none. */
+  faults?: readonly SimFault[];
   /** Closes the simulator when aborted. Default none. */
   signal?: AbortSignal;
 }
@@ -101,6 +122,8 @@ export interface SimRequestLog {
   error: { where: "http" | "stream"; status: number; type: string; message: string } | null;
   /** The client went away before the end. */
   disconnected: boolean;
+  /** The fault injected into this response (`SIM_FAULT_KINDS`), if any. */
+  fault: string | null;
 }
 
 /** What a simulator says of itself (`GET /_sim/info`, {@link Simulator.info}). */
@@ -119,6 +142,10 @@ export interface SimulatorInfo {
   behaviour: SimBehaviour;
   /** Latency preset in use (`"custom"` for a profile object), or null. */
   profile: string | null;
+  /** Rate of wrong answers to correctness prompts. */
+  correctnessErrorRate: number;
+  /** Injected faults. */
+  faults: SimFault[];
 }
 
 /** A running simulator. */
@@ -167,9 +194,11 @@ function _check(name: string, value: number, min: number, max = Infinity, intege
 
 /**
  * Starts the simulator: a real HTTP server (`Deno.serve`) speaking the OpenAI chat and
- * completions APIs (and any other `formats` given). Every request gets a plan from
+ * completions, Anthropic Messages, SageMaker, Vertex AI Gemini and Bedrock wire formats (or the
+ * `formats` given). Every request gets a plan from
  * {@link planResponse} (output length = `max_tokens`, text made of single-token words of the
- * tokenizer, so the tokenizer counts exactly the planned tokens) played against absolute times.
+ * tokenizer, so the tokenizer counts exactly the planned tokens; LLMPerf correctness prompts are
+ * answered with the number's digits instead) played against absolute times.
  * `GET /_sim/log` returns the ground-truth log (`?since=ID` for later requests only,
  * `DELETE` clears it), `GET /_sim/info` the settings, `GET /_sim/clock` the simulator's epoch
  * clock (`{ epochMs }`, to estimate the clock offset of another process), `GET /v1/models` one
@@ -208,6 +237,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tokenizerName = options.tokenizer ?? "cl100k_base";
   const defaultMaxTokens = options.defaultMaxTokens ?? 256;
   const logLimit = options.logLimit ?? 10_000;
+  const correctnessErrorRate = options.correctnessErrorRate ?? 0;
   _check("port", port, 0, 65535, true);
   _check("ttftMs", behaviour.ttftMs, 0);
   _check("itlMs", behaviour.itlMs, 0);
@@ -215,6 +245,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   _check("tokensPerChunk", behaviour.tokensPerChunk, 1, Infinity, true);
   _check("errorRate", behaviour.errorRate, 0, 1);
   _check("streamErrorRate", behaviour.streamErrorRate ?? 0, 0, 1);
+  _check("correctnessErrorRate", correctnessErrorRate, 0, 1);
   if (!Number.isSafeInteger(seed)) {
     throw new RangeError(`Cannot start simulator: 'seed' must be a safe integer, got ${seed}`);
   }
@@ -229,11 +260,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const formats = options.formats ?? [
     createOpenAiSimFormat("chat"),
     createOpenAiSimFormat("completions"),
+    createAnthropicSimFormat(),
+    createSageMakerSimFormat(),
+    createVertexSimFormat(),
     createBedrockSimFormat("converse"),
     createBedrockSimFormat("invoke"),
   ];
   const profile = options.profile;
   if (profile !== undefined) sampleSimProfile(profile, createRandom(0)); // validate up front
+  const faults = options.faults ?? [];
+  validateSimFaults(faults);
+  // Fault draws have their own generator, so that faults never change the answers' randomness.
+  const faultRandom = createRandom((seed ^ 0x5f3759df) >>> 0);
+  const pickFault = createSimFaultPicker(faults, { random: faultRandom });
 
   const tokenizer = createTokenizer(tokenizerName);
   let vocabulary: SimVocabulary;
@@ -254,6 +293,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     defaultMaxTokens,
     behaviour: structuredClone(behaviour),
     profile: typeof profile === "string" ? profile : profile === undefined ? null : "custom",
+    correctnessErrorRate,
+    faults: structuredClone([...faults]),
   };
   const logs: SimRequestLog[] = [];
   const active = new Set<AbortController>();
@@ -331,6 +372,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       finishReason: null,
       error: null,
       disconnected: false,
+      fault: null,
     };
     addLog(entry);
     const reject = (status: number, type: string, message: string) => {
@@ -344,7 +386,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const bearer = request.headers.get("authorization");
       const given = bearer?.startsWith("Bearer ")
         ? bearer.slice(7)
-        : request.headers.get("api-key");
+        : request.headers.get("api-key") ?? request.headers.get("x-api-key") ??
+          request.headers.get("x-goog-api-key");
       if (given !== options.apiKey) {
         return reject(401, "authentication_error", "Missing or wrong API key");
       }
@@ -362,14 +405,24 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const maxTokens = parsed.maxTokens ?? defaultMaxTokens;
     const random = createRandom(requestSeed);
-    const plan = planResponse({ prompt: parsed.prompt, maxTokens }, {
-      behaviour: profile === undefined
-        ? behaviour
-        : { ...behaviour, ...sampleSimProfile(profile, random) },
+    // Correctness prompts are answered with the number's tokens instead of random words.
+    const reply = simCorrectnessReply(parsed.prompt, { errorRate: correctnessErrorRate, random });
+    const replyIds = reply === null
+      ? null
+      : tokenizer.encode(reply.reply).slice(vocabulary.overheadTokens);
+    const planned = planResponse({ prompt: parsed.prompt, maxTokens }, {
+      behaviour: {
+        ...behaviour,
+        ...(profile === undefined ? {} : sampleSimProfile(profile, random)),
+        ...(replyIds === null ? {} : { outputTokens: replyIds.length }),
+      },
       random,
       vocabulary,
       countTokens,
     });
+    const plan = replyIds === null
+      ? planned
+      : replacePlanText(planned, replyIds, (ids) => tokenizer.decode(ids));
     entry.model = parsed.model;
     entry.stream = parsed.stream;
     entry.maxTokens = maxTokens;
@@ -394,6 +447,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     };
     // Rejects when the client went away before the whole response was written.
     handlerInfo.completed.catch(onClientAbort);
+    // Injected fault: faults of the plan change it here, the others are played below.
+    const fault = pickFault(entry.requestId);
+    if (fault !== null) {
+      const changed = applySimFault(plan, fault, { vocabulary, random: faultRandom });
+      if (changed !== plan) {
+        plan = changed;
+        entry.fault = fault.kind;
+        entry.plannedOutputTokens = plan.chunks.reduce((n, c) => n + c.tokens, 0);
+      }
+      if (fault.kind === "reset-before-headers" && front !== null) {
+        entry.fault = fault.kind;
+        entry.disconnected = true;
+        entry.endSentEpochMs = performance.timeOrigin + performance.now();
+        front.drop((handlerInfo.remoteAddr as Deno.NetAddr).port);
+        controller.abort();
+        active.delete(controller);
+        return Promise.resolve(new Response(null, { status: 503 }));
+      }
+    }
     const responseEncoder = format.encoder(parsed, {
       requestId: entry.requestId,
       arrivalEpochMs: entry.arrivalEpochMs,
@@ -411,13 +483,47 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         },
       })
       : null;
-    const write = (data: string | Uint8Array | null) => {
+    const drip = fault?.kind === "slow-drip" && body !== null
+      ? { bytes: fault.bytes ?? 1, ms: fault.dripMs ?? 1 }
+      : null;
+    if (drip !== null) entry.fault = "slow-drip";
+    let dripped: Promise<void> = Promise.resolve();
+    const write = (data: string | Uint8Array | null): void | Promise<void> => {
       if (data === null || stream === null) return;
+      const bytes = typeof data === "string" ? encoder.encode(data) : data;
+      if (drip !== null) {
+        const target = stream;
+        dripped = dripped.then(() => _drip(target, bytes, drip, controller.signal))
+          .catch(onClientAbort);
+        return dripped;
+      }
       try {
-        stream.enqueue(typeof data === "string" ? encoder.encode(data) : data);
+        stream.enqueue(bytes);
       } catch {
         onClientAbort();
       }
+    };
+    // Faults played before content chunk `index` (the end counts as index `chunks.length`).
+    const faultAt = fault === null ? -1 : Math.min(simFaultAfterChunks(fault), plan.chunks.length);
+    let faultDone = false;
+    let resetting: Promise<void> | null = null;
+    const faultBefore = (index: number, sentAtEpochMs: number): void => {
+      if (fault === null || !_PLAYED_FAULTS.has(fault.kind) || stream === null) return;
+      const repeated = fault.kind === "malformed-sse" || fault.kind === "empty-choices";
+      if (index < faultAt || (faultDone && !(repeated && index < plan.chunks.length))) return;
+      faultDone = true;
+      if (fault.kind === "reset-mid-stream") {
+        entry.fault = fault.kind;
+        entry.endSentEpochMs = sentAtEpochMs;
+        controller.abort();
+        resetting = _resetWhenFlushed(stream, dripped);
+        return;
+      }
+      const encodeFault = (responseEncoder as Partial<SimFaultEncoder>).encodeFault;
+      const bytes = encodeFault ? encodeFault(fault.kind, sentAtEpochMs) : null;
+      if (bytes === null) return;
+      entry.fault = fault.kind;
+      write(bytes);
     };
     const finish = () => {
       try {
@@ -433,7 +539,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
             if (body) {
               entry.status = 200;
               entry.headersSentEpochMs = sentAtEpochMs;
-              write(responseEncoder.encodeStep(step, sentAtEpochMs));
+              const written = write(responseEncoder.encodeStep(step, sentAtEpochMs));
               resolve(
                 new Response(body, {
                   headers: {
@@ -442,20 +548,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
                   },
                 }),
               );
+              return written;
             }
             return;
           case "chunk":
+            faultBefore(step.index, sentAtEpochMs);
+            if (resetting) return resetting;
             entry.chunkSentEpochMs.push(sentAtEpochMs);
             entry.chunkTokens.push(step.tokens);
             entry.chunkPlannedMs.push(step.atMs);
             entry.outputTokens += step.tokens;
-            write(responseEncoder.encodeStep(step, sentAtEpochMs));
-            return;
+            return write(responseEncoder.encodeStep(step, sentAtEpochMs));
           case "end":
+            faultBefore(plan.chunks.length, sentAtEpochMs);
+            if (resetting) return resetting;
             entry.endSentEpochMs = sentAtEpochMs;
             entry.finishReason = step.finishReason;
             if (body) {
-              write(responseEncoder.encodeStep(step, sentAtEpochMs));
+              const written = write(responseEncoder.encodeStep(step, sentAtEpochMs));
+              if (written) return written.then(finish);
               finish();
             } else {
               entry.status = 200;
@@ -477,7 +588,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
             } else {
               entry.status = step.status;
               entry.headersSentEpochMs = sentAtEpochMs;
-              resolve(format.errorResponse(step));
+              resolve(_withRetryAfter(format.errorResponse(step), step.retryAfterS));
             }
             return;
         }
@@ -494,21 +605,34 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return promise;
   };
 
+  // Dropping a connection before any response byte needs a TCP front (sim_tcp_front.ts).
+  const fronted = faults.some((f) => f.kind === "reset-before-headers");
   const server = Deno.serve({
-    hostname,
-    port,
+    hostname: fronted ? "127.0.0.1" : hostname,
+    port: fronted ? 0 : port,
     onListen() {},
     onError() {
       return new Response(null, { status: 500 });
     },
   }, handle);
-  const actualPort = server.addr.port;
+  let front: SimTcpFront | null = null;
+  if (fronted) {
+    try {
+      front = await startSimTcpFront({ hostname, port, targetPort: server.addr.port });
+    } catch (error) {
+      await server.shutdown();
+      tokenizer.free();
+      throw error;
+    }
+  }
+  const actualPort = front?.port ?? server.addr.port;
   const urlHost = hostname.includes(":") ? `[${hostname}]` : hostname;
   const close = async () => {
     if (closed) return;
     closed = true;
     options.signal?.removeEventListener("abort", onSignal);
     for (const controller of active) controller.abort();
+    await front?.close();
     await server.shutdown();
     tokenizer.free();
   };
@@ -528,4 +652,47 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** Faults played while streaming (the others change the plan, see `applySimFault`). */
+const _PLAYED_FAULTS = new Set<string>([
+  "reset-mid-stream",
+  "malformed-sse",
+  "invalid-json",
+  "empty-choices",
+]);
+
+/** Writes `bytes` in pieces of `drip.bytes`, `drip.ms` apart (the `slow-drip` fault). */
+async function _drip(
+  stream: ReadableStreamDefaultController<Uint8Array>,
+  bytes: Uint8Array,
+  drip: { bytes: number; ms: number },
+  signal: AbortSignal,
+): Promise<void> {
+  for (let offset = 0; offset < bytes.length && !signal.aborted; offset += drip.bytes) {
+    if (offset > 0) await new Promise((resolve) => setTimeout(resolve, drip.ms));
+    stream.enqueue(bytes.slice(offset, offset + drip.bytes));
+  }
+}
+
+/** Breaks the connection (the `reset-mid-stream` fault) once what was written has been sent. */
+async function _resetWhenFlushed(
+  stream: ReadableStreamDefaultController<Uint8Array>,
+  written: Promise<void>,
+): Promise<void> {
+  await written;
+  // The body's queue empties as the server sends; then give the socket a moment.
+  for (let i = 0; i < 100 && (stream.desiredSize ?? 1) < 1; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  try {
+    stream.error(new Error("simulated connection reset"));
+  } catch { /* already closed */ }
+}
+
+/** Adds `Retry-After` to an HTTP error response (injected 429s). */
+function _withRetryAfter(response: Response, retryAfterS: number | undefined): Response {
+  if (retryAfterS !== undefined) response.headers.set("retry-after", String(retryAfterS));
+  return response;
 }

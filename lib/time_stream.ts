@@ -63,8 +63,11 @@ export interface TimeStreamOptions {
   /** Epoch ms of the clock's zero. Default `performance.timeOrigin`. */
   timeOrigin?: number;
   /**
-   * The request's signal: if the stream throws after it aborted, the error is classified as a
-   * timeout (408, when `signal.reason` is a `TimeoutError`) or a cancellation (499). Default none.
+   * The request's signal. When it aborts, timing stops at once, even if the stream does not
+   * react to the abort (the stream is closed in the background), so a timed-out or cancelled
+   * request never holds its slot; the error is a timeout (408, when `signal.reason` is a
+   * `TimeoutError`) or a cancellation (499), unless the stream reported its own error first.
+   * Default none.
    */
   signal?: AbortSignal;
 }
@@ -130,7 +133,7 @@ export async function timeStream(
   let text = "";
   let reasoning = "";
   try {
-    for await (const event of events) {
+    for await (const event of _untilAborted(events, options.signal)) {
       const at = now() - startMs;
       switch (event.kind) {
         case "headers":
@@ -188,6 +191,53 @@ export async function timeStream(
   t.reasoningText = reasoning;
   t.chunkSentEpochMs = allStamped && sent.length > 0 ? sent : null;
   return t;
+}
+
+/** Thrown by {@link _untilAborted} when the signal aborts while waiting for the next event. */
+class _Aborted extends Error {}
+
+/**
+ * The events of `events` until `signal` aborts: a pending `next()` is abandoned at the abort
+ * (the iterator is closed in the background), so a stream that ignores the signal cannot hold
+ * the caller.
+ */
+async function* _untilAborted<T>(
+  events: AsyncIterable<T>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<T> {
+  if (signal === undefined) {
+    yield* events;
+    return;
+  }
+  const iterator = events[Symbol.asyncIterator]();
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new _Aborted());
+  });
+  aborted.catch(() => {});
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  let done = false;
+  try {
+    while (true) {
+      const next = iterator.next();
+      next.catch(() => {}); // abandoned at an abort, it may still reject later
+      const result = await Promise.race([next, aborted]);
+      if (result.done) {
+        done = true;
+        return;
+      }
+      yield result.value;
+    }
+  } catch (error) {
+    // The stream itself threw: it is finished, do not close it again.
+    if (!(error instanceof _Aborted)) done = true;
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    // Stopped early (abort, or the consumer broke off): close the stream without waiting for it.
+    if (!done) Promise.resolve(iterator.return?.()).catch(() => {});
+  }
 }
 
 function classifyThrown(

@@ -6,6 +6,8 @@
  */
 import { runReport, type RunReportInput } from "./run_report.ts";
 import { writeLlmperfFiles } from "./write_llmperf_files.ts";
+import { llmperfFileStem } from "./llmperf_file_stem.ts";
+import { redactSecrets } from "./redact_secrets.ts";
 
 /** What {@link writeRunFiles} wrote. */
 export interface RunFilesWritten {
@@ -16,10 +18,35 @@ export interface RunFilesWritten {
 }
 
 /**
+ * The names of the files {@link writeRunFiles} writes for a run: `summary.json`,
+ * `requests.csv`, `tables.md`, `{stem}_summary.json`, `{stem}_individual_responses.json`.
+ *
+ * @example
+ * ```ts
+ * import { runFileNames } from "./write_run_files.ts";
+ * import type { RunMetadata } from "./run_metadata.ts";
+ * const names = runFileNames({ model: "m", meanInputTokens: 550, meanOutputTokens: 150 } as RunMetadata);
+ * if (names.at(-1) !== "m_550_150_individual_responses.json") throw new Error(names.join());
+ * ```
+ */
+export function runFileNames(metadata: RunReportInput["metadata"]): string[] {
+  const stem = llmperfFileStem(metadata.model, metadata);
+  return [
+    "summary.json",
+    "requests.csv",
+    "tables.md",
+    `${stem}_summary.json`,
+    `${stem}_individual_responses.json`,
+  ];
+}
+
+/**
  * Write `summary.json`, `requests.csv`, `tables.md` and LLMPerf's
  * `{stem}_summary.json` / `{stem}_individual_responses.json` into `dir` (which must exist).
  * `requests.jsonl` is written by the runner as requests complete; everything here can be
- * rebuilt from it. Never overwrites a file.
+ * rebuilt from it (see `rebuildRunFiles`). Never overwrites a file: if any of them exists,
+ * rejects with `Deno.errors.AlreadyExists` before writing anything. Metadata and error
+ * messages pass through `redactSecrets` on the way out.
  *
  * @example Writing a run with no requests
  * ```ts
@@ -41,7 +68,29 @@ export interface RunFilesWritten {
  * ```
  */
 export async function writeRunFiles(dir: string, input: RunReportInput): Promise<RunFilesWritten> {
-  const report = runReport(input);
+  const safe: RunReportInput = {
+    ...input,
+    metadata: redactSecrets(input.metadata),
+    records: input.records.map((r) =>
+      r.status === "error" ? { ...r, errorMessage: redactSecrets(r.errorMessage) } : r
+    ),
+  };
+  const report = runReport(safe);
+  for (const name of runFileNames(safe.metadata)) {
+    const path = `${dir}/${name}`;
+    let exists = true;
+    try {
+      await Deno.lstat(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      exists = false;
+    }
+    if (exists) {
+      throw new Deno.errors.AlreadyExists(
+        `Cannot write run files: ${path} already exists (refusing to overwrite)`,
+      );
+    }
+  }
   const paths: string[] = [];
   const write = async (name: string, text: string) => {
     const path = `${dir}/${name}`;

@@ -192,7 +192,9 @@ async function _readRun(dir: string): Promise<_Run> {
     const r = record as Partial<RequestRecord> & { kind?: unknown; metadata?: unknown };
     if (r?.kind === "run" && !("status" in r)) {
       // the header line token_benchmark writes first: {kind: "run", schemaVersion, tool, metadata}
-      if (r.metadata && typeof r.metadata === "object") header = r.metadata as Record<string, unknown>;
+      if (r.metadata && typeof r.metadata === "object") {
+        header = r.metadata as Record<string, unknown>;
+      }
       continue;
     }
     if (

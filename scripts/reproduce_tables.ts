@@ -210,8 +210,13 @@ async function _run(
   // Validate the merged recipe once, so a bad value is one usage line, not a partial output.
   const tables = reproduceTables(runs, options);
   if (tables.ttft.length === 0) {
-    for (const e of errors) stderr(`skipped ${e.message}\n`);
-    throw new _UsageError(`no run with individual responses found in ${paths.join(" ")}`);
+    // Nothing loaded: one line, naming the first file that could not be read.
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more files)` : "";
+    throw new _UsageError(
+      errors.length > 0
+        ? `no run loaded: ${errors[0].message}${more}`
+        : `no run with individual responses found in ${paths.join(" ")}`,
+    );
   }
 
   let out: string;

@@ -15,6 +15,9 @@ export const EXIT_NO_JUPYTER = 77;
 export const JUPYTER_INSTALL_HINT =
   "apt-get update && apt-get install -y jupyter-nbconvert python3-nbclient";
 
+/** The install command of the one-line "skipped" message (outside CI). */
+const JUPYTER_SKIP_HINT = "apt-get install -y jupyter-nbconvert python3-nbclient";
+
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const DRIVER = fileURLToPath(new URL("./_nbrun.py", import.meta.url));
 
@@ -27,8 +30,10 @@ a cell reports idle, so none is lost. Writes each executed copy to --out, then c
   - no cell may have an error output, and every code cell must have run;
   - a plot cell (tag "plot", or a line "// expect: plot") must show image/svg+xml or vega-lite;
   - an output cell (tag "output", or "// expect: output") must show something.
-Ends with "notebooks: N passed, N failed". Exit 0 when all passed, 1 when one failed,
-${EXIT_NO_JUPYTER} when Jupyter is missing (nothing run), 2 on bad flags.
+Ends with "notebooks: N passed, N failed". Exit 0 when all passed, 1 when one failed, 2 on bad
+flags. When Jupyter is missing nothing is run: outside CI (the CI environment variable unset,
+empty, 0 or false) it prints "notebooks: skipped — Jupyter not installed (…)" and exits 0; in CI
+it exits ${EXIT_NO_JUPYTER}.
 Registers the kernel ("deno jupyter --install") when it is missing or points at another deno.
 
 Flags:
@@ -170,7 +175,15 @@ export async function main(args: string[]): Promise<number> {
     }
     const missing = await _jupyterMissing(python);
     if (missing) {
-      console.log(`notebooks: not run: ${missing}; install with: ${JUPYTER_INSTALL_HINT}`);
+      const ci = _ciFromEnv();
+      if (ci === false) {
+        console.log(`notebooks: skipped — Jupyter not installed (${JUPYTER_SKIP_HINT})`);
+        return 0;
+      }
+      const why = ci === null ? " (CI unknown: grant --allow-env=CI to skip outside CI)" : "";
+      console.log(
+        `notebooks: not run: ${missing}; install with: ${JUPYTER_INSTALL_HINT}${why}`,
+      );
       return EXIT_NO_JUPYTER;
     }
     await _ensureKernel(python);
@@ -257,6 +270,18 @@ async function _run(cmd: string, args: string[]) {
     stdout: dec.decode(output.stdout),
     stderr: dec.decode(output.stderr),
   };
+}
+
+/**
+ * Whether the `CI` environment variable says this is a CI run (set, and not empty, `0` or
+ * `false`); `null` when it cannot be read (no `--allow-env=CI`).
+ */
+function _ciFromEnv(): boolean | null {
+  if (Deno.permissions.querySync({ name: "env", variable: "CI" }).state !== "granted") {
+    return null;
+  }
+  const value = (Deno.env.get("CI") ?? "").trim().toLowerCase();
+  return !(value === "" || value === "0" || value === "false");
 }
 
 /** Why Jupyter cannot be used from `python`, or `null` when it can. */

@@ -8,10 +8,12 @@ import { startSimulator } from "../lib/simulator.ts";
 import { TOKENIZER_NAMES, type TokenizerName } from "../lib/tokenizer.ts";
 import { SIM_PROFILE_NAMES, type SimProfileName } from "../lib/sim_profiles.ts";
 import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
+import { parseSimFault, SIM_FAULT_KINDS, type SimFault } from "../lib/sim_faults.ts";
 
 const HELP = `Usage: deno task sim [flags]
 
-Runs tokenbench's simulated LLM endpoint (OpenAI chat/completions, streaming SSE) until Ctrl-C.
+Runs tokenbench's simulated LLM endpoint until Ctrl-C: OpenAI chat/completions, Anthropic
+Messages, SageMaker, Vertex AI Gemini and Bedrock, each in its own wire format.
 First stdout line: listening on http://HOST:PORT
 OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; settings: GET /_sim/info
 
@@ -30,7 +32,18 @@ OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; setting
   --tokenizer NAME         ${TOKENIZER_NAMES.join(", ")} (default cl100k_base)
   --profile NAME           latency preset fitted to published measurements, overriding
                            --ttft-ms/--itl-ms: ${SIM_PROFILE_NAMES.join(", ")} (default none)
-  --api-key KEY            require this key (Authorization: Bearer, or api-key) (default: none)
+  --api-key KEY            require this key (Authorization: Bearer, api-key, x-api-key or
+                           x-goog-api-key) (default: none)
+  --correctness-error-rate P
+                           LLMPerf correctness prompts are answered with the number in digits,
+                           and with a wrong number at this rate (default 0)
+  --fault KIND[:RATE][:key=value...]
+                           inject a fault (repeatable; default none). KIND: ${
+  SIM_FAULT_KINDS.join(", ")
+}.
+                           RATE = fraction of requests (default: every request); keys: every=N,
+                           requests=I+J, burst=N, after-chunks=N, stall-ms=MS, retry-after-s=S,
+                           tokens=N, bytes=N, drip-ms=MS. E.g. --fault http-429:0.05:burst=3
   --help                   show this help
 `;
 
@@ -53,6 +66,8 @@ export function main(args: string[]): Promise<number> {
       tokenizer: { type: "string" },
       "api-key": { type: "string" },
       profile: { type: "string" },
+      "correctness-error-rate": { type: "string" },
+      fault: { type: "string", multiple: true },
       help: { type: "boolean" },
     });
     if (values.help) {
@@ -94,7 +109,17 @@ export function main(args: string[]): Promise<number> {
     if (seedText !== undefined && (seedText.trim() === "" || !Number.isSafeInteger(seed))) {
       throw new UsageError(`--seed must be an integer, got '${seedText}'`);
     }
+    const faults: SimFault[] = (values.fault ?? []).map((text) => {
+      try {
+        return parseSimFault(text);
+      } catch (error) {
+        throw new UsageError(
+          `--fault ${(error as Error).message.replace(/^Cannot parse fault /, "")}`,
+        );
+      }
+    });
     const options = {
+      faults,
       port,
       hostname: values.host ?? "127.0.0.1",
       ttftMs: numberFlag("ttft-ms", values["ttft-ms"], 200),
@@ -104,6 +129,7 @@ export function main(args: string[]): Promise<number> {
       errorRate: rate("error-rate", values["error-rate"]),
       errorStatuses,
       streamErrorRate: rate("stream-error-rate", values["stream-error-rate"]),
+      correctnessErrorRate: rate("correctness-error-rate", values["correctness-error-rate"]),
       outputTokens: values["output-tokens"] === undefined
         ? undefined
         : intFlag("output-tokens", values["output-tokens"], 0),

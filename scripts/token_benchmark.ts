@@ -18,10 +18,15 @@ import {
   synthesizePrompts,
   TOKENIZER_NAMES,
   type TokenizerName,
-  writeRunFiles,
 } from "tokenbench";
-import { buildClient, LLM_APIS, type LlmApi } from "./_clients.ts";
+import { buildClient, CLIENT_FLAGS, CLIENT_HELP, LLM_APIS, type LlmApi } from "./_clients.ts";
 import { newResultsDir } from "./_results_dir.ts";
+import { isSecretName, redactSecrets, secretsFromEnv } from "../lib/redact_secrets.ts";
+import { rebuildRunFiles } from "../lib/rebuild_run_files.ts";
+import { runFooter } from "../lib/run_metadata.ts";
+import { LENS_NAMES } from "../lib/lenses.ts";
+import { openSender, reportRunHealth, scaleFlags } from "./_scale.ts";
+import { runSweep, type SweepContext, sweepRequest } from "./_sweep.ts";
 
 const HELP = `deno task bench [flags]
 
@@ -47,6 +52,9 @@ tokenbench's flags:
   --max-in-flight N                  open-loop cap on requests in flight (default none)
   --warmup N                         warm-up requests, excluded from results (default 0)
   --request-timeout S                per-request timeout, seconds; a timeout is error 408 (default none)
+  --first-token-timeout S            error 408 when no token arrives within S of send (default none)
+  --grace-period S                   on SIGINT/SIGTERM, let requests in flight finish for up to S,
+                                     then cancel them (error 499) (default 5)
   --seed N                           prompt and arrival seed (default 0)
   --tokenizer NAME                   ${TOKENIZER_NAMES.join(" | ")} (default cl100k_base;
                                      llama2 counts as LLMPerf does, BOS included)
@@ -54,15 +62,21 @@ tokenbench's flags:
   --corpus FILE                      text file whose lines make the prompts (default: built-in)
   --keep-text                        keep each answer's text in requests.jsonl
   --quiet                            no progress line
-OpenAI-compatible (--llm-api openai):
-  --base-url URL                     default $OPENAI_API_BASE; key from $OPENAI_API_KEY
-  --endpoint chat|completions        default chat
-Bedrock (--llm-api bedrock):
-  --bedrock-api converse|invoke      default converse
-  --region R                         default $AWS_REGION
-  --endpoint-url URL                 default $AWS_ENDPOINT_URL_BEDROCK_RUNTIME
-  --retries N                        SDK retries (default 0, so throttling shows)
-  -h, --help                         show this help
+Scale and trust (docs/scaling.md):
+  --workers N                        Deno Workers sending the requests; 0 = the main thread
+                                     (default: the number of cores)
+  --transport auto|fetch|http1       OpenAI client transport; auto = http1 (light, over
+                                     Deno.connect) for http:// without a proxy, else fetch
+                                     (default auto)
+  --shard I/N                        run shard I (0-based) of N of this run: its share of the
+                                     request ids, concurrency and rate; merge with deno task merge
+  --concurrency N|LIST               same as --num-concurrent-requests; a list (1,4,16,64)
+                                     runs a sweep: one folder per level and a sweep summary
+  --rate R|LIST                      a list (1,2,5,10) runs an open-loop sweep
+  --slo NAME:MS,...                  goodput SLOs, e.g. ttft:500,tpot:50,e2e:10000 (default none)
+  --lens NAME                        metric definitions of the tables: ${LENS_NAMES.join(", ")}
+                                     (default tokenbench)
+${CLIENT_HELP}  -h, --help                         show this help
 `;
 
 const FLAGS = {
@@ -83,18 +97,21 @@ const FLAGS = {
   "max-in-flight": { type: "string" },
   warmup: { type: "string" },
   "request-timeout": { type: "string" },
+  "first-token-timeout": { type: "string" },
+  "grace-period": { type: "string" },
   seed: { type: "string" },
   tokenizer: { type: "string" },
   "prompt-mode": { type: "string" },
   corpus: { type: "string" },
   "keep-text": { type: "boolean" },
   quiet: { type: "boolean" },
-  "base-url": { type: "string" },
-  endpoint: { type: "string" },
-  "bedrock-api": { type: "string" },
-  region: { type: "string" },
-  "endpoint-url": { type: "string" },
-  retries: { type: "string" },
+  workers: { type: "string" },
+  transport: { type: "string" },
+  shard: { type: "string" },
+  concurrency: { type: "string" },
+  slo: { type: "string" },
+  lens: { type: "string" },
+  ...CLIENT_FLAGS,
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -124,6 +141,13 @@ export function parseSamplingParams(text: string | undefined): Record<string, un
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new UsageError(`--additional-sampling-params must be a JSON object, got ${text}`);
   }
+  for (const key of _RESERVED_PARAMS) {
+    if (key in value) {
+      throw new UsageError(
+        `--additional-sampling-params must not set '${key}' (tokenbench sets it for every request)`,
+      );
+    }
+  }
   return value as Record<string, unknown>;
 }
 
@@ -140,16 +164,46 @@ function oneOf<T extends string>(
   return value as T;
 }
 
+/** Request fields the benchmark sets itself; sampling parameters may not override them. */
+const _RESERVED_PARAMS = ["model", "messages", "prompt", "stream"] as const;
+
+/** Longest timer setTimeout can hold, s (about 24 days). */
+const _MAX_TIMER_S = (2 ** 31 - 1) / 1000;
+
 /** Entry point; returns the exit code. */
 export function main(args: string[]): Promise<number> {
-  return runMain(() => bench(args));
+  const env = Deno.env.toObject();
+  const secrets = secretsFromEnv(env);
+  return runMain(async () => {
+    try {
+      return await bench(args, env, secrets);
+    } catch (error) {
+      // Whatever goes wrong, its message is printed: never with a secret in it.
+      if (error instanceof Error) error.message = redactSecrets(error.message, { secrets });
+      throw error;
+    }
+  });
 }
 
-async function bench(args: string[]): Promise<number> {
+async function bench(
+  args: string[],
+  env: Record<string, string>,
+  envSecrets: string[],
+  sweep?: SweepContext,
+): Promise<number> {
   const { values: f } = parseFlags(args, FLAGS);
   if (f.help) {
     console.log(HELP);
     return 0;
+  }
+  // A list of concurrencies or rates: one run per level, then the sweep summary.
+  const sweepOf = sweep ? null : sweepRequest(f);
+  if (sweepOf) {
+    return await runSweep(
+      args,
+      sweepOf,
+      (levelArgs, context) => bench(levelArgs, env, envSecrets, context),
+    );
   }
   // ---- validate everything before sending anything
   if (!f.model) throw new UsageError("--model is required (e.g. --model gpt-4o-mini)");
@@ -171,23 +225,58 @@ async function bench(args: string[]): Promise<number> {
   const stddevInputTokens = intFlag("stddev-input-tokens", f["stddev-input-tokens"], 150);
   const meanOutputTokens = intFlag("mean-output-tokens", f["mean-output-tokens"], 150, { min: 1 });
   const stddevOutputTokens = intFlag("stddev-output-tokens", f["stddev-output-tokens"], 80);
-  const concurrency = intFlag("num-concurrent-requests", f["num-concurrent-requests"], 10, {
-    min: 1,
-  });
+  if (
+    f.concurrency !== undefined && f["num-concurrent-requests"] !== undefined &&
+    f.concurrency !== f["num-concurrent-requests"]
+  ) {
+    throw new UsageError("give --concurrency or --num-concurrent-requests, not both");
+  }
+  let concurrency = intFlag(
+    f.concurrency !== undefined ? "concurrency" : "num-concurrent-requests",
+    f.concurrency ?? f["num-concurrent-requests"],
+    10,
+    { min: 1 },
+  );
   const timeoutS = numberFlag("timeout", f.timeout, 90, { min: 0, exclusive: true })!;
-  const maxRequests = intFlag("max-num-completed-requests", f["max-num-completed-requests"], 10, {
+  let maxRequests = intFlag("max-num-completed-requests", f["max-num-completed-requests"], 10, {
     min: 1,
   });
-  const rate = numberFlag("rate", f.rate, undefined, { min: 0, exclusive: true });
+  let rate = numberFlag("rate", f.rate, undefined, { min: 0, exclusive: true });
   const maxInFlight = f["max-in-flight"] === undefined
     ? undefined
     : intFlag("max-in-flight", f["max-in-flight"], 0, { min: 1 });
-  const warmup = intFlag("warmup", f.warmup, 0);
+  let warmup = intFlag("warmup", f.warmup, 0);
   const requestTimeoutS = numberFlag("request-timeout", f["request-timeout"], undefined, {
     min: 0,
     exclusive: true,
   });
+  const firstTokenTimeoutS = numberFlag(
+    "first-token-timeout",
+    f["first-token-timeout"],
+    undefined,
+    { min: 0, exclusive: true },
+  );
+  const gracePeriodS = numberFlag("grace-period", f["grace-period"], 5, { min: 0 })!;
+  for (
+    const [name, value] of [
+      ["request-timeout", requestTimeoutS],
+      ["first-token-timeout", firstTokenTimeoutS],
+      ["grace-period", gracePeriodS],
+    ] as const
+  ) {
+    if (value !== undefined && value > _MAX_TIMER_S) {
+      throw new UsageError(
+        `--${name} must be at most ${Math.floor(_MAX_TIMER_S)} s, got '${value}'`,
+      );
+    }
+  }
   const seed = intFlag("seed", f.seed, 0);
+  const scale = scaleFlags(f, env, { concurrency, maxRequests, warmup, rate, seed });
+  // Every shard synthesizes the whole run's prompts (same seed, same prompts) and sends its share.
+  const promptCount = warmup + maxRequests;
+  if (scale.plan) {
+    ({ concurrency, maxRequests, warmup, rate } = scale.plan);
+  }
   const samplingParams = parseSamplingParams(f["additional-sampling-params"]);
   const userMetadata = parseMetadata(f.metadata);
   let corpus: string[] | undefined;
@@ -200,12 +289,17 @@ async function bench(args: string[]): Promise<number> {
     }
     corpus = corpusFromText(text);
   }
-  const client = await buildClient(llmApi, f, Deno.env.toObject());
+  // Secrets: from the environment, and any flag whose name says it holds one.
+  const secrets = [...envSecrets];
+  for (const [name, value] of Object.entries(f)) {
+    if (typeof value === "string" && isSecretName(name)) secrets.push(value);
+  }
+  const client = await buildClient(llmApi, f, env);
   const tokenizer = createTokenizer(tokenizerName);
   // All prompts up front (about 1,000 prompts of 1,024 tokens per second): same seed, same prompts.
   const prompts = synthesizePrompts({
     tokenizer,
-    count: warmup + maxRequests,
+    count: promptCount,
     seed,
     mode: promptMode,
     corpus,
@@ -216,7 +310,7 @@ async function bench(args: string[]): Promise<number> {
   });
   const dir = await newResultsDir(f["results-dir"], f.model);
 
-  const metadata: RunMetadata = {
+  const metadata: RunMetadata = redactSecrets({
     llmApi,
     model: f.model,
     endpoint: client.endpoint,
@@ -237,93 +331,154 @@ async function bench(args: string[]): Promise<number> {
     warmup,
     timeoutS,
     requestTimeoutS: requestTimeoutS ?? null,
+    firstTokenTimeoutS: firstTokenTimeoutS ?? null,
+    gracePeriodS,
     additionalSamplingParams: samplingParams,
     userMetadata,
-  };
+    ...scale.metadata,
+    ...(sweep ? { sweep } : {}),
+  }, { secrets });
 
   // ---- run
-  const controller = new AbortController();
+  // A folder whose run has not ended carries RUNNING (removed once every file is written), and
+  // its requests.jsonl has no end line: `deno task summarize` reports it as unfinished.
+  const marker = `${dir}/RUNNING`;
+  await Deno.writeTextFile(
+    marker,
+    JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
+    { createNew: true },
+  );
+  // First SIGINT/SIGTERM: stop launching, let requests in flight finish for the grace period,
+  // then cancel them. A second one cancels them at once.
+  const stop = new AbortController();
+  const cancelNow = new AbortController();
   let stopReason: string | null = null;
-  const onSignal = (name: string) => () => {
-    if (stopReason) return;
-    stopReason = `stopped by ${name}`;
-    controller.abort(new DOMException(stopReason, "AbortError"));
-  };
-  const stoppers: [Deno.Signal, () => void][] = [["SIGINT", onSignal("SIGINT")], [
-    "SIGTERM",
-    onSignal("SIGTERM"),
-  ]];
-  for (const [sig, fn] of stoppers) Deno.addSignalListener(sig, fn);
-
-  const jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
-  await jsonl.append(runHeader(metadata));
-  const progress: ProgressState = { total: maxRequests, records: [], startMs: performance.now() };
-  const showProgress = !f.quiet;
-  // On a terminal the line is redrawn in place; in a log, a line every 10 requests or 10 s.
-  const tty = Deno.stderr.isTerminal();
-  let lastDraw = -Infinity;
-  let lastLogged = { count: 0, at: performance.now() };
-  const draw = (final = false) => {
-    if (!showProgress) return;
-    const t = performance.now();
-    const done = progress.records.length;
-    if (tty) {
-      if (!final && t - lastDraw < 250) return;
-      lastDraw = t;
-      const line = progressLine(progress, t);
-      Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[2K${line}${final ? "\n" : ""}`));
-    } else if (final || done - lastLogged.count >= 10 || t - lastLogged.at >= 10_000) {
-      lastLogged = { count: done, at: t };
-      console.error(progressLine(progress, t));
+  let stopSignal: Deno.Signal | null = null;
+  const onSignal = (name: Deno.Signal) => () => {
+    if (stopReason === null) {
+      stopReason = `stopped by ${name}`;
+      stopSignal = name;
+      stop.abort(new DOMException(stopReason, "AbortError"));
+      console.error(
+        `${name}: no new requests; requests in flight get ${gracePeriodS} s to finish ` +
+          `(${name} again cancels them now)`,
+      );
+    } else if (!cancelNow.signal.aborted) {
+      cancelNow.abort(new DOMException(`${stopReason}, then by a second ${name}`, "AbortError"));
     }
   };
-  const timer = showProgress ? setInterval(() => draw(), 500) : undefined;
-  let result;
+  const stoppers: [Deno.Signal, () => void][] = [
+    ["SIGINT", onSignal("SIGINT")],
+    ["SIGTERM", onSignal("SIGTERM")],
+  ];
+  for (const [sig, fn] of stoppers) Deno.addSignalListener(sig, fn);
   try {
-    result = await runBenchmark(client.client, {
-      model: f.model,
-      prompt: (requestId) => prompts[requestId],
-      countTokens: (text) => tokenizer.countTokens(text),
-      samplingParams,
-      concurrency,
-      rate,
-      arrival,
-      maxInFlight,
-      maxRequests,
-      warmup,
-      seed,
-      durationMs: timeoutS * 1000,
-      requestTimeoutMs: requestTimeoutS === undefined ? undefined : requestTimeoutS * 1000,
-      keepText: f["keep-text"] ?? false,
-      signal: controller.signal,
-      onRecord: async (record: RequestRecord) => {
-        await jsonl.append(record);
-        if (record.phase === "measure") progress.records.push(record);
-        draw();
-      },
-    });
+    const jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
+    const progress: ProgressState = {
+      total: maxRequests,
+      records: [],
+      startMs: performance.now(),
+    };
+    const showProgress = !f.quiet;
+    // On a terminal the line is redrawn in place; in a log, a line every 10 requests or 10 s.
+    const tty = Deno.stderr.isTerminal();
+    let lastDraw = -Infinity;
+    let lastLogged = { count: 0, at: performance.now() };
+    const draw = (final = false) => {
+      if (!showProgress) return;
+      const t = performance.now();
+      const done = progress.records.length;
+      if (tty) {
+        if (!final && t - lastDraw < 250) return;
+        lastDraw = t;
+        const line = progressLine(progress, t);
+        Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[2K${line}${final ? "\n" : ""}`));
+      } else if (final || done - lastLogged.count >= 10 || t - lastLogged.at >= 10_000) {
+        lastLogged = { count: done, at: t };
+        console.error(progressLine(progress, t));
+      }
+    };
+    const sender = await openSender(client, scale);
+    const timer = showProgress ? setInterval(() => draw(), 500) : undefined;
+    try {
+      await jsonl.append(runHeader(metadata, { startEpochMs: Date.now() }));
+      const result = await runBenchmark(sender.client, {
+        model: f.model,
+        prompt: (requestId) => prompts[requestId],
+        countTokens: (text) => tokenizer.countTokens(text),
+        samplingParams,
+        concurrency,
+        rate,
+        arrival,
+        maxInFlight,
+        maxRequests,
+        warmup,
+        seed: scale.plan?.arrivalSeed ?? seed,
+        pool: sender.pool,
+        requestIds: scale.plan?.requestIds,
+        durationMs: timeoutS * 1000,
+        requestTimeoutMs: requestTimeoutS === undefined ? undefined : requestTimeoutS * 1000,
+        firstTokenTimeoutMs: firstTokenTimeoutS === undefined
+          ? undefined
+          : firstTokenTimeoutS * 1000,
+        keepText: f["keep-text"] ?? false,
+        signal: stop.signal,
+        gracePeriodMs: gracePeriodS * 1000,
+        cancelSignal: cancelNow.signal,
+        secrets,
+        onRecord: async (record: RequestRecord) => {
+          await jsonl.append(record);
+          if (record.phase === "measure") progress.records.push(record);
+          draw();
+        },
+      });
+      // The end line: without it the file belongs to a run that was killed or is still going.
+      await jsonl.append(runFooter({ ...metadata, clientHealth: result.clientHealth }, {
+        finished: !result.aborted,
+        stopReason,
+        wallTimeMs: result.wallTimeMs,
+        startEpochMs: result.startEpochMs,
+        numRecords: result.records.length,
+        endedAt: new Date().toISOString(),
+      }));
+    } finally {
+      if (timer !== undefined) clearInterval(timer);
+      await jsonl.close();
+      tokenizer.free();
+      await sender.close();
+      await client.close?.();
+    }
+    draw(true);
+    // Every derived file comes from the JSONL, exactly as `deno task summarize` rebuilds them.
+    const written = await rebuildRunFiles(dir);
+    await Deno.remove(marker);
+    console.log(written.tables);
+    console.log(`results: ${dir}`);
+    for (const path of [jsonl.path, ...written.paths]) console.log(`  ${path}`);
+    await reportRunHealth(dir);
+    const measured = written.run.records.filter((r) => r.phase === "measure");
+    const failed = measured.filter((r) => r.status === "error");
+    if (measured.length > 0 && failed.length === measured.length) {
+      const codes = new Map<number, number>();
+      for (const r of failed) codes.set(r.errorCode!, (codes.get(r.errorCode!) ?? 0) + 1);
+      const list = [...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} x${n}`).join(", ");
+      console.error(
+        `warning: every request failed (${failed.length} of ${measured.length}: ${list}); ` +
+          `the summary says so in ${dir}/summary.json`,
+      );
+    }
+    if (stopReason !== null) {
+      const cancelled = failed.filter((r) => r.errorCode === 499).length;
+      console.error(
+        `run ${stopReason}: ${measured.length} of ${maxRequests} requests recorded` +
+          `${cancelled > 0 ? ` (${cancelled} cancelled)` : ""}; results in ${dir}`,
+      );
+      return stopSignal === "SIGTERM" ? 143 : 130;
+    }
+    return 0;
   } finally {
-    if (timer !== undefined) clearInterval(timer);
     for (const [sig, fn] of stoppers) Deno.removeSignalListener(sig, fn);
-    await jsonl.close();
-    tokenizer.free();
-    await client.close?.();
   }
-  draw(true);
-  const written = await writeRunFiles(dir, {
-    records: result.records,
-    wallTimeMs: result.wallTimeMs,
-    startEpochMs: result.startEpochMs,
-    metadata: { ...metadata, stopReason, finished: !result.aborted },
-  });
-  console.log(written.tables);
-  console.log(`results: ${dir}`);
-  for (const path of [jsonl.path, ...written.paths]) console.log(`  ${path}`);
-  if (stopReason) {
-    console.error(`run ${stopReason}: wrote ${progress.records.length} of ${maxRequests} requests`);
-    return 130;
-  }
-  return 0;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -68,7 +68,8 @@ Deno.test("bench --llm-api bedrock runs the seed card's command against the simu
       );
     }
     const lines = Deno.readTextFileSync(`${dir}/requests.jsonl`).trim().split("\n");
-    const records = lines.slice(1).map((l) => JSON.parse(l) as RequestRecord);
+    // The header line, the records, the end line.
+    const records = lines.slice(1, -1).map((l) => JSON.parse(l) as RequestRecord);
     assertEquals(records.length, 4);
     const log = sim.log();
     assertEquals(log.length, 4);

@@ -27,15 +27,16 @@ async function resultsDir(): Promise<string> {
         errorRate: 0.1,
         seed: c + k,
       });
+      const metadata = { model: `model-${provider}`, numConcurrentRequests: c, rate: null };
+      // the header line first, as token_benchmark writes it (runHeader)
+      const header = { kind: "run", schemaVersion: 1, tool: { name: "tokenbench" }, metadata };
       await Deno.writeTextFile(
         `${dir}/requests.jsonl`,
-        records.map((r) => JSON.stringify(r)).join("\n") + "\n",
+        [header, ...records].map((r) => JSON.stringify(r)).join("\n") + "\n",
       );
       await Deno.writeTextFile(
         `${dir}/summary.json`,
-        JSON.stringify({
-          metadata: { model: `model-${provider}`, numConcurrentRequests: c, rate: null },
-        }),
+        JSON.stringify({ schemaVersion: 1, kind: "run-summary", metadata, summary: {} }),
       );
     }
   }
@@ -85,6 +86,8 @@ Deno.test("plot script writes per-run and comparison plots of a results folder i
   const root = await resultsDir();
   const out = `${root}_out`;
   try {
+    // a run cut short has no summary.json: its JSONL header still names model and load
+    await Deno.remove(`${root}/run_B_4/summary.json`);
     assertEquals(await quietMain([...pngFlags, root, "--out", out]), 0);
     assertEquals(
       await files(out),
@@ -97,6 +100,7 @@ Deno.test("plot script writes per-run and comparison plots of a results folder i
     const box = await Deno.readTextFile(`${out}/throughput_boxplot.svg`);
     // runs ordered by series, then by load (1 before 4)
     assert(box.indexOf("model-A c=1 (n=") < box.indexOf("model-A c=4 (n="));
+    assert(box.includes(">model-B c=4 (n="), "label from the JSONL header");
     assertEquals((await files(`${out}/run_B_4`)).length, expected(["a", "b", "c", "d"]).length);
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -15,15 +15,29 @@ const run = (seed: number, concurrency: number) =>
     warmup: 3,
   });
 
-Deno.test("plotTtftDistribution() uses only completed, measured requests", () => {
+Deno.test("plotTtftDistribution() bins only completed, measured requests", () => {
   const records = run(1, 2);
-  const expected = records
+  const ttfts = records
     .filter((r) => r.phase === "measure" && r.status === "ok")
-    .map((r) => r.ttftMs)
-    .sort((a, b) => a! - b!);
-  const [hist] = dataValues(plotTtftDistribution({ label: "a", records }, { kind: "histogram" }));
-  assertEquals(hist.map((v) => v.ttftMs).sort((a, b) => (a as number) - (b as number)), expected);
-  assert(expected.length < records.length, "fixture should hold errors and warm-up");
+    .map((r) => r.ttftMs!);
+  assert(ttfts.length < records.length, "fixture should hold errors and warm-up");
+  const [bins] = dataValues(plotTtftDistribution({ label: "a", records }, { kind: "histogram" }));
+  assertEquals(bins.reduce((n, b) => n + (b.requests as number), 0), ttfts.length);
+  const lastTo = Math.max(...bins.map((b) => b.toMs as number));
+  for (const b of bins) {
+    const [from, to] = [b.fromMs as number, b.toMs as number];
+    // bins are [from, to), the last one [from, to]
+    const inside = ttfts.filter((t) => t >= from && (t < to || (to === lastTo && t === to)));
+    assertEquals(inside.length, b.requests, `bin ${from}–${to}`);
+  }
+});
+
+Deno.test("plotTtftDistribution() puts whole-number ticks on the count axis", () => {
+  const spec = JSON.stringify(
+    plotTtftDistribution({ label: "a", records: run(7, 1) }, { kind: "histogram" }),
+  );
+  const values = JSON.parse(spec.match(/"axis":\{"values":(\[[^\]]*\])/)![1]) as number[];
+  assert(values.length >= 2 && values.every(Number.isInteger), JSON.stringify(values));
 });
 
 Deno.test("plotTtftDistribution() ECDF steps from 0 to 1 in sorted TTFT order", () => {

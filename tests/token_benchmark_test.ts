@@ -6,6 +6,8 @@ import type { RequestRecord } from "../lib/request_record.ts";
 
 const SCRIPT = new URL("../scripts/token_benchmark.ts", import.meta.url).pathname;
 const DEMO = new URL("../scripts/demo.ts", import.meta.url).pathname;
+const TABLES = new URL("../scripts/reproduce_tables.ts", import.meta.url).pathname;
+const SUMMARIZE = new URL("../scripts/summarize.ts", import.meta.url).pathname;
 const PERMS = [
   "--allow-net=127.0.0.1,localhost",
   "--allow-read",
@@ -46,7 +48,20 @@ async function listFiles(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-Deno.test("token_benchmark: bad input gives one line on stderr, exit code 2 and no files", async () => {
+/** Every file under `dir` with its content, to check that nothing was written or changed. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of await listFiles(dir)) {
+    try {
+      out[name] = await Deno.readTextFile(`${dir}/${name}`);
+    } catch {
+      out[name] = "<folder>";
+    }
+  }
+  return out;
+}
+
+Deno.test("bench, tables and summarize: bad input gives one line on stderr, exit code 2 and no files", async () => {
   const sim = await startSimulator({ ttftMs: 1, itlMs: 1 });
   const closed = (() => {
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -58,7 +73,70 @@ Deno.test("token_benchmark: bad input gives one line on stderr, exit code 2 and 
   const corpusEmpty = `${tmp}/empty.txt`;
   await Deno.writeTextFile(corpusEmpty, "\n\n");
   const ok = ["--model", "m", "--base-url", `${sim.url}/v1`, "--results-dir", `${tmp}/out`];
-  const cases: [string, string[], RegExp, Record<string, string>?][] = [
+  // Raw data for `tables` and run folders for `summarize`, under `${tmp}/data` (must not change).
+  const data = `${tmp}/data`;
+  await Deno.mkdir(`${data}/empty`, { recursive: true });
+  await Deno.writeTextFile(`${data}/bad_individual_responses.json`, '[{"error_code": null');
+  await Deno.writeTextFile(`${data}/notes.txt`, "not results\n");
+  const metadata = {
+    llmApi: "openai",
+    model: "m",
+    endpoint: "http://127.0.0.1/",
+    simulated: true,
+    tokenizer: "cl100k_base",
+    promptMode: "llmperf",
+    seed: 0,
+    meanInputTokens: 10,
+    stddevInputTokens: 0,
+    meanOutputTokens: 10,
+    stddevOutputTokens: 0,
+    numConcurrentRequests: 1,
+    rate: null,
+    arrival: null,
+    maxInFlight: null,
+    maxRequests: 1,
+    warmup: 0,
+    timeoutS: 1,
+    requestTimeoutS: null,
+    additionalSamplingParams: {},
+    userMetadata: {},
+  };
+  const header = JSON.stringify({ kind: "run", metadata });
+  const record = (id: number) =>
+    JSON.stringify({
+      requestId: id,
+      phase: "measure",
+      status: "ok",
+      errorCode: null,
+      errorMessage: null,
+      startEpochMs: 1e12,
+      e2eMs: 5,
+      inputTokens: 10,
+      outputTokens: 10,
+      maxOutputTokens: 10,
+      chunkArrivalMs: [],
+    });
+  const runDir = async (name: string, jsonl: string | null, extra: string[] = []) => {
+    await Deno.mkdir(`${data}/${name}`);
+    if (jsonl !== null) await Deno.writeTextFile(`${data}/${name}/requests.jsonl`, jsonl);
+    for (const file of extra) await Deno.writeTextFile(`${data}/${name}/${file}`, "{}\n");
+    return `${data}/${name}`;
+  };
+  const noJsonl = await runDir("no-jsonl", null);
+  const badLine = await runDir(
+    "bad-line",
+    [header, record(0), "{not json", record(2), ""].join("\n"),
+  );
+  const noHeader = await runDir("no-header", [record(0), ""].join("\n"));
+  const duplicate = await runDir("duplicate", [header, record(4), record(4), ""].join("\n"));
+  const emptyJsonl = await runDir("empty-jsonl", "");
+  const done = await runDir("summarized", [header, record(0), ""].join("\n"), ["summary.json"]);
+  const good = await runDir("good", [header, record(0), ""].join("\n"));
+  const before = await snapshot(data);
+  const notAFolder = `${tmp}/file.txt`;
+  await Deno.writeTextFile(notAFolder, "x");
+  const bedrock = [...ok, "--llm-api", "bedrock", "--region", "us-east-1"];
+  const cases: [string, string[], RegExp, Record<string, string>?, string?][] = [
     ["unknown flag", [...ok, "--bogus"], /bogus/],
     ["missing model", ["--base-url", `${sim.url}/v1`, "--results-dir", `${tmp}/out`], /--model/],
     [
@@ -118,11 +196,90 @@ Deno.test("token_benchmark: bad input gives one line on stderr, exit code 2 and 
       "--bedrock-api",
       "x",
     ], /--bedrock-api/],
+    ["negative grace period", [...ok, "--grace-period=-1"], /--grace-period.*'-1'/],
+    ["zero first-token timeout", [...ok, "--first-token-timeout", "0"], /--first-token-timeout/],
+    [
+      "negative request timeout",
+      [...ok, "--request-timeout=-2"],
+      /--request-timeout must be a number > 0, got '-2'/,
+    ],
+    ["endless request timeout", [...ok, "--request-timeout", "1e12"], /--request-timeout.*at most/],
+    [
+      "sampling params override stream",
+      [...ok, "--additional-sampling-params", '{"stream": false}'],
+      /--additional-sampling-params must not set 'stream'/,
+    ],
+    ["sampling params null", [...ok, "--additional-sampling-params", "null"], /JSON object/],
+    ["bad arrival", [...ok, "--rate", "2", "--arrival", "burst"], /--arrival.*'burst'/],
+    ["bad prompt mode", [...ok, "--prompt-mode", "poetry"], /--prompt-mode/],
+    ["bad endpoint", [...ok, "--endpoint", "embeddings"], /--endpoint/],
+    ["fractional seed", [...ok, "--seed", "1.5"], /--seed/],
+    ["corpus is a folder", [...ok, "--corpus", tmp], /--corpus cannot read/],
+    ["results dir is a file", [...ok.slice(0, 4), "--results-dir", notAFolder], /--results-dir/],
+    [
+      "env: OPENAI_API_BASE not a URL",
+      ["--model", "m", "--results-dir", `${tmp}/out`],
+      /OPENAI_API_BASE is not an http\(s\) URL/,
+      { OPENAI_API_BASE: "localhost:8000" },
+    ],
+    [
+      "env: AWS_ENDPOINT_URL_BEDROCK_RUNTIME not a URL",
+      [...bedrock],
+      /AWS_ENDPOINT_URL_BEDROCK_RUNTIME is not an http\(s\) URL/,
+      { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: "bedrock.local" },
+    ],
+    [
+      "negative retries",
+      [...bedrock, "--retries=-1"],
+      /--retries must be an integer >= 0, got '-1'/,
+    ],
+    ["tables: no path", [], /give at least one PATH/, {}, TABLES],
+    ["tables: missing path", [`${data}/nope`], /cannot read PATH/, {}, TABLES],
+    ["tables: no results in folder", [`${data}/empty`], /no run with individual/, {}, TABLES],
+    [
+      "tables: malformed raw data",
+      [`${data}/bad_individual_responses.json`],
+      /no run loaded: .*bad_individual_responses\.json: record 0: not valid JSON/,
+      {},
+      TABLES,
+    ],
+    ["tables: not a results file", [`${data}/notes.txt`], /notes\.txt: not valid JSON/, {}, TABLES],
+    ["summarize: no folder", [], /give the run folder/, {}, SUMMARIZE],
+    ["summarize: missing folder", [`${data}/nope`], /DIR .* does not exist/, {}, SUMMARIZE],
+    ["summarize: not a run folder", [noJsonl], /has no requests\.jsonl/, {}, SUMMARIZE],
+    [
+      "summarize: bad JSONL line",
+      [badLine],
+      /requests\.jsonl line 3: not valid JSON/,
+      {},
+      SUMMARIZE,
+    ],
+    [
+      "summarize: no header",
+      [noHeader],
+      /line 1: the first line must be the run header/,
+      {},
+      SUMMARIZE,
+    ],
+    ["summarize: duplicate record", [duplicate], /line 3: duplicate requestId 4/, {}, SUMMARIZE],
+    ["summarize: empty JSONL", [emptyJsonl], /requests\.jsonl: is empty/, {}, SUMMARIZE],
+    ["summarize: already summarized", [done], /summary\.json already exists/, {}, SUMMARIZE],
+    [
+      "summarize: --out exists",
+      [good, "--out", `${data}/empty`],
+      /--out .*already exists/,
+      {},
+      SUMMARIZE,
+    ],
+    ["summarize: unknown flag", [good, "--force"], /force/, {}, SUMMARIZE],
   ];
+  assert(cases.length >= 30, `${cases.length} cases`);
   try {
     for (let i = 0; i < cases.length; i += 4) {
       const batch = cases.slice(i, i + 4);
-      const results = await Promise.all(batch.map(([, args, , env]) => run(SCRIPT, args, env)));
+      const results = await Promise.all(
+        batch.map(([, args, , env, script]) => run(script ?? SCRIPT, args, env)),
+      );
       results.forEach((r, j) => {
         const [name, , pattern] = batch[j];
         const lines = r.stderr.trim().split("\n");
@@ -133,6 +290,7 @@ Deno.test("token_benchmark: bad input gives one line on stderr, exit code 2 and 
       });
     }
     assertEquals(await listFiles(`${tmp}/out`), [], "nothing written");
+    assertEquals(await snapshot(data), before, "no raw data or run folder changed");
     assertEquals(sim.log().length, 0, "no request sent");
   } finally {
     await sim.close();
@@ -189,12 +347,18 @@ Deno.test("token_benchmark: a run against the simulator writes LLMPerf's files, 
       "summary.json",
       "tables.md",
     ]);
-    // JSONL: a header line, then one record per request, warm-up included and flagged.
+    // JSONL: a header line, then one record per request, warm-up included and flagged, then
+    // the end line.
     const lines = (await Deno.readTextFile(`${dir}/requests.jsonl`)).trim().split("\n").map((l) =>
       JSON.parse(l)
     );
-    const [header, ...records] = lines as [Record<string, unknown>, ...RequestRecord[]];
+    const header = lines.shift() as Record<string, unknown>;
+    const end = lines.pop() as { kind: string; end: { finished: boolean; numRecords: number } };
+    const records = lines as RequestRecord[];
     assertEquals(header.kind, "run");
+    assertEquals(end.kind, "run");
+    assertEquals(end.end.finished, true);
+    assertEquals(end.end.numRecords, 22);
     assertEquals(records.length, 22);
     assertEquals(records.filter((x) => x.phase === "warmup").length, 2);
     const measured = records.filter((x) => x.phase === "measure");

@@ -1,0 +1,213 @@
+/**
+ * The one place that removes secrets (API keys, AWS secret keys, session tokens,
+ * `Authorization`/`api-key`/`x-api-key` header values, signatures) from a message or a
+ * JSON-ready object before it is printed or written.
+ *
+ * @module
+ */
+
+/** Options of {@link redactSecrets}. */
+export interface RedactSecretsOptions {
+  /**
+   * Secret values known to the caller (the API key, `AWS_SECRET_ACCESS_KEY`, a session token;
+   * see {@link secretsFromEnv}): removed wherever they appear, also URL-encoded or JSON-escaped.
+   * Values shorter than 6 characters are ignored (they would remove ordinary text). Default none.
+   */
+  secrets?: readonly string[];
+  /** What a secret is replaced with. Default `"[redacted]"`. */
+  replacement?: string;
+}
+
+const _MIN_SECRET_LENGTH = 6;
+
+/** Words of a field or variable name: `x-api-key` → x, api, key; `sessionToken` → session, token. */
+function _words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+const _SECRET_WORDS = new Set([
+  "authorization",
+  "cookie",
+  "password",
+  "passwd",
+  "secret",
+  "credential",
+  "credentials",
+  "signature",
+  "token",
+  "apikey",
+  "bearer",
+]);
+
+/**
+ * Whether a field, header or environment variable name says its value is a secret:
+ * `Authorization`, `api-key`, `x-api-key`, `OPENAI_API_KEY`, `AWS_SECRET_ACCESS_KEY`,
+ * `AWS_SESSION_TOKEN`, `X-Amz-Security-Token`, `password`, `cookie`, `…Key`, `…Token`, `…Secret`.
+ * Counts such as `outputTokens` or `maxTokens` (plural) and `tokenizer` are not secrets.
+ *
+ * @example Names
+ * ```ts
+ * import { isSecretName } from "./redact_secrets.ts";
+ * for (const name of ["api-key", "x-api-key", "Authorization", "AWS_SESSION_TOKEN", "apiKey"]) {
+ *   if (!isSecretName(name)) throw new Error(name);
+ * }
+ * for (const name of ["outputTokens", "maxTokens", "tokenizer", "monkey", "model"]) {
+ *   if (isSecretName(name)) throw new Error(name);
+ * }
+ * ```
+ */
+export function isSecretName(name: string): boolean {
+  const words = _words(name);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (_SECRET_WORDS.has(w)) return true;
+    // `…_KEY`, `api-key`, `AWS_ACCESS_KEY_ID`: a key word at the end or before `id`
+    if (w === "key" && (i === words.length - 1 || words[i + 1] === "id")) return true;
+  }
+  return false;
+}
+
+/**
+ * The values of environment variables whose names say they are secrets ({@link isSecretName}:
+ * `OPENAI_API_KEY`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_ACCESS_KEY_ID`,
+ * `AZURE_OPENAI_API_KEY`, `HF_TOKEN`, …), for {@link RedactSecretsOptions.secrets}. Pure: pass
+ * `Deno.env.toObject()` from a script's `main`.
+ *
+ * @example
+ * ```ts
+ * import { secretsFromEnv } from "./redact_secrets.ts";
+ * const s = secretsFromEnv({ OPENAI_API_KEY: "sk-test-123456", HOME: "/home/me" });
+ * if (s.length !== 1 || s[0] !== "sk-test-123456") throw new Error(String(s));
+ * ```
+ */
+export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value === "string" && value.length >= _MIN_SECRET_LENGTH && isSecretName(name)) {
+      out.push(value);
+    }
+  }
+  return out;
+}
+
+/** Forms a known secret may take in text: as is, URL-encoded, JSON-escaped. */
+function _forms(secrets: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (typeof s !== "string" || s.length < _MIN_SECRET_LENGTH) continue;
+    forms.add(s);
+    forms.add(encodeURIComponent(s));
+    forms.add(JSON.stringify(s).slice(1, -1));
+  }
+  // Longest first, so that a secret containing another is removed whole.
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+const _HEADER_NAMES = String.raw`(?:proxy-)?authorization|x-api-key|api[-_]?key|apikey|` +
+  String.raw`x-amz-security-token|x-amz-signature|x-amz-credential|aws_secret_access_key|` +
+  String.raw`aws_session_token|secret[-_]?access[-_]?key|session[-_]?token|access[-_]?token|` +
+  String.raw`refresh[-_]?token|client[-_]?secret|password|cookie`;
+
+/** [pattern, replacement] pairs applied to every string, in order. `R` is the replacement. */
+function _patterns(r: string): [RegExp, string | ((...m: string[]) => string)][] {
+  return [
+    // `Authorization: AWS4-HMAC-SHA256 Credential=…, Signature=…` and `Bearer …`: the whole value
+    [
+      new RegExp(String.raw`\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)[^"'\n\r]+`, "gi"),
+      `$1$2${r}`,
+    ],
+    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g, `$1 ${r}`],
+    // `api-key: …`, `"x-api-key":"…"`, `X-Amz-Security-Token=…`, `password=…`
+    [
+      new RegExp(String.raw`\b(${_HEADER_NAMES})(["']?\s*[:=]\s*["']?)([^\s"'&,;]+)`, "gi"),
+      `$1$2${r}`,
+    ],
+    [/\b(Credential|Signature|SignedHeaders|Token)=[^\s,&"']+/g, `$1=${r}`],
+    // user info in URLs
+    [/([a-z][a-z0-9+.-]*:\/\/)[^/\s@"']+@/gi, `$1${r}@`],
+    // key formats: OpenAI/Anthropic `sk-…`, AWS access key ids, JWTs
+    [/\bsk-[A-Za-z0-9_-]{16,}/g, r],
+    [/\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, r],
+    [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, r],
+    // a 40-character AWS secret access key: mixed case and digits
+    [
+      /(^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/g,
+      (m: string, pre: string, key: string) =>
+        /[a-z]/.test(key) && /[A-Z]/.test(key) && /[0-9]/.test(key) ? pre + r : m,
+    ],
+  ];
+}
+
+function _redactString(text: string, forms: string[], replacement: string): string {
+  let out = text;
+  for (const secret of forms) {
+    if (out.includes(secret)) out = out.split(secret).join(replacement);
+  }
+  for (const [pattern, replace] of _patterns(replacement)) {
+    out = out.replace(pattern, replace as string);
+  }
+  return out;
+}
+
+function _redact(value: unknown, forms: string[], replacement: string, depth: number): unknown {
+  if (typeof value === "string") return _redactString(value, forms, replacement);
+  if (value === null || typeof value !== "object" || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v) => _redact(v, forms, replacement, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = isSecretName(key) && (typeof v === "string" || typeof v === "number")
+      ? replacement
+      : _redact(v, forms, replacement, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * Removes secrets from a string, or from every string of a JSON-ready value (arrays and plain
+ * objects are copied, never changed in place; other objects are returned as they are):
+ *
+ * - the `secrets` given, also URL-encoded or JSON-escaped;
+ * - values of fields whose names say they are secrets ({@link isSecretName}: `Authorization`,
+ *   `api-key`, `x-api-key`, `apiKey`, `sessionToken`, `password`, …);
+ * - in text: `Authorization: …` values, `Bearer …`/`Basic …` credentials, `api-key: …`,
+ *   `x-api-key=…`, `X-Amz-Security-Token=…`, `Credential=`/`Signature=` of AWS signatures,
+ *   user info in URLs, `sk-…` API keys, AWS access key ids (`AKIA…`, `ASIA…`), JWTs, and
+ *   40-character AWS secret access keys.
+ *
+ * Numbers and answer text without such patterns are left alone, so records stay comparable.
+ *
+ * @example A message and an object
+ * ```ts
+ * import { redactSecrets } from "./redact_secrets.ts";
+ * const message = redactSecrets("HTTP 401: bad key sk-test-abcdefghijklmnop0123 (Authorization: Bearer xyz123456)");
+ * if (message.includes("sk-test") || message.includes("xyz123456")) throw new Error(message);
+ * const meta = redactSecrets({ model: "m", headers: { "api-key": "s3cret-value" }, maxTokens: 5 });
+ * if (meta.headers["api-key"] !== "[redacted]" || meta.maxTokens !== 5) throw new Error("object");
+ * const known = redactSecrets("echo: my-own-secret-42", { secrets: ["my-own-secret-42"] });
+ * if (known !== "echo: [redacted]") throw new Error(known);
+ * ```
+ */
+export function redactSecrets(value: string, options?: RedactSecretsOptions): string;
+export function redactSecrets<T>(value: T, options?: RedactSecretsOptions): T;
+export function redactSecrets<T>(value: T, options: RedactSecretsOptions = {}): T {
+  const replacement = options.replacement ?? "[redacted]";
+  if (typeof replacement !== "string") {
+    throw new TypeError(
+      `Cannot redact secrets: 'replacement' must be a string, got ${typeof replacement}`,
+    );
+  }
+  if (options.secrets !== undefined && !Array.isArray(options.secrets)) {
+    throw new TypeError(
+      `Cannot redact secrets: 'secrets' must be an array of strings, got ${typeof options
+        .secrets}`,
+    );
+  }
+  return _redact(value, _forms(options.secrets ?? []), replacement, 0) as T;
+}
