@@ -58,7 +58,7 @@ export async function main(args: string[]): Promise<number> {
   const loads: number[] = [];
   const loadAvg = () => {
     try {
-      loads.push(Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]));
+      loads.push(Deno.loadavg()[0]);
     } catch { /* not Linux */ }
   };
   try {

@@ -8,7 +8,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { intFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
 
-/** Exit code when Jupyter (the Python packages) is not installed: the notebooks were not run. */
+/** Exit code in CI when Jupyter (the Python packages) is not installed: nothing was run. */
 export const EXIT_NO_JUPYTER = 77;
 
 /** How to install what the runner needs, on Debian/Ubuntu. */

@@ -14,10 +14,11 @@ function code(source: string, extra: Partial<NotebookCell> = {}): NotebookCell {
   return { cell_type: "code", source, metadata: {}, outputs: [], execution_count: 1, ...extra };
 }
 
-async function script(name: string, args: string[]) {
+async function script(name: string, args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `scripts/${name}`, ...args],
     cwd: ROOT,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -138,15 +139,32 @@ Deno.test("the committed smoke notebook carries no outputs", async () => {
   assertEquals(r.code, 0, r.stdout);
 });
 
-Deno.test("notebooks runner says plainly when Jupyter is missing, with its own exit code", async () => {
-  const r = await script("run_notebooks.ts", [
-    "--python",
-    "/nonexistent/python3",
-    "tests/testdata/smoke.ipynb",
-  ]);
-  assertEquals(r.code, EXIT_NO_JUPYTER);
-  assertEquals(r.stdout.trim().split("\n").length, 1, r.stdout);
-  assert(r.stdout.includes("apt-get install -y jupyter-nbconvert python3-nbclient"), r.stdout);
+Deno.test("notebooks runner fails in CI when Jupyter is missing, with its own exit code", async () => {
+  for (const python of ["/nonexistent/python3", Deno.execPath()]) {
+    // Deno.execPath() stands for a program that is not a Python with jupyter_client.
+    const r = await script("run_notebooks.ts", [
+      "--python",
+      python,
+      "tests/testdata/smoke.ipynb",
+    ], { CI: "true" });
+    assertEquals(r.code, EXIT_NO_JUPYTER, r.stdout + r.stderr);
+    assertEquals(r.stdout.trim().split("\n").length, 1, r.stdout);
+    assert(r.stdout.startsWith("notebooks: not run: "), r.stdout);
+    assert(r.stdout.includes("apt-get install -y jupyter-nbconvert python3-nbclient"), r.stdout);
+  }
+});
+
+Deno.test("notebooks runner skips with one plain line outside CI when Jupyter is missing", async () => {
+  for (const ci of ["", "0", "false"]) {
+    const r = await script("run_notebooks.ts", ["--python", "/nonexistent/python3"], { CI: ci });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assertEquals(
+      r.stdout,
+      "notebooks: skipped — Jupyter not installed " +
+        "(apt-get install -y jupyter-nbconvert python3-nbclient)\n",
+    );
+    assertEquals(r.stderr, "");
+  }
 });
 
 Deno.test({
@@ -217,4 +235,74 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+const PROJECT_NOTEBOOKS = [
+  "01_quickstart.ipynb",
+  "02_reproduce_published_tables.ipynb",
+  "03_compare_runs.ipynb",
+];
+
+async function projectNotebook(name: string): Promise<Notebook> {
+  return JSON.parse(await Deno.readTextFile(new URL(`../notebooks/${name}`, import.meta.url)));
+}
+
+function sourceOf(cell: NotebookCell): string {
+  return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+}
+
+Deno.test("the project's notebooks are committed without outputs", async () => {
+  const r = await script(
+    "strip_notebooks.ts",
+    ["--check", ...PROJECT_NOTEBOOKS.map((n) => `notebooks/${n}`)],
+  );
+  assertEquals(r.code, 0, r.stdout);
+  assert(r.stdout.includes(`notebooks:strip: ${PROJECT_NOTEBOOKS.length} clean, 0 carry outputs`));
+});
+
+Deno.test("the project's notebooks use the Deno kernel and import tokenbench by its mapped name", async () => {
+  for (const name of PROJECT_NOTEBOOKS) {
+    const nb = await projectNotebook(name);
+    assertEquals((nb.metadata?.kernelspec as { name?: string })?.name, "deno", name);
+    const code = nb.cells.filter((c) => c.cell_type === "code").map(sourceOf);
+    const specifiers = code.flatMap((src) =>
+      [...src.matchAll(/\bfrom\s+"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1] ?? m[2])
+    );
+    assert(specifiers.length > 0, `${name} imports something`);
+    assertEquals([...new Set(specifiers)], ["tokenbench"], `${name} imports only "tokenbench"`);
+  }
+});
+
+Deno.test("the project's notebooks declare what their cells must show", async () => {
+  for (const name of PROJECT_NOTEBOOKS) {
+    const nb = await projectNotebook(name);
+    let plots = 0;
+    for (const [i, cell] of nb.cells.entries()) {
+      if (cell.cell_type !== "code") continue;
+      const src = sourceOf(cell);
+      const expects = cellExpectations(cell);
+      const where = `${name} cell ${i + 1}`;
+      if (/\bdisplayPlot\(/.test(src)) {
+        assert(expects.has("plot"), `${where} shows a plot the runner does not check`);
+        plots++;
+      }
+      if (/Deno\.jupyter\.md|console\.log\(/.test(src)) {
+        assert(expects.size > 0, `${where} shows output the runner does not check`);
+      }
+    }
+    assert(name.startsWith("02") || plots >= 3, `${name} has ${plots} plot cells`);
+  }
+});
+
+Deno.test("02 reads the reference data by paths set in its first code cell", async () => {
+  const nb = await projectNotebook("02_reproduce_published_tables.ipynb");
+  const first = sourceOf(nb.cells.find((c) => c.cell_type === "code")!);
+  const paths = Object.fromEntries(
+    [...first.matchAll(/^const (\w+) = "([^"]+)";$/gm)].map((m) => [m[1], m[2]]),
+  );
+  assertEquals(Object.keys(paths), ["REFERENCE", "SEED_CARD"]);
+  // The runner starts the kernel in notebooks/: the paths are relative to it.
+  const notebooks = new URL("../notebooks/", import.meta.url);
+  assert((await Deno.stat(new URL(`${paths.REFERENCE}/seed/raw_data`, notebooks))).isDirectory);
+  assert((await Deno.stat(new URL(paths.SEED_CARD, notebooks))).isFile);
 });
