@@ -80,6 +80,11 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    */
   pool?: WorkerPool;
   /**
+   * Waits until each open-loop arrival (`LoadOptions.sleep`). Default {@link preciseSleep},
+   * which wakes within tens of µs of the arrival, where a bare `setTimeout` is about 1 ms late.
+   */
+  sleep?: LoadOptions["sleep"];
+  /**
    * The id of the k-th request launched (warm-up first), given to `prompt` and recorded as
    * `requestId`: a shard's share of a larger run's ids ({@link shardPlan}). Default k.
    */

@@ -70,7 +70,10 @@ interface _Slot {
  * if (t.error?.code !== 599 || t.ttftMs !== null) throw new Error("failed timing");
  * ```
  */
-export function failedTiming(message: string, code: number = CLIENT_ERROR_CODES.network) {
+export function failedTiming(
+  message: string,
+  code: number = CLIENT_ERROR_CODES.network,
+): StreamTiming {
   const startMs = performance.now();
   const timing: StreamTiming = {
     startMs,

@@ -7,7 +7,6 @@
  * @module
  */
 import { UsageError } from "./_cli.ts";
-import { newResultsDir } from "./_results_dir.ts";
 import {
   parseSweepLevels,
   sweepLoadPoints,
@@ -94,13 +93,16 @@ export async function runSweep(
   runLevel: (levelArgs: string[], context: SweepContext) => Promise<number>,
 ): Promise<number> {
   const { variable, levels } = sweep;
-  const sweepDir = await newResultsDir(sweep.resultsDir, `${sweep.model}-${variable}-sweep`);
+  // The folder is created by the first level's run: bad input writes nothing.
+  const sweepDir = await _freshPath(
+    sweep.resultsDir ?? "results",
+    `${sweep.model}-${variable}-sweep`,
+  );
   const base = _without(args, [sweep.flag, "results-dir"]);
   const runs: { level: number; dir: string; summary: RunSummaryDocument }[] = [];
   let code = 0;
   for (const level of levels) {
     const levelRoot = `${sweepDir}/${variable === "rate" ? "rate" : "c"}${level}`;
-    console.error(`sweep: ${variable} ${level} (${runs.length + 1} of ${levels.length})`);
     code = await runLevel(
       [
         ...base,
@@ -119,10 +121,14 @@ export async function runSweep(
       } catch { /* the level wrote no summary */ }
     }
     if (code !== 0) {
-      console.error(`sweep: stopped at ${variable} ${level} (exit code ${code})`);
+      if (runs.length > 0) {
+        console.error(`sweep: stopped at ${variable} ${level} (exit code ${code})`);
+      }
       break;
     }
+    console.error(`sweep: ${variable} ${level} done (${runs.length} of ${levels.length})`);
   }
+  if (runs.length === 0) return code;
   const summary = sweepSummary(variable, runs);
   const table = sweepTable(summary);
   const paths = [`${sweepDir}/sweep.md`, `${sweepDir}/sweep.json`];
@@ -130,7 +136,7 @@ export async function runSweep(
   await Deno.writeTextFile(paths[1], JSON.stringify(summary, null, 2) + "\n", {
     createNew: true,
   });
-  if (runs.length > 0) {
+  {
     const loads = runs.map((r) => r.level);
     const spec = plotLoadCurve(sweepLoadPoints(summary, sweep.model), {
       loadTitle: variable === "rate"
@@ -150,6 +156,23 @@ export async function runSweep(
   console.log(`sweep results: ${sweepDir}`);
   for (const path of paths) console.log(`  ${path}`);
   return code;
+}
+
+/** A path `<root>/<UTC time>_<name>` that does not exist yet (not created here). */
+async function _freshPath(root: string, name: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const base = `${root.replace(/\/+$/, "") || "."}/${stamp}_${
+    name.replace(/[^\w.-]+/g, "-").replace(/-{2,}/g, "-")
+  }`;
+  for (let n = 0;; n++) {
+    const path = n === 0 ? base : `${base}-${n}`;
+    try {
+      await Deno.lstat(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return path;
+      throw new UsageError(`--results-dir '${root}': ${(error as Error).message}`);
+    }
+  }
 }
 
 async function _onlySubfolder(root: string): Promise<string | null> {

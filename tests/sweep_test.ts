@@ -147,3 +147,28 @@ Deno.test("deno task bench --concurrency 1,2 writes one folder per level and the
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a sweep with bad input writes nothing and exits 2", async () => {
+  const root = await Deno.makeTempDir();
+  const error = console.error;
+  const lines: string[] = [];
+  console.error = (...a: unknown[]) => void lines.push(a.join(" "));
+  try {
+    const code = await benchMain([
+      "--model",
+      "m",
+      "--base-url",
+      "http://127.0.0.1:9/v1",
+      "--concurrency",
+      "1,2",
+      "--results-dir",
+      root,
+    ]);
+    assertEquals(code, 2);
+    assertEquals(lines.length, 1, lines.join("\n"));
+    assertEquals([...Deno.readDirSync(root)].length, 0);
+  } finally {
+    console.error = error;
+    await Deno.remove(root, { recursive: true });
+  }
+});
