@@ -4,10 +4,16 @@
  *
  * @module
  */
-import { createParser } from "eventsource-parser";
 import type { LlmClient, LlmRequest } from "./llm_client.ts";
 import type { ErrorEvent, StreamEvent, UsageEvent } from "./stream_event.ts";
 import { CLIENT_ERROR_CODES } from "./request_record.ts";
+import {
+  malformedData,
+  oneLine as _oneLine,
+  postSse,
+  scrubber,
+  secretValues,
+} from "./_sse_post.ts";
 
 /** The `anthropic-version` header sent by default. */
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -52,22 +58,7 @@ export interface AnthropicClientOptions {
   fetch?: typeof fetch;
 }
 
-const _MAX_MESSAGE = 500;
 const _SENT_AT_FIELD = "tokenbench_sent_at_ms";
-const _SECRET_NAME = /auth|key|token|secret|cookie|signature|credential|password/i;
-
-function _oneLine(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > _MAX_MESSAGE ? line.slice(0, _MAX_MESSAGE) + "…" : line;
-}
-
-function _abortError(signal: AbortSignal): ErrorEvent {
-  const reason = signal.reason;
-  if (reason instanceof DOMException && reason.name === "TimeoutError") {
-    return { kind: "error", code: CLIENT_ERROR_CODES.timeout, message: "Request timed out" };
-  }
-  return { kind: "error", code: CLIENT_ERROR_CODES.cancelled, message: "Request cancelled" };
-}
 
 type _Json = Record<string, unknown>;
 
@@ -117,14 +108,7 @@ function _decode(
   try {
     json = _obj(JSON.parse(data));
   } catch {
-    return {
-      events: [{
-        kind: "error",
-        code: CLIENT_ERROR_CODES.network,
-        message: `Malformed stream data: ${_oneLine(data).slice(0, 100)}`,
-      }],
-      end: true,
-    };
+    return malformedData(data);
   }
   const type = typeof json.type === "string" ? json.type : eventName;
   if (type === "error") return { events: [_anthropicError(json)], end: true };
@@ -268,133 +252,46 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Llm
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     headers[name.toLowerCase()] = value;
   }
-  const secrets = [
-    options.apiKey,
-    ...Object.entries(options.headers ?? {}).filter(([n]) => _SECRET_NAME.test(n)).map(([, v]) =>
-      v
-    ),
-  ].filter((s): s is string => typeof s === "string" && s.length >= 4);
-  const scrub = (message: string): string => {
-    let out = message;
-    for (const secret of secrets) out = out.split(secret).join("[redacted]");
-    return out;
-  };
+  const scrub = scrubber([options.apiKey, ...secretValues(options.headers)]);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const systemPrompt = options.systemPrompt;
 
-  async function* stream(request: LlmRequest): AsyncGenerator<StreamEvent> {
-    const body: Record<string, unknown> = {
-      model: request.model,
-      max_tokens: request.maxTokens,
-      messages: [{ role: "user", content: request.prompt }],
-      stream: true,
-    };
-    if (systemPrompt !== undefined) body.system = systemPrompt;
-    Object.assign(body, request.samplingParams ?? {});
-    const signal = request.signal;
-    const failure = (error: unknown): ErrorEvent => {
-      if (signal?.aborted) return _abortError(signal);
-      let message = error instanceof Error ? error.message : String(error);
-      const cause = error instanceof Error ? error.cause : undefined;
-      if (cause instanceof Error && !message.includes(cause.message)) {
-        message += `: ${cause.message}`;
-      }
-      return {
+  function stream(request: LlmRequest): AsyncGenerator<StreamEvent> {
+    const state: _State = {};
+    return postSse({
+      fetch: fetchImpl,
+      headers,
+      signal: request.signal,
+      scrub,
+      request: () => {
+        const body: Record<string, unknown> = {
+          model: request.model,
+          max_tokens: request.maxTokens,
+          messages: [{ role: "user", content: request.prompt }],
+          stream: true,
+        };
+        if (systemPrompt !== undefined) body.system = systemPrompt;
+        Object.assign(body, request.samplingParams ?? {});
+        return { url: href, body: JSON.stringify(body) };
+      },
+      errorFromBody: (status, text, statusText) => {
+        let json: _Json = {};
+        try {
+          json = _obj(JSON.parse(text));
+        } catch { /* not JSON */ }
+        return json.error !== undefined ? _anthropicError(json, status) : {
+          kind: "error" as const,
+          code: status,
+          message: _oneLine(`HTTP ${status}: ${text || statusText || "HTTP error"}`),
+        };
+      },
+      onMessage: (message) => _decode(message.event, message.data, state),
+      onEnd: () => ({
         kind: "error",
         code: CLIENT_ERROR_CODES.network,
-        message: scrub(_oneLine(`Network failure: ${message}`)),
-      };
-    };
-    if (signal?.aborted) {
-      yield _abortError(signal);
-      return;
-    }
-    let response: Response;
-    try {
-      response = await fetchImpl(href, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal,
-      });
-    } catch (error) {
-      yield failure(error);
-      return;
-    }
-    yield { kind: "headers", status: response.status };
-    if (!response.ok || response.body === null) {
-      let text = "";
-      try {
-        text = await response.text();
-      } catch {
-        if (signal?.aborted) {
-          yield _abortError(signal);
-          return;
-        }
-      }
-      if (response.ok) {
-        yield { kind: "error", code: CLIENT_ERROR_CODES.network, message: "Empty response body" };
-        return;
-      }
-      let json: _Json = {};
-      try {
-        json = _obj(JSON.parse(text));
-      } catch { /* not JSON */ }
-      const event = json.error !== undefined ? _anthropicError(json, response.status) : {
-        kind: "error" as const,
-        code: response.status,
-        message: _oneLine(
-          `HTTP ${response.status}: ${text || response.statusText || "HTTP error"}`,
-        ),
-      };
-      event.message = scrub(event.message);
-      yield event;
-      return;
-    }
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    const state: _State = {};
-    const queue: { event?: string; data: string }[] = [];
-    const parser = createParser({
-      onEvent: (event) => void queue.push({ event: event.event, data: event.data }),
+        message: "Stream ended before message_stop",
+      }),
     });
-    let ended = false;
-    try {
-      while (!ended) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          yield failure(error);
-          return;
-        }
-        // Decode at once so the network buffer can be released.
-        parser.feed(
-          result.done ? decoder.decode() + "\n\n" : decoder.decode(result.value, {
-            stream: true,
-          }),
-        );
-        while (queue.length > 0 && !ended) {
-          const { event, data } = queue.shift()!;
-          const decoded = _decode(event, data, state);
-          for (const e of decoded.events) {
-            if (e.kind === "error") e.message = scrub(e.message);
-            yield e;
-          }
-          ended = decoded.end;
-        }
-        if (result.done && !ended) {
-          yield {
-            kind: "error",
-            code: CLIENT_ERROR_CODES.network,
-            message: "Stream ended before message_stop",
-          };
-          return;
-        }
-      }
-    } finally {
-      reader.cancel().catch(() => {});
-    }
   }
 
   return { api: "anthropic", stream };

@@ -12,7 +12,6 @@ import {
   InvokeModelWithResponseStreamCommand,
   type ResponseStream,
 } from "@aws-sdk/client-bedrock-runtime";
-import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import type { LlmClient, LlmRequest } from "./llm_client.ts";
 import type { HeadersEvent, StreamEvent, UsageEvent } from "./stream_event.ts";
 import {
@@ -25,6 +24,7 @@ import {
 } from "./bedrock_bodies.ts";
 import { bedrockErrorEvent } from "./bedrock_errors.ts";
 import { CLIENT_ERROR_CODES } from "./request_record.ts";
+import { awsSdkConfig, sendAwsStream, validateAwsSdkOptions } from "./_aws_sdk.ts";
 
 /** The Bedrock Runtime streaming APIs (`--bedrock-api`). */
 export const BEDROCK_APIS = ["converse", "invoke"] as const;
@@ -72,27 +72,7 @@ function _validate(options: BedrockClientOptions): Required<Pick<BedrockClientOp
       }`,
     );
   }
-  const retries = options.retries;
-  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-    throw new RangeError(
-      `Cannot create Bedrock client: 'retries' must be a non-negative integer, got ${retries}`,
-    );
-  }
-  if (options.endpointUrl !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(options.endpointUrl);
-    } catch {
-      throw new TypeError(
-        `Cannot create Bedrock client: 'endpointUrl' is not a URL, got ${
-          JSON.stringify(options.endpointUrl)
-        }`,
-      );
-    }
-    if (url.username || url.password) {
-      throw new TypeError("Cannot create Bedrock client: 'endpointUrl' must not hold credentials");
-    }
-  }
+  validateAwsSdkOptions("Bedrock", options);
   if (
     options.family !== undefined &&
     !(BEDROCK_MODEL_FAMILIES as readonly string[]).includes(options.family)
@@ -131,24 +111,14 @@ function _validate(options: BedrockClientOptions): Required<Pick<BedrockClientOp
  */
 export function createBedrockClient(options: BedrockClientOptions = {}): LlmClient {
   const { api } = _validate(options);
-  const sdk = options.client ?? new BedrockRuntimeClient({
-    ...(options.region !== undefined ? { region: options.region } : {}),
-    ...(options.endpointUrl !== undefined ? { endpoint: options.endpointUrl } : {}),
-    maxAttempts: (options.retries ?? 0) + 1,
-    requestHandler: new FetchHttpHandler(),
-  });
+  const sdk = options.client ?? new BedrockRuntimeClient(awsSdkConfig(options));
   return {
     api: "bedrock",
     stream: (request) => _stream(sdk, api, options.family, request),
   };
 }
 
-type _Outcome =
-  | { kind: "headers"; status: number }
-  | { kind: "sent"; output: unknown }
-  | { kind: "failed"; error: unknown };
-
-async function* _stream(
+function _stream(
   sdk: BedrockRuntimeClient,
   api: BedrockApi,
   familyOption: BedrockModelFamily | undefined,
@@ -156,93 +126,43 @@ async function* _stream(
 ): AsyncGenerator<StreamEvent> {
   const family = familyOption ?? bedrockModelFamily(request.model);
   if (api === "invoke" && family === null) {
-    yield {
+    return _only({
       kind: "error",
       code: 400,
       name: "UnsupportedModelFamily",
       message: `UnsupportedModelFamily: no InvokeModel body format known for model '${
         request.model.slice(0, 200)
       }'; use the converse API or pass a family (${BEDROCK_MODEL_FAMILIES.join(", ")})`,
-    };
-    return;
-  }
-  // Our own abort, so that a consumer that stops early closes the connection.
-  const local = new AbortController();
-  const abortSignal = request.signal
-    ? AbortSignal.any([request.signal, local.signal])
-    : local.signal;
-  let attempts = 0;
-  let onHeaders: (status: number) => void = () => {};
-  const headersArrived = new Promise<_Outcome>((resolve) => {
-    onHeaders = (status) => resolve({ kind: "headers", status });
-  });
-  const command = api === "converse"
-    ? new ConverseStreamCommand(bedrockConverseInput(request))
-    : new InvokeModelWithResponseStreamCommand({
-      modelId: request.model,
-      contentType: "application/json",
-      accept: "application/json",
-      body: new TextEncoder().encode(
-        JSON.stringify(bedrockInvokeBody(family as BedrockModelFamily, request)),
-      ),
     });
-  // Innermost middleware: sees every attempt's raw response as soon as its headers arrive
-  // (the SDK's `send` resolves only once the first stream event has arrived).
-  // deno-lint-ignore no-explicit-any
-  (command.middlewareStack as any).add(
-    // deno-lint-ignore no-explicit-any
-    (next: any) => async (args: any) => {
-      attempts++;
-      const out = await next(args);
-      const status = out?.response?.statusCode;
-      if (typeof status === "number" && status >= 200 && status < 300) onHeaders(status);
-      return out;
-    },
-    { step: "deserialize", priority: "low", name: "tokenbenchResponseHeaders" },
-  );
-  // deno-lint-ignore no-explicit-any
-  const sent: Promise<_Outcome> = (sdk.send as any)(command, { abortSignal }).then(
-    (output: unknown) => ({ kind: "sent", output }) as _Outcome,
-    (error: unknown) => ({ kind: "failed", error }) as _Outcome,
-  );
-  const retries = () => Math.max(0, attempts - 1);
-  try {
-    const first = await Promise.race([headersArrived, sent]);
-    if (first.kind === "headers") {
-      const headers: BedrockHeadersEvent = {
-        kind: "headers",
-        status: first.status,
-        retries: retries(),
-      };
-      yield headers;
-    }
-    const outcome = await sent;
-    if (outcome.kind === "failed") {
-      const status = (outcome.error as { $metadata?: { httpStatusCode?: unknown } })?.$metadata
-        ?.httpStatusCode;
-      if (first.kind !== "headers" && typeof status === "number") {
-        const headers: BedrockHeadersEvent = { kind: "headers", status, retries: retries() };
-        yield headers;
-      }
-      yield bedrockErrorEvent(outcome.error, { signal: request.signal, retries: retries() });
-      return;
-    }
-    if (outcome.kind !== "sent") return;
-    if (api === "converse") {
-      yield* _converseEvents(
-        outcome.output as { stream?: AsyncIterable<ConverseStreamOutput> },
-        request,
-      );
-    } else {
-      yield* _invokeEvents(
-        outcome.output as { body?: AsyncIterable<ResponseStream> },
-        family as BedrockModelFamily,
-        request,
-      );
-    }
-  } finally {
-    local.abort();
   }
+  return sendAwsStream({
+    sdk,
+    signal: request.signal,
+    command: () =>
+      api === "converse"
+        ? new ConverseStreamCommand(bedrockConverseInput(request))
+        : new InvokeModelWithResponseStreamCommand({
+          modelId: request.model,
+          contentType: "application/json",
+          accept: "application/json",
+          body: new TextEncoder().encode(
+            JSON.stringify(bedrockInvokeBody(family as BedrockModelFamily, request)),
+          ),
+        }),
+    errorEvent: bedrockErrorEvent,
+    events: (output) =>
+      api === "converse"
+        ? _converseEvents(output as { stream?: AsyncIterable<ConverseStreamOutput> }, request)
+        : _invokeEvents(
+          output as { body?: AsyncIterable<ResponseStream> },
+          family as BedrockModelFamily,
+          request,
+        ),
+  });
+}
+
+async function* _only(event: StreamEvent): AsyncGenerator<StreamEvent> {
+  yield event;
 }
 
 async function* _converseEvents(

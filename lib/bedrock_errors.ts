@@ -8,6 +8,7 @@
  */
 import type { ErrorEvent } from "./stream_event.ts";
 import { CLIENT_ERROR_CODES } from "./request_record.ts";
+import { abortedCode, isErrorStatus as _validStatus, retriesSuffix } from "./_aws_sdk.ts";
 
 /**
  * HTTP status of each Bedrock Runtime exception, as the service model declares it (the
@@ -111,10 +112,6 @@ function _exceptionName(raw: string): string {
   return /^[a-z][A-Za-z]*Exception$/.test(raw) ? raw[0].toUpperCase() + raw.slice(1) : raw;
 }
 
-function _validStatus(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 400 && value <= 599;
-}
-
 /**
  * Turns what the AWS SDK threw into an `error` event: the exception name, an HTTP-like `code`
  * and a sanitised one-line message. The code is, in order: 408/499 when the request's signal
@@ -148,12 +145,10 @@ export function bedrockErrorEvent(
     : error instanceof Error
     ? ""
     : String(error);
-  const signal = options.signal;
+  const aborted = abortedCode(options.signal);
   let code: number;
-  if (signal?.aborted) {
-    const reason = signal.reason;
-    const timedOut = reason instanceof DOMException && reason.name === "TimeoutError";
-    code = timedOut ? CLIENT_ERROR_CODES.timeout : CLIENT_ERROR_CODES.cancelled;
+  if (aborted !== undefined) {
+    code = aborted;
   } else if (_validStatus(e.originalStatusCode)) {
     code = e.originalStatusCode;
   } else if (_validStatus(e.$metadata?.httpStatusCode)) {
@@ -163,8 +158,7 @@ export function bedrockErrorEvent(
   } else {
     code = CLIENT_ERROR_CODES.network;
   }
-  const retries = options.retries ?? 0;
-  const suffix = retries > 0 ? ` (after ${retries} ${retries === 1 ? "retry" : "retries"})` : "";
+  const suffix = retriesSuffix(options.retries ?? 0);
   const message = sanitizeBedrockMessage(`${name}: ${rawMessage || "no message"}${suffix}`);
   return { kind: "error", code, message, name };
 }

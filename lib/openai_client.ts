@@ -5,10 +5,16 @@
  *
  * @module
  */
-import { createParser } from "eventsource-parser";
 import type { LlmClient, LlmRequest } from "./llm_client.ts";
-import type { StreamEvent, UsageEvent } from "./stream_event.ts";
+import type { ErrorEvent, StreamEvent, UsageEvent } from "./stream_event.ts";
 import { CLIENT_ERROR_CODES } from "./request_record.ts";
+import {
+  malformedData,
+  oneLine as _oneLine,
+  postSse,
+  scrubber,
+  secretValues,
+} from "./_sse_post.ts";
 
 /** Options of {@link createOpenAiClient}. */
 export interface OpenAiClientOptions {
@@ -37,25 +43,7 @@ export interface OpenAiClientOptions {
   fetch?: typeof fetch;
 }
 
-/** Longest error message kept from a response body, in characters. */
-const _MAX_MESSAGE = 500;
-
-const _SECRET_NAME = /auth|key|token|secret|cookie|signature|credential|password/i;
-
 const _SENT_AT_FIELD = "tokenbench_sent_at_ms";
-
-function _abortError(signal: AbortSignal): StreamEvent {
-  const reason = signal.reason;
-  if (reason instanceof DOMException && reason.name === "TimeoutError") {
-    return { kind: "error", code: CLIENT_ERROR_CODES.timeout, message: "Request timed out" };
-  }
-  return { kind: "error", code: CLIENT_ERROR_CODES.cancelled, message: "Request cancelled" };
-}
-
-function _oneLine(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > _MAX_MESSAGE ? line.slice(0, _MAX_MESSAGE) + "…" : line;
-}
 
 function _errorFromBody(text: string): { message: string; name?: string; code?: number } | null {
   try {
@@ -111,14 +99,7 @@ function _decodeData(
   try {
     chunk = JSON.parse(data);
   } catch {
-    return {
-      events: [{
-        kind: "error",
-        code: CLIENT_ERROR_CODES.network,
-        message: `Malformed stream data: ${_oneLine(data).slice(0, 100)}`,
-      }],
-      end: true,
-    };
+    return malformedData(data);
   }
   if (chunk === null || typeof chunk !== "object") {
     return {
@@ -243,20 +224,11 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     headers[name.toLowerCase()] = value;
   }
-  const secrets = [
+  const scrub = scrubber([
     options.apiKey,
-    ...Object.entries(options.headers ?? {}).filter(([n]) => _SECRET_NAME.test(n)).map(([, v]) =>
-      v
-    ),
-    ...Object.entries(options.query ?? {}).filter(([n]) => _SECRET_NAME.test(n)).flatMap((
-      [, v],
-    ) => [v, encodeURIComponent(v)]),
-  ].filter((s): s is string => typeof s === "string" && s.length >= 4);
-  const scrub = (message: string): string => {
-    let out = message;
-    for (const secret of secrets) out = out.split(secret).join("[redacted]");
-    return out;
-  };
+    ...secretValues(options.headers),
+    ...secretValues(options.query).flatMap((v) => [v, encodeURIComponent(v)]),
+  ]);
   const includeUsage = options.includeUsage ?? true;
   const maxTokensField = options.maxTokensField ?? "max_tokens";
   if (maxTokensField !== "max_tokens" && maxTokensField !== "max_completion_tokens") {
@@ -269,122 +241,50 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const systemPrompt = options.systemPrompt;
 
-  async function* stream(request: LlmRequest): AsyncGenerator<StreamEvent> {
-    const body: Record<string, unknown> = { model: request.model };
-    if (chat) {
-      body.messages = systemPrompt === undefined
-        ? [{ role: "user", content: request.prompt }]
-        : [{ role: "system", content: systemPrompt }, { role: "user", content: request.prompt }];
-    } else {
-      body.prompt = request.prompt;
-    }
-    body[maxTokensField] = request.maxTokens;
-    body.stream = true;
-    if (includeUsage) body.stream_options = { include_usage: true };
-    Object.assign(body, request.samplingParams ?? {});
-    const signal = request.signal;
-    const failure = (error: unknown): StreamEvent => {
-      if (signal?.aborted) return _abortError(signal);
-      let message = error instanceof Error ? error.message : String(error);
-      const cause = error instanceof Error ? error.cause : undefined;
-      if (cause instanceof Error && !message.includes(cause.message)) {
-        message += `: ${cause.message}`;
-      }
-      return {
-        kind: "error",
-        code: CLIENT_ERROR_CODES.network,
-        message: scrub(_oneLine(`Network failure: ${message}`)),
-      };
-    };
-    if (signal?.aborted) {
-      yield _abortError(signal);
-      return;
-    }
-    let response: Response;
-    try {
-      response = await fetchImpl(href, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal,
-      });
-    } catch (error) {
-      yield failure(error);
-      return;
-    }
-    yield { kind: "headers", status: response.status };
-    if (!response.ok || response.body === null) {
-      let text = "";
-      try {
-        text = await response.text();
-      } catch {
-        if (signal?.aborted) {
-          yield _abortError(signal);
-          return;
-        }
-      }
-      if (response.ok) {
-        yield { kind: "error", code: CLIENT_ERROR_CODES.network, message: "Empty response body" };
-        return;
-      }
-      const parsed = _errorFromBody(text);
-      const message = parsed?.message ?? (text || response.statusText || "HTTP error");
-      const event: StreamEvent = {
-        kind: "error",
-        code: response.status,
-        message: scrub(_oneLine(`HTTP ${response.status}: ${message}`)),
-      };
-      if (parsed?.name) event.name = parsed.name;
-      yield event;
-      return;
-    }
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
+  function stream(request: LlmRequest): AsyncGenerator<StreamEvent> {
     const state: { finishReason?: string } = {};
-    const queue: string[] = [];
-    const parser = createParser({ onEvent: (event) => void queue.push(event.data) });
-    let ended = false;
-    try {
-      while (!ended) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          yield failure(error);
-          return;
-        }
-        if (result.done) {
-          // Lenient with servers that end without the final blank line (`data: [DONE]\n`).
-          parser.feed(decoder.decode() + "\n\n");
+    return postSse({
+      fetch: fetchImpl,
+      headers,
+      signal: request.signal,
+      scrub,
+      request: () => {
+        const body: Record<string, unknown> = { model: request.model };
+        if (chat) {
+          body.messages = systemPrompt === undefined
+            ? [{ role: "user", content: request.prompt }]
+            : [{ role: "system", content: systemPrompt }, {
+              role: "user",
+              content: request.prompt,
+            }];
         } else {
-          // Decode at once so the network buffer can be released.
-          parser.feed(decoder.decode(result.value, { stream: true }));
+          body.prompt = request.prompt;
         }
-        while (queue.length > 0 && !ended) {
-          const decoded = _decodeData(queue.shift()!, chat, state);
-          for (const event of decoded.events) {
-            if (event.kind === "error") event.message = scrub(event.message);
-            yield event;
-          }
-          ended = decoded.end;
-        }
-        if (result.done && !ended) {
-          if (state.finishReason !== undefined) {
-            yield { kind: "done", finishReason: state.finishReason };
-          } else {
-            yield {
-              kind: "error",
-              code: CLIENT_ERROR_CODES.network,
-              message: "Stream ended before [DONE]",
-            };
-          }
-          return;
-        }
-      }
-    } finally {
-      // Stop the body download when the consumer stops early or the stream ended.
-      reader.cancel().catch(() => {});
-    }
+        body[maxTokensField] = request.maxTokens;
+        body.stream = true;
+        if (includeUsage) body.stream_options = { include_usage: true };
+        Object.assign(body, request.samplingParams ?? {});
+        return { url: href, body: JSON.stringify(body) };
+      },
+      errorFromBody: (status, text, statusText) => {
+        const parsed = _errorFromBody(text);
+        const message = parsed?.message ?? (text || statusText || "HTTP error");
+        const event: ErrorEvent = {
+          kind: "error",
+          code: status,
+          message: _oneLine(`HTTP ${status}: ${message}`),
+        };
+        if (parsed?.name) event.name = parsed.name;
+        return event;
+      },
+      onMessage: (message) => _decodeData(message.data, chat, state),
+      onEnd: () =>
+        state.finishReason !== undefined ? { kind: "done", finishReason: state.finishReason } : {
+          kind: "error",
+          code: CLIENT_ERROR_CODES.network,
+          message: "Stream ended before [DONE]",
+        },
+    });
   }
 
   return { api: "openai", stream };

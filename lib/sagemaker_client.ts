@@ -11,11 +11,18 @@ import {
   type ResponseStream,
   SageMakerRuntimeClient,
 } from "@aws-sdk/client-sagemaker-runtime";
-import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import type { LlmClient, LlmRequest } from "./llm_client.ts";
 import type { ErrorEvent, StreamEvent, UsageEvent } from "./stream_event.ts";
 import { sanitizeBedrockMessage } from "./bedrock_errors.ts";
 import { CLIENT_ERROR_CODES } from "./request_record.ts";
+import {
+  abortedCode,
+  awsSdkConfig,
+  isErrorStatus as _validStatus,
+  retriesSuffix,
+  sendAwsStream,
+  validateAwsSdkOptions,
+} from "./_aws_sdk.ts";
 
 /** Request body formats (`--sagemaker-payload`): `tgi` is `{inputs, parameters, stream}` (TGI,
  * LMI); `messages` is an OpenAI-style chat body (TGI and LMI Messages API). */
@@ -89,10 +96,6 @@ function _num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
-function _validStatus(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 400 && value <= 599;
-}
-
 /** Options of {@link sagemakerErrorEvent}. */
 export interface SageMakerErrorEventOptions {
   /** The request's signal: a failure after it aborted is a timeout (408, `TimeoutError`
@@ -140,12 +143,10 @@ export function sagemakerErrorEvent(
     : error instanceof Error
     ? ""
     : String(error);
-  const signal = options.signal;
+  const aborted = abortedCode(options.signal);
   let code: number;
-  if (signal?.aborted) {
-    const reason = signal.reason;
-    const timedOut = reason instanceof DOMException && reason.name === "TimeoutError";
-    code = timedOut ? CLIENT_ERROR_CODES.timeout : CLIENT_ERROR_CODES.cancelled;
+  if (aborted !== undefined) {
+    code = aborted;
   } else if (_validStatus(e.OriginalStatusCode)) {
     code = e.OriginalStatusCode;
   } else if (name === "ThrottlingException") {
@@ -160,8 +161,7 @@ export function sagemakerErrorEvent(
     code = CLIENT_ERROR_CODES.network;
   }
   const errorCode = typeof e.ErrorCode === "string" ? ` (${e.ErrorCode})` : "";
-  const retries = options.retries ?? 0;
-  const suffix = retries > 0 ? ` (after ${retries} ${retries === 1 ? "retry" : "retries"})` : "";
+  const suffix = retriesSuffix(options.retries ?? 0);
   const message = sanitizeBedrockMessage(
     `${name}${errorCode}: ${rawMessage || "no message"}${suffix}`,
   );
@@ -330,110 +330,36 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Llm
       }, got ${JSON.stringify(payload)}`,
     );
   }
-  const retries = options.retries;
-  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
-    throw new RangeError(
-      `Cannot create SageMaker client: 'retries' must be a non-negative integer, got ${retries}`,
-    );
-  }
-  if (options.endpointUrl !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(options.endpointUrl);
-    } catch {
-      throw new TypeError(
-        `Cannot create SageMaker client: 'endpointUrl' is not a URL, got ${
-          JSON.stringify(options.endpointUrl)
-        }`,
-      );
-    }
-    if (url.username || url.password) {
-      throw new TypeError(
-        "Cannot create SageMaker client: 'endpointUrl' must not hold credentials",
-      );
-    }
-  }
-  const sdk = options.client ?? new SageMakerRuntimeClient({
-    ...(options.region !== undefined ? { region: options.region } : {}),
-    ...(options.endpointUrl !== undefined ? { endpoint: options.endpointUrl } : {}),
-    maxAttempts: (retries ?? 0) + 1,
-    requestHandler: new FetchHttpHandler(),
-  });
+  validateAwsSdkOptions("SageMaker", options);
+  const sdk = options.client ?? new SageMakerRuntimeClient(awsSdkConfig(options));
   return { api: "sagemaker", stream: (request) => _stream(sdk, payload, options, request) };
 }
 
-type _Outcome =
-  | { kind: "headers"; status: number }
-  | { kind: "sent"; output: unknown }
-  | { kind: "failed"; error: unknown };
-
-async function* _stream(
+function _stream(
   sdk: SageMakerRuntimeClient,
   payload: SageMakerPayload,
   options: SageMakerClientOptions,
   request: LlmRequest,
 ): AsyncGenerator<StreamEvent> {
-  const local = new AbortController();
-  const abortSignal = request.signal
-    ? AbortSignal.any([request.signal, local.signal])
-    : local.signal;
-  let attempts = 0;
-  let onHeaders: (status: number) => void = () => {};
-  const headersArrived = new Promise<_Outcome>((resolve) => {
-    onHeaders = (status) => resolve({ kind: "headers", status });
+  return sendAwsStream({
+    sdk,
+    signal: request.signal,
+    command: () =>
+      new InvokeEndpointWithResponseStreamCommand({
+        EndpointName: request.model,
+        ContentType: "application/json",
+        Accept: "application/json",
+        Body: new TextEncoder().encode(JSON.stringify(_body(payload, request))),
+        ...(options.customAttributes !== undefined
+          ? { CustomAttributes: options.customAttributes }
+          : {}),
+        ...(options.inferenceComponent !== undefined
+          ? { InferenceComponentName: options.inferenceComponent }
+          : {}),
+      }),
+    errorEvent: sagemakerErrorEvent,
+    events: (output) => _payloadEvents(output as { Body?: AsyncIterable<ResponseStream> }, request),
   });
-  const command = new InvokeEndpointWithResponseStreamCommand({
-    EndpointName: request.model,
-    ContentType: "application/json",
-    Accept: "application/json",
-    Body: new TextEncoder().encode(JSON.stringify(_body(payload, request))),
-    ...(options.customAttributes !== undefined
-      ? { CustomAttributes: options.customAttributes }
-      : {}),
-    ...(options.inferenceComponent !== undefined
-      ? { InferenceComponentName: options.inferenceComponent }
-      : {}),
-  });
-  // Innermost middleware: sees each attempt's response as soon as its headers arrive (`send`
-  // resolves only once the first event has arrived).
-  // deno-lint-ignore no-explicit-any
-  (command.middlewareStack as any).add(
-    // deno-lint-ignore no-explicit-any
-    (next: any) => async (args: any) => {
-      attempts++;
-      const out = await next(args);
-      const status = out?.response?.statusCode;
-      if (typeof status === "number" && status >= 200 && status < 300) onHeaders(status);
-      return out;
-    },
-    { step: "deserialize", priority: "low", name: "tokenbenchResponseHeaders" },
-  );
-  // deno-lint-ignore no-explicit-any
-  const sent: Promise<_Outcome> = (sdk.send as any)(command, { abortSignal }).then(
-    (output: unknown) => ({ kind: "sent", output }) as _Outcome,
-    (error: unknown) => ({ kind: "failed", error }) as _Outcome,
-  );
-  const retries = () => Math.max(0, attempts - 1);
-  try {
-    const first = await Promise.race([headersArrived, sent]);
-    if (first.kind === "headers") {
-      yield { kind: "headers", status: first.status, retries: retries() };
-    }
-    const outcome = await sent;
-    if (outcome.kind === "failed") {
-      const status = (outcome.error as { $metadata?: { httpStatusCode?: unknown } })?.$metadata
-        ?.httpStatusCode;
-      if (first.kind !== "headers" && typeof status === "number") {
-        yield { kind: "headers", status, retries: retries() };
-      }
-      yield sagemakerErrorEvent(outcome.error, { signal: request.signal, retries: retries() });
-      return;
-    }
-    if (outcome.kind !== "sent") return;
-    yield* _payloadEvents(outcome.output as { Body?: AsyncIterable<ResponseStream> }, request);
-  } finally {
-    local.abort();
-  }
 }
 
 async function* _payloadEvents(

@@ -5,10 +5,16 @@
  *
  * @module
  */
-import { createParser } from "eventsource-parser";
 import type { LlmClient, LlmRequest } from "./llm_client.ts";
 import type { ErrorEvent, StreamEvent, UsageEvent } from "./stream_event.ts";
 import { CLIENT_ERROR_CODES } from "./request_record.ts";
+import {
+  malformedData,
+  oneLine as _oneLine,
+  postSse,
+  scrubber,
+  secretValues,
+} from "./_sse_post.ts";
 
 /** Default region (`--region`). */
 export const VERTEX_DEFAULT_REGION = "us-central1";
@@ -92,9 +98,7 @@ const _GENERATION_CONFIG: Record<string, string> = {
   maxOutputTokens: "maxOutputTokens",
 };
 
-const _MAX_MESSAGE = 500;
 const _SENT_AT_FIELD = "tokenbench_sent_at_ms";
-const _SECRET_NAME = /auth|key|token|secret|cookie|signature|credential|password/i;
 
 type _Json = Record<string, unknown>;
 
@@ -104,19 +108,6 @@ function _obj(value: unknown): _Json {
 
 function _num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function _oneLine(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > _MAX_MESSAGE ? line.slice(0, _MAX_MESSAGE) + "…" : line;
-}
-
-function _abortError(signal: AbortSignal): ErrorEvent {
-  const reason = signal.reason;
-  if (reason instanceof DOMException && reason.name === "TimeoutError") {
-    return { kind: "error", code: CLIENT_ERROR_CODES.timeout, message: "Request timed out" };
-  }
-  return { kind: "error", code: CLIENT_ERROR_CODES.cancelled, message: "Request cancelled" };
 }
 
 /** `{ error: { code, message, status } }` (or a one-element array of it) → an error event. */
@@ -181,14 +172,7 @@ function _decode(data: string, state: { finishReason?: string }): {
   try {
     json = JSON.parse(data);
   } catch {
-    return {
-      events: [{
-        kind: "error",
-        code: CLIENT_ERROR_CODES.network,
-        message: `Malformed stream data: ${_oneLine(data).slice(0, 100)}`,
-      }],
-      end: true,
-    };
+    return malformedData(data);
   }
   const error = _googleError(json);
   if (error) return { events: [error], end: true };
@@ -331,123 +315,46 @@ export function createVertexClient(options: VertexClientOptions = {}): LlmClient
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     headers[name.toLowerCase()] = value;
   }
-  const secrets = [
+  const scrub = scrubber([
     options.accessToken,
     options.apiKey,
-    ...Object.entries(options.headers ?? {}).filter(([n]) => _SECRET_NAME.test(n)).map(([, v]) =>
-      v
-    ),
-  ].filter((s): s is string => typeof s === "string" && s.length >= 4);
-  const scrub = (message: string): string => {
-    let out = message;
-    for (const secret of secrets) out = out.split(secret).join("[redacted]");
-    return out;
-  };
+    ...secretValues(options.headers),
+  ]);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const systemPrompt = options.systemPrompt;
 
-  async function* stream(request: LlmRequest): AsyncGenerator<StreamEvent> {
-    const signal = request.signal;
-    const failure = (error: unknown): ErrorEvent => {
-      if (signal?.aborted) return _abortError(signal);
-      let message = error instanceof Error ? error.message : String(error);
-      const cause = error instanceof Error ? error.cause : undefined;
-      if (cause instanceof Error && !message.includes(cause.message)) {
-        message += `: ${cause.message}`;
-      }
-      return {
-        kind: "error",
-        code: CLIENT_ERROR_CODES.network,
-        message: scrub(_oneLine(`Network failure: ${message}`)),
-      };
-    };
-    if (signal?.aborted) {
-      yield _abortError(signal);
-      return;
-    }
-    let response: Response;
-    try {
-      response = await fetchImpl(urlFor(request.model), {
-        method: "POST",
-        headers,
-        body: JSON.stringify(_body(request, systemPrompt)),
-        signal,
-      });
-    } catch (error) {
-      yield failure(error);
-      return;
-    }
-    yield { kind: "headers", status: response.status };
-    if (!response.ok || response.body === null) {
-      let text = "";
-      try {
-        text = await response.text();
-      } catch {
-        if (signal?.aborted) {
-          yield _abortError(signal);
-          return;
-        }
-      }
-      if (response.ok) {
-        yield { kind: "error", code: CLIENT_ERROR_CODES.network, message: "Empty response body" };
-        return;
-      }
-      let parsed: unknown = null;
-      try {
-        parsed = JSON.parse(text);
-      } catch { /* not JSON */ }
-      const event = _googleError(parsed, response.status) ?? {
-        kind: "error" as const,
-        code: response.status,
-        message: _oneLine(`HTTP ${response.status}: ${text || response.statusText || "error"}`),
-      };
-      event.message = scrub(event.message);
-      yield event;
-      return;
-    }
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
+  function stream(request: LlmRequest): AsyncGenerator<StreamEvent> {
     const state: { finishReason?: string } = {};
-    const queue: string[] = [];
-    const parser = createParser({ onEvent: (event) => void queue.push(event.data) });
-    let ended = false;
-    try {
-      while (!ended) {
-        let result: ReadableStreamReadResult<Uint8Array>;
+    return postSse({
+      fetch: fetchImpl,
+      headers,
+      signal: request.signal,
+      scrub,
+      request: () => ({
+        url: urlFor(request.model),
+        body: JSON.stringify(_body(request, systemPrompt)),
+      }),
+      errorFromBody: (status, text, statusText) => {
+        let parsed: unknown = null;
         try {
-          result = await reader.read();
-        } catch (error) {
-          yield failure(error);
-          return;
-        }
-        // Decode at once so the network buffer can be released.
-        parser.feed(
-          result.done ? decoder.decode() + "\n\n" : decoder.decode(result.value, {
-            stream: true,
-          }),
-        );
-        while (queue.length > 0 && !ended) {
-          const decoded = _decode(queue.shift()!, state);
-          for (const event of decoded.events) {
-            if (event.kind === "error") event.message = scrub(event.message);
-            yield event;
+          parsed = JSON.parse(text);
+        } catch { /* not JSON */ }
+        return _googleError(parsed, status) ?? {
+          kind: "error" as const,
+          code: status,
+          message: _oneLine(`HTTP ${status}: ${text || statusText || "error"}`),
+        };
+      },
+      onMessage: (message) => _decode(message.data, state),
+      onEnd: () =>
+        state.finishReason === undefined
+          ? {
+            kind: "error",
+            code: CLIENT_ERROR_CODES.network,
+            message: "Stream ended without a finishReason",
           }
-          ended = decoded.end;
-        }
-        if (result.done && !ended) {
-          yield state.finishReason === undefined
-            ? {
-              kind: "error",
-              code: CLIENT_ERROR_CODES.network,
-              message: "Stream ended without a finishReason",
-            }
-            : { kind: "done", finishReason: state.finishReason };
-          return;
-        }
-      }
-    } finally {
-      reader.cancel().catch(() => {});
-    }
+          : { kind: "done", finishReason: state.finishReason },
+    });
   }
 
   return { api: "vertexai", stream };
