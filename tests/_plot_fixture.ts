@@ -5,6 +5,7 @@
  * @module
  */
 import type { RequestRecord, RequestRecordBase } from "../lib/request_record.ts";
+import { recordBase } from "./_record.ts";
 
 /** Shape of a synthetic run. */
 export interface SyntheticRunOptions {
@@ -43,7 +44,7 @@ export function syntheticRun(o: SyntheticRunOptions): RequestRecord[] {
   const warmup = o.warmup ?? 0;
   for (let i = 0; i < warmup + o.requests; i++) {
     const sendMs = Math.floor(i / o.concurrency) * 1500 + random() * 50;
-    const base: RequestRecordBase = {
+    const base: RequestRecordBase = recordBase({
       requestId: i,
       phase: i < warmup ? "warmup" : "measure",
       intendedSendMs: sendMs,
@@ -51,30 +52,7 @@ export function syntheticRun(o: SyntheticRunOptions): RequestRecord[] {
       startEpochMs: 1_764_000_000_000 + sendMs,
       inputTokens: 500 + Math.round(random() * 100),
       maxOutputTokens: 60,
-      outputTokens: 0,
-      reasoningTokens: 0,
-      serverInputTokens: null,
-      serverOutputTokens: null,
-      serverLatencyMs: null,
-      serverFirstByteLatencyMs: null,
-      headersMs: null,
-      firstMessageMs: null,
-      ttftMs: null,
-      firstReasoningMs: null,
-      lastContentMs: null,
-      e2eMs: 0,
-      interTokenLatencyMs: null,
-      llmperfInterTokenLatencyS: null,
-      outputThroughputTokPerS: null,
-      chunkCount: 0,
-      chunkArrivalMs: [],
-      chunkTokens: [],
-      reasoningArrivalMs: [],
-      messageCount: 0,
-      choicesArrivalMs: [],
-      lastMessageMs: null,
-      retries: 0,
-    };
+    });
     const u = random();
     if (u < o.errorRate || i === warmup + 3) {
       const network = i === warmup + 3;

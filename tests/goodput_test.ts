@@ -2,39 +2,12 @@ import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { goodput, parseSlo, type Slo } from "../lib/goodput.ts";
 import type { LensName } from "../lib/lenses.ts";
 import type { RequestRecord, RequestRecordBase } from "../lib/request_record.ts";
+import { recordBase } from "./_record.ts";
 
-const BASE: RequestRecordBase = {
-  requestId: 0,
-  phase: "measure",
-  intendedSendMs: 0,
-  actualSendMs: 0,
-  startEpochMs: 0,
+const BASE: RequestRecordBase = recordBase({
   inputTokens: 10,
   maxOutputTokens: 10,
-  outputTokens: 0,
-  reasoningTokens: 0,
-  serverInputTokens: null,
-  serverOutputTokens: null,
-  serverLatencyMs: null,
-  serverFirstByteLatencyMs: null,
-  headersMs: null,
-  firstMessageMs: null,
-  ttftMs: null,
-  firstReasoningMs: null,
-  lastContentMs: null,
-  e2eMs: 0,
-  interTokenLatencyMs: null,
-  llmperfInterTokenLatencyS: null,
-  outputThroughputTokPerS: null,
-  chunkCount: 0,
-  chunkArrivalMs: [],
-  chunkTokens: [],
-  reasoningArrivalMs: [],
-  messageCount: 0,
-  choicesArrivalMs: [],
-  lastMessageMs: null,
-  retries: 0,
-};
+});
 const OK = { status: "ok", errorCode: null, errorMessage: null } as const;
 
 /** A completed request: N tokens, one per chunk, `gap` ms apart from `ttft`; role chunk 5 ms earlier. */

@@ -11,25 +11,19 @@ import type {
   RequestRecord,
   RequestRecordBase,
 } from "../lib/request_record.ts";
+import { recordBase } from "./_record.ts";
 
-const BASE: RequestRecordBase = {
-  requestId: 0,
-  phase: "measure",
+const BASE: RequestRecordBase = recordBase({
   intendedSendMs: 12.345678901234,
   actualSendMs: 13.000000000000002,
   startEpochMs: 1_717_171_717_171.123,
   inputTokens: 550,
   maxOutputTokens: 150,
   outputTokens: 148,
-  reasoningTokens: 0,
   serverInputTokens: 551,
-  serverOutputTokens: null,
-  serverLatencyMs: null,
-  serverFirstByteLatencyMs: null,
   headersMs: 40.5,
   firstMessageMs: 41,
   ttftMs: 0.1 + 0.2,
-  firstReasoningMs: null,
   lastContentMs: 2000,
   e2eMs: 2001.25,
   interTokenLatencyMs: 13.6,
@@ -38,14 +32,10 @@ const BASE: RequestRecordBase = {
   chunkCount: 3,
   chunkArrivalMs: [0.3, 900, 2000],
   chunkTokens: [50, 50, 48],
-  reasoningArrivalMs: [],
-  messageCount: 0,
-  choicesArrivalMs: [],
-  lastMessageMs: null,
   chunkSentEpochMs: [1, 2, 3],
   outputText: 'an answer, with "quotes"\nand a newline',
   retries: 1,
-};
+});
 
 const RECORDS: RequestRecord[] = [
   { ...BASE, requestId: 0, phase: "warmup", status: "ok", errorCode: null, errorMessage: null },

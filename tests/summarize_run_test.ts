@@ -3,39 +3,13 @@ import { summarizeRun } from "../lib/summarize_run.ts";
 import { summarize } from "../lib/summarize.ts";
 import { REQUEST_METRICS, RUN_METRICS } from "../lib/metric_names.ts";
 import type { RequestRecord, RequestRecordBase } from "../lib/request_record.ts";
+import { recordBase } from "./_record.ts";
 
-const BASE: RequestRecordBase = {
-  requestId: 0,
-  phase: "measure",
-  intendedSendMs: 0,
-  actualSendMs: 0,
+const BASE: RequestRecordBase = recordBase({
   startEpochMs: 1_700_000_000_000,
   inputTokens: 100,
   maxOutputTokens: 50,
-  outputTokens: 0,
-  reasoningTokens: 0,
-  serverInputTokens: null,
-  serverOutputTokens: null,
-  serverLatencyMs: null,
-  serverFirstByteLatencyMs: null,
-  headersMs: null,
-  firstMessageMs: null,
-  ttftMs: null,
-  firstReasoningMs: null,
-  lastContentMs: null,
-  e2eMs: 0,
-  interTokenLatencyMs: null,
-  llmperfInterTokenLatencyS: null,
-  outputThroughputTokPerS: null,
-  chunkCount: 0,
-  chunkArrivalMs: [],
-  chunkTokens: [],
-  reasoningArrivalMs: [],
-  messageCount: 0,
-  choicesArrivalMs: [],
-  lastMessageMs: null,
-  retries: 0,
-};
+});
 
 /** A completed request with consistent derived metrics. */
 function okRecord(
