@@ -8,6 +8,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { ErrorEvent, StreamEvent } from "./stream_event.ts";
 import { CLIENT_ERROR_CODES } from "./request_record.ts";
+import { receivedMs } from "./http1_fetch.ts";
 
 /** Longest error message kept, in characters. */
 const _MAX_MESSAGE = 500;
@@ -170,6 +171,8 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         yield failure(error);
         return;
       }
+      // The read's time, before any parsing: the transport's own stamp when it has one.
+      const readMs = (result.done ? undefined : receivedMs(result.value)) ?? performance.now();
       // Decode at once so the network buffer can be released; the final blank line is added
       // for servers that end without it.
       parser.feed(
@@ -178,7 +181,8 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
       while (queue.length > 0 && !ended) {
         const decoded = onMessage(queue.shift()!);
         for (const event of decoded.events) {
-          if (event.kind === "error") event.message = scrub(event.message);
+          if (event.kind === "message") event.receivedMs = readMs;
+          else if (event.kind === "error") event.message = scrub(event.message);
           yield event;
         }
         ended = decoded.end;

@@ -38,6 +38,22 @@ export interface Http1Fetch {
 const _ENCODER = new TextEncoder();
 const _LATIN1 = new TextDecoder("latin1");
 const _MAX_HEAD = 64 * 1024;
+const _RECEIVED = Symbol("tokenbench.receivedMs");
+
+/**
+ * When the bytes of a body piece from {@link createHttp1Fetch} were read from the connection
+ * (`performance.now()` as the read that completed the piece returned), or `undefined` for any
+ * other piece.
+ *
+ * @example A piece from elsewhere has no stamp
+ * ```ts
+ * import { receivedMs } from "./http1_fetch.ts";
+ * if (receivedMs(new Uint8Array(1)) !== undefined) throw new Error("stamp");
+ * ```
+ */
+export function receivedMs(piece: Uint8Array): number | undefined {
+  return (piece as Uint8Array & { [_RECEIVED]?: number })[_RECEIVED];
+}
 
 interface _Idle {
   conn: Deno.Conn;
@@ -280,6 +296,7 @@ async function _exchange(
   let buf = new Uint8Array(16 * 1024);
   let len = 0;
   let pos = 0;
+  let readMs = 0;
   const fill = async (): Promise<boolean> => {
     if (pos > 0 && pos === len) pos = len = 0;
     if (len === buf.length) {
@@ -294,6 +311,7 @@ async function _exchange(
       }
     }
     const n = await conn.read(buf.subarray(len));
+    readMs = performance.now();
     if (n === null) return false;
     len += n;
     return true;
@@ -372,7 +390,9 @@ async function _exchange(
       if (state === "data") {
         if (pos >= len) break;
         const take = Math.min(len - pos, remaining);
-        out.push(buf.slice(pos, pos + take));
+        const piece = buf.slice(pos, pos + take) as Uint8Array & { [_RECEIVED]?: number };
+        piece[_RECEIVED] = readMs;
+        out.push(piece);
         pos += take;
         remaining -= take;
         if (remaining === 0) state = chunked ? "crlf" : "end";

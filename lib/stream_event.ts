@@ -29,6 +29,14 @@ export interface MessageEvent {
   choices?: boolean;
   /** Send time stamped by the simulator (epoch ms), when the endpoint provides it. */
   sentAtEpochMs?: number;
+  /**
+   * When the bytes completing this message were read from the network: `performance.now()` of
+   * the reading thread, taken as the read returned, before any parsing. The streaming timer
+   * stamps this message and the events decoded from it with this time instead of its own clock
+   * (which would add the client's own parsing, and the parsing of every other stream read in
+   * the same event-loop turn). Clients that cannot see their reads leave it out.
+   */
+  receivedMs?: number;
 }
 
 /** A piece of answer text (OpenAI `delta.content`, Bedrock `contentBlockDelta.delta.text`). */

@@ -70,6 +70,13 @@ export interface TimeStreamOptions {
    * Default none.
    */
   signal?: AbortSignal;
+  /**
+   * Stamp a `message` event that carries `receivedMs` (the network read's time, see
+   * `MessageEvent` in stream_event.ts) and the events decoded from it (up to the next `message`)
+   * with that time instead of the clock's. Default: true when `now` is the default clock
+   * (`receivedMs` is `performance.now()` of this thread), false for an injected clock.
+   */
+  networkStamps?: boolean;
 }
 
 /**
@@ -101,6 +108,7 @@ export async function timeStream(
   options: TimeStreamOptions = {},
 ): Promise<StreamTiming> {
   const now = options.now ?? (() => performance.now());
+  const networkStamps = options.networkStamps ?? options.now === undefined;
   const timeOrigin = options.timeOrigin ?? performance.timeOrigin;
   const startMs = now();
   const t: StreamTiming = {
@@ -132,9 +140,16 @@ export async function timeStream(
   let allStamped = true;
   let text = "";
   let reasoning = "";
+  // The current wire message's network read time (relative to the start), when it gave one.
+  let readAt: number | null = null;
   try {
     for await (const event of _untilAborted(events, options.signal)) {
-      const at = now() - startMs;
+      if (event.kind === "message") {
+        readAt = networkStamps && event.receivedMs !== undefined
+          ? event.receivedMs - startMs
+          : null;
+      } else if (event.kind === "headers") readAt = null;
+      const at = readAt ?? now() - startMs;
       switch (event.kind) {
         case "headers":
           t.headersMs ??= at;
@@ -210,19 +225,25 @@ async function* _untilAborted<T>(
     return;
   }
   const iterator = events[Symbol.asyncIterator]();
-  let onAbort: () => void = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new _Aborted());
-  });
-  aborted.catch(() => {});
-  if (signal.aborted) onAbort();
-  else signal.addEventListener("abort", onAbort, { once: true });
+  // One waiter at a time is rejected at the abort (a race against a shared promise would leave
+  // one reaction per event on it until the stream ends).
+  let aborted = signal.aborted;
+  let rejectWaiter: ((error: unknown) => void) | null = null;
+  const onAbort = () => {
+    aborted = true;
+    rejectWaiter?.(new _Aborted());
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
   let done = false;
   try {
     while (true) {
+      if (aborted) throw new _Aborted();
       const next = iterator.next();
-      next.catch(() => {}); // abandoned at an abort, it may still reject later
-      const result = await Promise.race([next, aborted]);
+      const result = await new Promise<IteratorResult<T>>((resolve, reject) => {
+        rejectWaiter = reject;
+        next.then(resolve, reject); // abandoned at an abort, it may still settle later: ignored
+      });
+      rejectWaiter = null;
       if (result.done) {
         done = true;
         return;

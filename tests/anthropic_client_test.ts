@@ -6,18 +6,13 @@ import { assert, assertAlmostEquals, assertEquals, assertRejects } from "./_asse
 import { createAnthropicClient } from "../lib/anthropic_client.ts";
 import { startSimulator } from "../lib/simulator.ts";
 import type { StreamEvent } from "../lib/stream_event.ts";
+import { collect } from "./_events.ts";
 import { timeStream } from "../lib/time_stream.ts";
 import { createTokenizer } from "../lib/tokenizer.ts";
 import { runBenchmark } from "../lib/run_benchmark.ts";
 
 const PROMPT = "Randomly stream lines from the following text. The quick brown fox.";
 const KEY = "sk-ant-api03-TokenbenchFakeKeyDoNotLeak";
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

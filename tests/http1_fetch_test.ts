@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
-import { createHttp1Fetch } from "../lib/http1_fetch.ts";
+import { createHttp1Fetch, receivedMs } from "../lib/http1_fetch.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -232,5 +232,65 @@ Deno.test("createHttp1Fetch() streams server-sent events from Deno.serve as they
   } finally {
     fetch1.close();
     await server.shutdown();
+  }
+});
+
+Deno.test("createHttp1Fetch() stamps each body piece with the time its bytes were read", async () => {
+  const written: number[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    let i = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        await new Promise((r) => setTimeout(r, 10));
+        if (i === 3) return c.close();
+        written.push(performance.now());
+        c.enqueue(enc.encode(`data: ${i++}\n\n`));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  const fetch1 = createHttp1Fetch();
+  try {
+    const res = await fetch1(`http://127.0.0.1:${server.addr.port}/`);
+    const reader = res.body!.getReader();
+    const stamps: number[] = [];
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const stamp = receivedMs(value);
+      assert(stamp !== undefined, "every piece is stamped");
+      assert(stamp <= performance.now(), "stamped before it was handed over");
+      stamps.push(stamp);
+    }
+    assertEquals(stamps.length, 3);
+    stamps.forEach((stamp, i) => {
+      assert(stamp >= written[i], `piece ${i} read ${stamp} before it was written ${written[i]}`);
+      assert(stamp - written[i] < 100, `piece ${i} read ${stamp - written[i]} ms after its write`);
+    });
+  } finally {
+    fetch1.close();
+    await server.shutdown();
+  }
+
+  // Two HTTP chunks in one write come from one read: the second keeps the read's time however
+  // long the consumer took over the first.
+  const raw = rawServer(() => [
+    "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+    "8\r\ndata: a\n\r\n8\r\ndata: b\n\r\n0\r\n\r\n",
+  ]);
+  const fetch2 = createHttp1Fetch();
+  try {
+    const reader = (await fetch2(raw.url)).body!.getReader();
+    const first = (await reader.read()).value!;
+    const until = performance.now() + 20;
+    while (performance.now() < until) { /* a slow consumer */ }
+    const second = (await reader.read()).value!;
+    assertEquals(dec.decode(second), "data: b\n");
+    assertEquals(receivedMs(second), receivedMs(first));
+    assert(performance.now() - receivedMs(second)! >= 20, "stamped at the read, not the handover");
+    await reader.cancel();
+  } finally {
+    fetch2.close();
+    await raw.close();
   }
 });

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { createOpenAiClient } from "../lib/openai_client.ts";
 import { startSimulator } from "../lib/simulator.ts";
 import type { StreamEvent } from "../lib/stream_event.ts";
+import { collect } from "./_events.ts";
 import { timeStream } from "../lib/time_stream.ts";
 import { createTokenizer } from "../lib/tokenizer.ts";
 
@@ -26,12 +27,6 @@ function fakeFetch(
     return Promise.resolve(new Response(stream, { status: options.status ?? 200 }));
   };
   return { fetch: fetch as typeof globalThis.fetch, requests };
-}
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
 }
 
 /** Index of the 90th percentile (nearest rank) in a sorted list of `length` values. */

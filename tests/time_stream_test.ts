@@ -126,3 +126,41 @@ Deno.test("toRequestRecord() makes an error record with what was measured", asyn
   assertEquals(r.ttftMs, null);
   assertEquals(r.interTokenLatencyMs, null);
 });
+
+Deno.test("timeStream() stamps a message and its events with the network read time when given", async () => {
+  // A slow consumer side: 30 ms pass between the read and the events reaching the timer.
+  const busy = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) { /* parsing other streams */ }
+  };
+  let readAt = 0;
+  async function* events(): AsyncGenerator<StreamEvent> {
+    yield { kind: "headers", status: 200 };
+    readAt = performance.now();
+    busy(30);
+    yield { kind: "message", receivedMs: readAt };
+    busy(10);
+    yield { kind: "content", text: "Hi" };
+    yield { kind: "message" }; // a message without a read time: the clock again
+    yield { kind: "content", text: "!" };
+    yield { kind: "done" };
+  }
+  const t = await timeStream(events());
+  assertEquals(t.firstMessageMs, readAt - t.startMs);
+  assertEquals(t.ttftMs, readAt - t.startMs);
+  assertEquals(t.chunkArrivalMs[0], readAt - t.startMs);
+  const second = t.chunkArrivalMs[1];
+  if (!(second >= readAt - t.startMs + 40)) throw new Error(`clock after: ${second}`);
+
+  // An injected clock is not mixed with performance.now() stamps, unless asked.
+  const fake = () =>
+    from([
+      { kind: "message", receivedMs: 1005 },
+      { kind: "content", text: "Hi" },
+      { kind: "done" },
+    ]);
+  const injected = await timeStream(fake(), { now: clock([1000, 1050, 1060, 1070, 1080]) });
+  assertEquals(injected.ttftMs, 60);
+  const asked = await timeStream(fake(), { now: clock([1000, 1080]), networkStamps: true });
+  assertEquals([asked.firstMessageMs, asked.ttftMs, asked.endMs], [5, 5, 80]);
+});
