@@ -13,6 +13,7 @@
 import { type ClientSpec, createClient, type CreatedClient } from "./create_client.ts";
 import type { LlmRequest } from "./llm_client.ts";
 import { type LoopLagMonitor, startLoopLag } from "./loop_lag.ts";
+import { preciseSleep } from "./precise_sleep.ts";
 import { timeRequest } from "./run_benchmark.ts";
 import { failedTiming } from "./worker_pool.ts";
 
@@ -28,6 +29,8 @@ export type RequestWorkerInput =
     request: WorkerRequest;
     requestTimeoutMs?: number;
     firstTokenTimeoutMs?: number;
+    /** Send no earlier than this epoch time (ms). */
+    sendAtEpochMs?: number;
   }
   | { type: "abort"; id: number; reason: string }
   | { type: "lag"; reset: boolean }
@@ -76,11 +79,15 @@ export function serveRequests(scope: RequestWorkerScope): void {
   const send = async (
     message: Extract<RequestWorkerInput, { type: "send" }>,
   ): Promise<void> => {
-    const { id, request, requestTimeoutMs, firstTokenTimeoutMs } = message;
+    const { id, request, requestTimeoutMs, firstTokenTimeoutMs, sendAtEpochMs } = message;
     const controller = new AbortController();
     controllers.set(id, controller);
     try {
       await ready;
+      if (sendAtEpochMs !== undefined) {
+        const waitMs = sendAtEpochMs - (performance.timeOrigin + performance.now());
+        if (waitMs > 0) await preciseSleep(waitMs, controller.signal);
+      }
       const client = created?.client;
       const timing = client
         ? await timeRequest(client, request, {

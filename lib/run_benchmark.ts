@@ -85,6 +85,13 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    */
   sleep?: LoadOptions["sleep"];
   /**
+   * Open loop: hand each arrival over this many ms before it is due; the request then waits
+   * for its due time where it is sent (in its Worker, or on this thread), so the hand-over to a
+   * Worker and this thread's own wake-up do not delay it. Default 10 with a `pool` (and the
+   * default clock), else 0.
+   */
+  leadMs?: number;
+  /**
    * The id of the k-th request launched (warm-up first), given to `prompt` and recorded as
    * `requestId`: a shard's share of a larger run's ids ({@link shardPlan}). Default k.
    */
@@ -175,9 +182,12 @@ export async function runBenchmark(
   if (cancelSignal?.aborted) onCancel();
   else cancelSignal?.addEventListener("abort", onCancel, { once: true });
   const launchSignals = [stopSignal, cancelSignal].filter((s): s is AbortSignal => s !== undefined);
+  const now = options.now ?? (() => performance.now());
+  const sleep = options.sleep ?? preciseSleep;
   const loadSignal = launchSignals.length > 1 ? AbortSignal.any(launchSignals) : launchSignals[0];
 
   const { pool, requestIds } = options;
+  const leadMs = options.leadMs ?? (pool && options.now === undefined ? 10 : 0);
   const mainLag = startLoopLag();
   const cpuBefore = _cpuMs();
   await pool?.loopLag({ reset: true });
@@ -194,11 +204,22 @@ export async function runBenchmark(
       };
       const timed = { requestTimeoutMs, firstTokenTimeoutMs, cancel: cancel.signal };
       const launchEpochMs = performance.timeOrigin + performance.now();
+      // Handed over before its due time (`leadMs`): it waits for it where it is sent.
+      const aheadMs = slot.intendedSendMs - slot.actualSendMs;
+      let waited = 0;
+      if (aheadMs > 0 && !pool) {
+        const before = now();
+        await sleep(aheadMs, cancel.signal);
+        waited = now() - before;
+      }
       const timing = pool
-        ? await pool.timeRequest(request, timed)
+        ? await pool.timeRequest(
+          request,
+          aheadMs > 0 ? { ...timed, sendAtEpochMs: launchEpochMs + aheadMs } : timed,
+        )
         : await timeRequest(client, request, { ...timed, now: options.now });
       // In a worker the request left a little after the slot was handed over: count that too.
-      const hop = pool ? Math.max(0, timing.startEpochMs - launchEpochMs) : 0;
+      const hop = pool ? Math.max(0, timing.startEpochMs - launchEpochMs) : waited;
       const record = toRequestRecord(timing, {
         requestId,
         phase: slot.phase,
@@ -214,7 +235,7 @@ export async function runBenchmark(
       }
       await onRecord?.(record);
       return keepRecords ? record : _compact(record);
-    }, { ...options, sleep: options.sleep ?? preciseSleep, signal: loadSignal });
+    }, { ...options, sleep, leadMs, signal: loadSignal });
   } finally {
     clearTimeout(graceTimer);
     stopSignal?.removeEventListener("abort", onStop);

@@ -19,7 +19,11 @@ export interface LoadSlot {
    * is the moment a slot came free, so it equals `actualSendMs`.
    */
   intendedSendMs: number;
-  /** When it was actually sent (handed to the task), ms after its phase started. */
+  /**
+   * When it was actually sent (handed to the task), ms after its phase started. With `leadMs`
+   * (open loop) a task can be handed over before it is due: it then waits
+   * `intendedSendMs − actualSendMs` itself.
+   */
   actualSendMs: number;
   /** Aborts when the run's `signal` aborts: the task should stop and return a cancelled result. */
   signal: AbortSignal;
@@ -68,6 +72,14 @@ export interface LoadOptions<T = unknown> {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called as each task completes, in completion order (the runner appends to JSONL here). */
   onSettled?: (result: T, slot: LoadSlot) => void;
+  /**
+   * Open loop: hand each arrival to its task this many ms before it is due, for tasks that
+   * send from another thread (a Worker) and wait for the due time there, so the hand-over and
+   * the main thread's own wake-up do not make them late. Such a task must wait
+   * `intendedSendMs − actualSendMs` ms (when positive) before sending; a task that does not
+   * sends early. An arrival counts in flight (`maxInFlight`) from its hand-over. Default 0.
+   */
+  leadMs?: number;
 }
 
 /** What {@link runLoad} returns. */
@@ -142,7 +154,9 @@ export async function runLoad<T>(
 
   const launch = (slot: LoadSlot): Promise<void> => {
     inFlight++;
-    if (slot.phase === "measure" && firstMeasuredSend === null) firstMeasuredSend = now();
+    if (slot.phase === "measure" && firstMeasuredSend === null) {
+      firstMeasuredSend = now() + Math.max(0, slot.intendedSendMs - slot.actualSendMs);
+    }
     let pending: Promise<T>;
     try {
       pending = Promise.resolve(task(slot));
@@ -219,7 +233,7 @@ export async function runLoad<T>(
       // Timers can fire a fraction of a ms early against `now`: check again (a bounded number
       // of times, so an injected sleep that does not move the clock cannot spin forever).
       for (let tries = 0; tries < 3 && !signal.aborted; tries++) {
-        const waitMs = t0 + target - now();
+        const waitMs = t0 + target - o.leadMs - now();
         if (waitMs <= 0) break;
         try {
           await sleep(waitMs, signal);
@@ -284,6 +298,7 @@ interface _Validated {
   durationMs: number;
   warmup: number;
   seed: number;
+  leadMs: number;
 }
 
 function _validate<T>(options: LoadOptions<T>): _Validated {
@@ -300,6 +315,7 @@ function _validate<T>(options: LoadOptions<T>): _Validated {
     durationMs = Infinity,
     warmup = 0,
     seed = 0,
+    leadMs = 0,
   } = options;
   if (!posInt(concurrency)) fail("concurrency", "a positive integer", concurrency);
   if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
@@ -324,13 +340,24 @@ function _validate<T>(options: LoadOptions<T>): _Validated {
     fail("warmup", "a non-negative integer", warmup);
   }
   if (!Number.isSafeInteger(seed)) fail("seed", "a safe integer", seed);
+  if (!(Number.isFinite(leadMs) && leadMs >= 0)) fail("leadMs", "a number of ms >= 0", leadMs);
   for (const name of ["now", "random", "sleep", "onSettled"] as const) {
     const f = options[name];
     if (f !== undefined && typeof f !== "function") {
       throw new TypeError(`Cannot run load: '${name}' must be a function, got ${typeof f}`);
     }
   }
-  return { concurrency, rate, arrival, maxInFlight, maxRequests, durationMs, warmup, seed };
+  return {
+    concurrency,
+    rate,
+    arrival,
+    maxInFlight,
+    maxRequests,
+    durationMs,
+    warmup,
+    seed,
+    leadMs,
+  };
 }
 
 /** `setTimeout` as a promise that resolves early when `signal` aborts. */

@@ -291,6 +291,80 @@ export interface PlayPlanOptions {
   /** Sends one step; `sentAtEpochMs` is the epoch time taken just before the call. A returned
    * promise is awaited before the next step (its due time stays absolute). */
   send: (step: SimStep, sentAtEpochMs: number) => void | Promise<void>;
+  /**
+   * Awaited before each step is stamped and sent, while it returns a promise (a
+   * {@link createSendGate} shared by every request). Default none.
+   */
+  gate?: () => Promise<void> | null;
+}
+
+/**
+ * A gate that keeps the simulator's send stamps honest. `Deno.serve` writes what a handler
+ * enqueued only once the JavaScript turn ends, so when hundreds of streams are due in the same
+ * millisecond (their timers fire in one turn), a chunk stamped early in the turn would reach
+ * the socket only after every other stream's chunk was made, ~40 µs each: 10 ms late at 256
+ * streams, charged to the client. The gate lets sends through for `sliceMs` of a turn, then
+ * makes the rest wait for the next turn (a `MessageChannel` round trip, during which the server
+ * writes), so a stamp is at most about a slice ahead of its bytes. The late sends show as the
+ * simulator's own lateness against its plan, not as chunk delay.
+ *
+ * Returns `null` when a send may go now, else a promise to await before asking again.
+ *
+ * @example Sends past the slice wait for the next turn
+ * ```ts
+ * import { createSendGate } from "./sim_plan.ts";
+ * const gate = createSendGate({ sliceMs: 0 });
+ * const first = gate(); // the first send of a turn always goes
+ * const second = gate();
+ * if (first !== null || second === null) throw new Error("gate");
+ * await second;
+ * gate.close();
+ * ```
+ */
+export function createSendGate(
+  options: { sliceMs?: number } = {},
+): (() => Promise<void> | null) & { close(): void } {
+  const sliceMs = options.sliceMs ?? 0.2;
+  let turnStartMs = -1;
+  let waiters: (() => void)[] = [];
+  let channel: MessageChannel | null = null;
+  let scheduled = false;
+  const nextTurn = () => {
+    scheduled = false;
+    turnStartMs = -1;
+    const resume = waiters;
+    waiters = [];
+    for (const r of resume) r();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    if (channel === null) {
+      channel = new MessageChannel();
+      channel.port1.onmessage = nextTurn;
+    }
+    channel.port2.postMessage(0);
+  };
+  const gate = () => {
+    const t = performance.now();
+    if (turnStartMs < 0) {
+      turnStartMs = t;
+      schedule();
+      return null;
+    }
+    if (t - turnStartMs < sliceMs && waiters.length === 0) return null;
+    schedule();
+    return new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  return Object.assign(gate, {
+    close() {
+      channel?.port1.close();
+      channel?.port2.close();
+      channel = null;
+      scheduled = false;
+      nextTurn();
+    },
+  });
 }
 
 function _sleepFor(
@@ -351,6 +425,7 @@ export async function playPlan(plan: SimResponsePlan, options: PlayPlanOptions):
   let sent = 0;
   for (const step of planSteps(plan)) {
     await _sleepUntil(arrivalMs + step.atMs, now, signal);
+    for (let wait = options.gate?.(); wait; wait = options.gate?.()) await wait;
     if (signal?.aborted) break;
     const result = send(step, timeOriginMs + now());
     if (result) await result;

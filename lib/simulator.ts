@@ -12,7 +12,13 @@ import { createSageMakerSimFormat } from "./sim_sagemaker.ts";
 import { createVertexSimFormat } from "./sim_vertex.ts";
 import { replacePlanText, simCorrectnessReply } from "./sim_correctness.ts";
 import { sampleSimProfile, type SimProfile, type SimProfileName } from "./sim_profiles.ts";
-import { planResponse, playPlan, type SimBehaviour, type SimResponsePlan } from "./sim_plan.ts";
+import {
+  createSendGate,
+  planResponse,
+  playPlan,
+  type SimBehaviour,
+  type SimResponsePlan,
+} from "./sim_plan.ts";
 import { createRandom } from "./random.ts";
 import { createSimVocabulary, type SimVocabulary } from "./sim_vocabulary.ts";
 import type { SimParsedRequest, SimWireFormat } from "./sim_wire_format.ts";
@@ -298,6 +304,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   const logs: SimRequestLog[] = [];
   const active = new Set<AbortController>();
+  // Stamps stay within a slice of their bytes reaching the socket (see createSendGate).
+  const gate = createSendGate();
   const seeds = createRandom(seed);
   let nextRequestId = 0;
   let closed = false;
@@ -533,6 +541,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     playPlan(plan, {
       arrivalMs,
       signal: controller.signal,
+      gate,
       send(step, sentAtEpochMs) {
         switch (step.kind) {
           case "open":
@@ -634,6 +643,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     for (const controller of active) controller.abort();
     await front?.close();
     await server.shutdown();
+    gate.close();
     tokenizer.free();
   };
   const onSignal = () => void close();

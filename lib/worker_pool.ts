@@ -30,6 +30,12 @@ export interface PoolTimeRequestOptions {
   firstTokenTimeoutMs?: number;
   /** Cancels the request in its worker: error 499 `cancelled: <reason>`. Default none. */
   cancel?: AbortSignal;
+  /**
+   * Send no earlier than this epoch time (ms): the worker waits for it on its own event loop
+   * (`preciseSleep`), so a request handed over early leaves on time whatever the hand-over
+   * cost. Default: at once.
+   */
+  sendAtEpochMs?: number;
 }
 
 /** A running pool. */
@@ -291,7 +297,7 @@ export async function createWorkerPool(
   return {
     size,
     timeRequest(request, opts = {}) {
-      const { cancel, requestTimeoutMs, firstTokenTimeoutMs } = opts;
+      const { cancel, requestTimeoutMs, firstTokenTimeoutMs, sendAtEpochMs } = opts;
       if (closing) {
         return Promise.resolve(
           failedTiming("request not sent: the pool is closed", CLIENT_ERROR_CODES.cancelled),
@@ -323,6 +329,7 @@ export async function createWorkerPool(
           request: { ...request },
           ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
           ...(firstTokenTimeoutMs !== undefined ? { firstTokenTimeoutMs } : {}),
+          ...(sendAtEpochMs !== undefined ? { sendAtEpochMs } : {}),
         };
         slot.worker.postMessage(message);
         if (cancel?.aborted) onAbort();

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { calibrate, type CalibrationLevel, calibrationTable } from "../lib/calibrate.ts";
+import {
+  calibrate,
+  type CalibrationDispatch,
+  type CalibrationLevel,
+  calibrationTable,
+} from "../lib/calibrate.ts";
 import { type Transport, TRANSPORTS } from "../lib/create_client.ts";
 import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
 import { spawnSimulator } from "./demo.ts";
@@ -14,8 +19,9 @@ const HELP = `deno task calibrate [flags]
 
 Measures the client's own timing error on this machine: the simulator runs in a separate
 process and stamps every chunk as it sends it; the client streams at each concurrency level
-and reports, per level, TTFT error and chunk-arrival delay (p50/p99/max), event-loop lag p99,
-open-loop dispatch lag p99 and client CPU per 1,000 tokens.
+and reports, per level, TTFT error and chunk-arrival delay (p50/p99/max), event-loop lag p99
+and client CPU per 1,000 tokens (the streams alone), then the dispatch lag p99 of an open-loop
+probe run beside the same streams (a second pass); last, the probe alone.
 
   --levels LIST          concurrency levels (default 1,16,64,256)
   --workers N            Deno Workers sending requests; 0 = the main thread
@@ -24,11 +30,12 @@ open-loop dispatch lag p99 and client CPU per 1,000 tokens.
   --tokens N             output tokens per request (default 150)
   --min-requests N       requests per level, at least one per stream (default 4)
   --dispatch-rate R      open-loop probe measuring dispatch lag, requests/s; 0 = off (default 20)
+  --dispatch-seconds S   how long the probe runs alone after the levels; 0 = skip (default 10)
   --itl-ms MS            simulator time per token (default 20, i.e. 50 tokens/s per stream)
   --ttft-ms MS           simulator time to first token (default 100)
   --repetitions N        measure every level N times (default 1)
   --sim-url URL          use this running simulator instead of starting one (default: start one)
-  --json                 print {"levels":[…]} instead of a table
+  --json                 print {"levels":[…],"dispatch":[…]} instead of a table
   -h, --help             show this help
 `;
 
@@ -39,6 +46,7 @@ const FLAGS = {
   tokens: { type: "string" },
   "min-requests": { type: "string" },
   "dispatch-rate": { type: "string" },
+  "dispatch-seconds": { type: "string" },
   "itl-ms": { type: "string" },
   "ttft-ms": { type: "string" },
   repetitions: { type: "string" },
@@ -72,6 +80,7 @@ export function main(args: string[]): Promise<number> {
     const tokens = intFlag("tokens", f.tokens, 150, { min: 1 });
     const minRequests = intFlag("min-requests", f["min-requests"], 4, { min: 1 });
     const dispatchRate = numberFlag("dispatch-rate", f["dispatch-rate"], 20)!;
+    const dispatchAloneS = numberFlag("dispatch-seconds", f["dispatch-seconds"], 10)!;
     const itlMs = numberFlag("itl-ms", f["itl-ms"], 20)!;
     const ttftMs = numberFlag("ttft-ms", f["ttft-ms"], 100)!;
     const repetitions = intFlag("repetitions", f.repetitions, 1, { min: 1 });
@@ -85,6 +94,7 @@ export function main(args: string[]): Promise<number> {
       ? await spawnSimulator(["--itl-ms", String(itlMs), "--ttft-ms", String(ttftMs)])
       : { url: f["sim-url"].replace(/\/$/, ""), stop: () => Promise.resolve() };
     const all: (CalibrationLevel & { repetition: number })[] = [];
+    const dispatches: (CalibrationDispatch & { repetition: number })[] = [];
     try {
       if (!f.json) {
         console.log(
@@ -102,6 +112,7 @@ export function main(args: string[]): Promise<number> {
           tokens,
           minRequests,
           dispatchRate,
+          dispatchAloneS,
           onLevel: (level) => {
             if (!f.json) {
               console.error(
@@ -113,15 +124,16 @@ export function main(args: string[]): Promise<number> {
           },
         });
         all.push(...result.levels.map((l) => ({ ...l, repetition })));
+        if (result.dispatch !== null) dispatches.push({ ...result.dispatch, repetition });
         if (!f.json) {
           if (repetitions > 1) console.log(`\nrepetition ${repetition}`);
-          console.log("\n" + calibrationTable(result.levels));
+          console.log("\n" + calibrationTable(result.levels, result.dispatch));
         }
       }
     } finally {
       await sim.stop();
     }
-    if (f.json) console.log(JSON.stringify({ levels: all }));
+    if (f.json) console.log(JSON.stringify({ levels: all, dispatch: dispatches }));
     else {
       console.log(
         "Times in ms. Chunk delay: arrival stamped by the client minus the simulator's send " +

@@ -20,11 +20,18 @@ Deno.test("calibrate() measures every level against the simulator's send stamps"
     tokens: 8,
     minRequests: 2,
     dispatchRate: 40,
+    dispatchAloneS: 0.5,
     clockSamples: 3,
     onLevel: (level) => seen.push(level.concurrency),
   });
   assertEquals(seen, [1, 3]);
   assertEquals(result.workers, 1);
+  // The probe alone, after the levels: about 40/s × 0.5 s arrivals, each with a lag.
+  const alone = result.dispatch!;
+  assert(alone.requests >= 5 && alone.requests <= 60, `${alone.requests} probe arrivals`);
+  assert(alone.dispatchLagMsP99 !== null && alone.dispatchLagMsP99 >= alone.dispatchLagMsP50!);
+  assert(alone.dispatchLagMsMax! >= alone.dispatchLagMsP99, "max ≥ p99");
+  assertEquals(alone.loopLagMsP99ByThread.length, 2);
   for (const level of result.levels) {
     assertEquals(Object.keys(level).slice(0, 5), REQUIRED_KEYS);
     assertEquals(level.errors, 0);
@@ -37,6 +44,8 @@ Deno.test("calibrate() measures every level against the simulator's send stamps"
     assert(level.chunkDelayMs.max! >= level.chunkDelayMs.p99!, "max ≥ p99");
     assert(level.ttftErrorMs.p50 !== null && level.ttftErrorMs.p50 > -1, "TTFT error measured");
     assert(level.probeRequests > 0 && level.dispatchLagMsP99 !== null, "dispatch lag measured");
+    // The second pass (probe beside the streams) measured its chunks too.
+    assert(level.chunkDelayWithProbeMs?.p99 !== null, "chunk delay with the probe");
     assertEquals(level.loopLagMsP99ByThread.length, 2, "main thread and one worker");
     assert(level.cpuMsPer1kTokens !== null && level.cpuMsPer1kTokens > 0, "CPU measured");
   }
@@ -59,6 +68,8 @@ Deno.test("calibrate() on the calling thread (workers 0) with the fetch transpor
   const [level] = result.levels;
   assertEquals([level.workers, level.transport, level.chunks], [0, "fetch", 8]);
   assertEquals(level.dispatchLagMsP99, null, "no probe, no dispatch lag");
+  assertEquals(level.chunkDelayWithProbeMs, null, "no second pass");
+  assertEquals(result.dispatch, null);
   assertEquals(level.loopLagMsP99ByThread.length, 1);
 });
 
@@ -119,7 +130,8 @@ Deno.test("deno task calibrate --json prints {levels:[…]} with the required fi
   ]);
   assertEquals(code, 0);
   const parsed = JSON.parse(out);
-  assertEquals(Object.keys(parsed), ["levels"]);
+  assertEquals(Object.keys(parsed), ["levels", "dispatch"]);
+  assertEquals(parsed.dispatch, [], "no probe");
   assertEquals(parsed.levels.map((l: { concurrency: number }) => l.concurrency), [1, 2]);
   for (const level of parsed.levels) {
     assertEquals(Object.keys(level).slice(0, 5), REQUIRED_KEYS);
@@ -128,12 +140,38 @@ Deno.test("deno task calibrate --json prints {levels:[…]} with the required fi
   }
 });
 
+Deno.test("deno task calibrate prints the probe alone under the table, with the target", async () => {
+  await using sim = await startSimulator({ ttftMs: 5, itlMs: 2 });
+  const { code, out } = await runScript([
+    "--sim-url",
+    sim.url,
+    "--levels",
+    "1",
+    "--workers",
+    "0",
+    "--tokens",
+    "3",
+    "--min-requests",
+    "1",
+    "--dispatch-rate",
+    "40",
+    "--dispatch-seconds",
+    "0.3",
+  ]);
+  assertEquals(code, 0);
+  const line = out.split("\n").find((l) => l.startsWith("Open-loop dispatch lag alone at 40"));
+  assert(line && /p99 [\d.]+ \(≤ 2 (ok|MISSED)\)/.test(line), out);
+});
+
 Deno.test("deno task calibrate: a bad flag is one line on stderr and exit code 2", async () => {
   for (
-    const args of [["--levels", "1,x"], ["--transport", "curl"], ["--sim-url", "ftp://x"], [
-      "--workers",
-      "-1",
-    ]]
+    const args of [
+      ["--levels", "1,x"],
+      ["--transport", "curl"],
+      ["--sim-url", "ftp://x"],
+      ["--workers", "-1"],
+      ["--dispatch-seconds", "-1"],
+    ]
   ) {
     const { code, out, err } = await runScript(args);
     assertEquals(code, 2, args.join(" "));

@@ -506,3 +506,18 @@ Deno.test("runLoad() stops launching when an injected effect breaks, and reports
   );
   strictEqual(calls, 1);
 });
+
+Deno.test("runLoad() open loop with leadMs hands each arrival over early, by the lead", async () => {
+  const { now, sleep } = fakeTime();
+  const slots: LoadSlot[] = [];
+  const { wallTimeMs } = await runLoad((slot) => {
+    slots.push(slot);
+    return Promise.resolve();
+  }, { rate: 100, arrival: "constant", maxRequests: 4, leadMs: 3, now, sleep });
+  deepStrictEqual(slots.map((s) => s.intendedSendMs), [0, 10, 20, 30]);
+  // The first is due at the start (no time to hand it early); the others 3 ms ahead.
+  deepStrictEqual(slots.map((s) => s.intendedSendMs - s.actualSendMs), [0, 3, 3, 3]);
+  // The run starts at the first due send, not at a hand-over.
+  ok(wallTimeMs <= 30, `wallTimeMs ${wallTimeMs}`);
+  await rejects(() => runLoad(() => Promise.resolve(), { rate: 1, leadMs: -1 }), /'leadMs'/);
+});

@@ -1,6 +1,12 @@
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { createRandom } from "../lib/random.ts";
-import { planResponse, playPlan, type SimBehaviour, type SimStep } from "../lib/sim_plan.ts";
+import {
+  createSendGate,
+  planResponse,
+  playPlan,
+  type SimBehaviour,
+  type SimStep,
+} from "../lib/sim_plan.ts";
 import { createSimVocabulary } from "../lib/sim_vocabulary.ts";
 import { startSimulator } from "../lib/simulator.ts";
 import { createTokenizer, TOKENIZER_NAMES } from "../lib/tokenizer.ts";
@@ -450,4 +456,33 @@ Deno.test("Simulator.close() ends open streams promptly and frees the port", asy
   await sim.close();
   const listener = Deno.listen({ hostname: "127.0.0.1", port: sim.port });
   listener.close();
+});
+
+Deno.test("createSendGate() lets the event loop turn between slices of sends", async () => {
+  const gate = createSendGate({ sliceMs: 0.5 });
+  const order: string[] = [];
+  // Another event already waiting (as the server's writes wait for the turn to end).
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => void order.push("io");
+  channel.port2.postMessage(0);
+  const busy = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) { /* making a chunk */ }
+  };
+  await Promise.all(Array.from({ length: 40 }, async () => {
+    for (let wait = gate(); wait; wait = gate()) await wait;
+    busy(0.1);
+    order.push("send");
+  }));
+  channel.port1.close();
+  const io = order.indexOf("io");
+  assertEquals(order.length, 41);
+  assert(io > 0 && io < 15, `the other event ran after ${io} of 40 sends`);
+  // Closing releases whoever waits.
+  const closing = createSendGate({ sliceMs: 0 });
+  assertEquals(closing(), null);
+  const waiting = closing();
+  assert(waiting !== null);
+  closing.close();
+  await waiting;
 });

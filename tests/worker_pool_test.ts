@@ -163,3 +163,60 @@ Deno.test("a worker builds a Bedrock client from its spec and streams through th
     );
   }
 });
+
+Deno.test("WorkerPool.timeRequest() with sendAtEpochMs waits in the worker, and can be cancelled there", async () => {
+  await using sim = await startSimulator({ ttftMs: 5, itlMs: 5 });
+  const pool = await createWorkerPool({
+    api: "openai",
+    options: { baseUrl: `${sim.url}/v1` },
+    transport: "http1",
+  }, { workers: 1 });
+  try {
+    const request = { model: "m", prompt: "x", maxTokens: 2 };
+    const sendAtEpochMs = performance.timeOrigin + performance.now() + 40;
+    const t = await pool.timeRequest(request, { sendAtEpochMs });
+    assertEquals(t.error, null);
+    assert(t.startEpochMs >= sendAtEpochMs, `sent ${sendAtEpochMs - t.startEpochMs} ms early`);
+    assert(t.startEpochMs - sendAtEpochMs < 30, `sent ${t.startEpochMs - sendAtEpochMs} ms late`);
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(new DOMException("stopped", "AbortError")), 20);
+    const waited = performance.now();
+    const cancelled = await pool.timeRequest(request, {
+      cancel: cancel.signal,
+      sendAtEpochMs: performance.timeOrigin + performance.now() + 5_000,
+    });
+    assertEquals(cancelled.error?.code, 499);
+    assert(performance.now() - waited < 2_000, "the wait ended at the cancel");
+    assertEquals(sim.log().length, 1, "the cancelled request was never sent");
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("runBenchmark() open loop with a pool hands arrivals over early and never sends early", async () => {
+  await using sim = await startSimulator({ ttftMs: 5, itlMs: 2 });
+  const spec: ClientSpec = { api: "openai", options: { baseUrl: `${sim.url}/v1` } };
+  const pool = await createWorkerPool(spec, { workers: 1 });
+  const { client, close } = await createClient(spec);
+  try {
+    const run = await runBenchmark(client, {
+      model: "m",
+      prompt,
+      rate: 40,
+      arrival: "constant",
+      maxRequests: 12,
+      pool,
+    });
+    assertEquals(run.records.length, 12);
+    const lags = run.records.map((r) => r.actualSendMs - r.intendedSendMs);
+    // Sent from the worker at its due time: never before it (beyond clock rounding).
+    assert(lags.every((lag) => lag >= -0.05), `early: ${lags.map((l) => l.toFixed(2))}`);
+    const arrivals = sim.log().map((l) => l.arrivalEpochMs).sort((a, b) => a - b);
+    const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]);
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    assert(Math.abs(mean - 25) < 5, `mean gap ${mean} ms at 40 requests/s`);
+  } finally {
+    close();
+    await pool.close();
+  }
+});
