@@ -11,12 +11,13 @@
  * Run:
  * `deno run --allow-net=127.0.0.1,localhost --allow-read --allow-env --allow-sys --allow-run bench/client_timing.ts`
  * (flags: `--configs 0:fetch,0:http1,1:http1,2:http1 --levels 1,16,64,256 --repetitions 3
- * --tokens 150 --itl-ms 20 --ttft-ms 100 --min-requests 4 --dispatch-rate 20 --json`)
+ * --tokens 150 --itl-ms 20 --ttft-ms 100 --min-requests 4 --dispatch-rate 20 --dispatch-seconds 20
+ * --json`)
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { calibrate, type CalibrationLevel } from "../lib/calibrate.ts";
+import { calibrate, type CalibrationDispatch, type CalibrationLevel } from "../lib/calibrate.ts";
 import type { Transport } from "../lib/create_client.ts";
 import { quantile } from "../lib/quantile.ts";
 import { spawnSimulator } from "../scripts/demo.ts";
@@ -43,6 +44,7 @@ export async function main(args: string[]): Promise<number> {
       "ttft-ms": { type: "string", default: "100" },
       "min-requests": { type: "string", default: "4" },
       "dispatch-rate": { type: "string", default: "20" },
+      "dispatch-seconds": { type: "string", default: "20" },
       json: { type: "boolean", default: false },
     },
   });
@@ -54,6 +56,7 @@ export async function main(args: string[]): Promise<number> {
   const repetitions = Number(values.repetitions);
   const sim = await spawnSimulator(["--itl-ms", values["itl-ms"], "--ttft-ms", values["ttft-ms"]]);
   const results = new Map<string, CalibrationLevel[]>();
+  const alone = new Map<string, CalibrationDispatch[]>();
   // Other work on the machine shows in every figure: record the load average as we go.
   const loads: number[] = [];
   const loadAvg = () => {
@@ -72,7 +75,9 @@ export async function main(args: string[]): Promise<number> {
           tokens: Number(values.tokens),
           minRequests: Number(values["min-requests"]),
           dispatchRate: Number(values["dispatch-rate"]),
+          dispatchAloneS: Number(values["dispatch-seconds"]),
         });
+        if (r.dispatch) alone.set(config.label, [...(alone.get(config.label) ?? []), r.dispatch]);
         for (const level of r.levels) {
           const key = `${config.label}|${level.concurrency}`;
           results.set(key, [...(results.get(key) ?? []), level]);
@@ -99,13 +104,28 @@ export async function main(args: string[]): Promise<number> {
         ttftErrorMsP99: _med(runs.map((l) => l.ttftErrorMs.p99)),
         loopLagMsP99: _med(runs.map((l) => l.loopLagMsP99)),
         dispatchLagMsP99: _med(runs.map((l) => l.dispatchLagMsP99)),
+        chunkDelayWithProbeMsP99: _med(runs.map((l) => l.chunkDelayWithProbeMs?.p99 ?? null)),
         cpuMsPer1kTokens: _med(runs.map((l) => l.cpuMsPer1kTokens)),
       };
     })
   );
+  const dispatchRows = configs.map((config) => {
+    const runs = alone.get(config.label) ?? [];
+    const p99s = runs.map((d) => d.dispatchLagMsP99).filter((x): x is number => x !== null);
+    return {
+      config: config.label,
+      repetitions: runs.length,
+      requests: _med(runs.map((d) => d.requests)),
+      dispatchLagMsP50: _med(runs.map((d) => d.dispatchLagMsP50)),
+      dispatchLagMsP99: _med(p99s),
+      dispatchLagMsP99Min: p99s.length > 0 ? Math.min(...p99s) : null,
+      dispatchLagMsP99Max: p99s.length > 0 ? Math.max(...p99s) : null,
+      dispatchLagMsMax: _med(runs.map((d) => d.dispatchLagMsMax)),
+    };
+  });
   loadAvg();
   if (values.json) {
-    console.log(JSON.stringify({ rows, loadAverages: loads }, null, 2));
+    console.log(JSON.stringify({ rows, dispatch: dispatchRows, loadAverages: loads }, null, 2));
     return 0;
   }
   console.log(
@@ -117,17 +137,37 @@ export async function main(args: string[]): Promise<number> {
   );
   console.log(
     "| Client (workers:transport) | Streams | Chunk delay p50 | p99 (min–max) | max | " +
-      "TTFT err p99 | Loop lag p99 | Dispatch lag p99 | CPU ms/1k tok |",
+      "TTFT err p99 | Loop lag p99 | Dispatch lag p99 (probe beside) | " +
+      "Chunk delay p99 (probe beside) | CPU ms/1k tok |",
   );
-  console.log("|:--|--:|--:|--:|--:|--:|--:|--:|--:|");
+  console.log("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const r of rows) {
     console.log(
       `| ${r.config} | ${r.concurrency} | ${_f(r.chunkDelayMsP50)} | ${_f(r.chunkDelayMsP99)} (${
         _f(r.chunkDelayMsP99Min)
       }–${_f(r.chunkDelayMsP99Max)}) | ${_f(r.chunkDelayMsMax)} | ${_f(r.ttftErrorMsP99)} | ${
         _f(r.loopLagMsP99)
-      } | ${_f(r.dispatchLagMsP99)} | ${_f(r.cpuMsPer1kTokens, 1)} |`,
+      } | ${_f(r.dispatchLagMsP99)} | ${_f(r.chunkDelayWithProbeMsP99)} | ${
+        _f(r.cpuMsPer1kTokens, 1)
+      } |`,
     );
+  }
+  if (dispatchRows.some((d) => d.repetitions > 0)) {
+    console.log(
+      `\nOpen-loop probe alone at ${values["dispatch-rate"]} requests/s for ` +
+        `${values["dispatch-seconds"]} s (median of the repetitions):\n`,
+    );
+    console.log("| Client | Arrivals | Dispatch lag p50 | p99 (min–max) | max |");
+    console.log("|:--|--:|--:|--:|--:|");
+    for (const d of dispatchRows) {
+      console.log(
+        `| ${d.config} | ${_f(d.requests, 0)} | ${_f(d.dispatchLagMsP50)} | ${
+          _f(d.dispatchLagMsP99)
+        } (${_f(d.dispatchLagMsP99Min)}–${_f(d.dispatchLagMsP99Max)}) | ${
+          _f(d.dispatchLagMsMax)
+        } |`,
+      );
+    }
   }
   return 0;
 }

@@ -66,7 +66,10 @@ export interface CalibrateOptions {
    * `dispatchAloneS` after the levels. Default 20.
    */
   dispatchRate?: number;
-  /** How long the probe runs alone after the levels, s; 0 skips it. Default 10. */
+  /**
+   * How long the probe runs alone after the levels, s (20 s at 20 requests/s is about 400
+   * arrivals, so the p99 rests on the 4 largest); 0 skips it. Default 20.
+   */
   dispatchAloneS?: number;
   /** One short request per stream before each level (connections, JIT). Default true. */
   warmup?: boolean;
@@ -312,7 +315,7 @@ export async function calibrate(
         probeTokens += t.chunkArrivalMs.length;
       }, {
         rate,
-        sleep: preciseSleep,
+        sleep: pool ? undefined : preciseSleep, // handed over early: no need to spin
         leadMs: pool ? DISPATCH_LEAD_MS : 0,
         maxRequests: Number.isFinite(probeMs) ? Infinity : 1_000_000,
         durationMs: probeMs,
@@ -534,7 +537,7 @@ function _validate(options: CalibrateOptions): _Validated {
     tokens = 150,
     minRequests = 4,
     dispatchRate = 20,
-    dispatchAloneS = 10,
+    dispatchAloneS = 20,
     warmup = true,
     clockSamples = 30,
     model = "calibration",

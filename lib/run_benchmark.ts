@@ -183,11 +183,13 @@ export async function runBenchmark(
   else cancelSignal?.addEventListener("abort", onCancel, { once: true });
   const launchSignals = [stopSignal, cancelSignal].filter((s): s is AbortSignal => s !== undefined);
   const now = options.now ?? (() => performance.now());
-  const sleep = options.sleep ?? preciseSleep;
   const loadSignal = launchSignals.length > 1 ? AbortSignal.any(launchSignals) : launchSignals[0];
 
   const { pool, requestIds } = options;
   const leadMs = options.leadMs ?? (pool && options.now === undefined ? 10 : 0);
+  // Handed over early, an arrival is timed where it is sent: the hand-over needs no spinning
+  // (which would take a core's time from the workers and the endpoint on a small machine).
+  const sleep = options.sleep ?? (leadMs > 0 ? _sleep : preciseSleep);
   const mainLag = startLoopLag();
   const cpuBefore = _cpuMs();
   await pool?.loopLag({ reset: true });
@@ -209,7 +211,7 @@ export async function runBenchmark(
       let waited = 0;
       if (aheadMs > 0 && !pool) {
         const before = now();
-        await sleep(aheadMs, cancel.signal);
+        await (options.sleep ?? preciseSleep)(aheadMs, cancel.signal);
         waited = now() - before;
       }
       const timing = pool
@@ -323,6 +325,19 @@ export async function timeRequest(
     timing.error = why;
   }
   return timing;
+}
+
+/** `setTimeout` as a promise that resolves early when `signal` aborts. */
+function _sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** This process's CPU time (user + system, all threads), ms; null where unavailable. */

@@ -30,7 +30,7 @@ probe run beside the same streams (a second pass); last, the probe alone.
   --tokens N             output tokens per request (default 150)
   --min-requests N       requests per level, at least one per stream (default 4)
   --dispatch-rate R      open-loop probe measuring dispatch lag, requests/s; 0 = off (default 20)
-  --dispatch-seconds S   how long the probe runs alone after the levels; 0 = skip (default 10)
+  --dispatch-seconds S   how long the probe runs alone after the levels; 0 = skip (default 20)
   --itl-ms MS            simulator time per token (default 20, i.e. 50 tokens/s per stream)
   --ttft-ms MS           simulator time to first token (default 100)
   --repetitions N        measure every level N times (default 1)
@@ -80,7 +80,7 @@ export function main(args: string[]): Promise<number> {
     const tokens = intFlag("tokens", f.tokens, 150, { min: 1 });
     const minRequests = intFlag("min-requests", f["min-requests"], 4, { min: 1 });
     const dispatchRate = numberFlag("dispatch-rate", f["dispatch-rate"], 20)!;
-    const dispatchAloneS = numberFlag("dispatch-seconds", f["dispatch-seconds"], 10)!;
+    const dispatchAloneS = numberFlag("dispatch-seconds", f["dispatch-seconds"], 20)!;
     const itlMs = numberFlag("itl-ms", f["itl-ms"], 20)!;
     const ttftMs = numberFlag("ttft-ms", f["ttft-ms"], 100)!;
     const repetitions = intFlag("repetitions", f.repetitions, 1, { min: 1 });
