@@ -7,6 +7,9 @@
 import type { LlmClient } from "./llm_client.ts";
 import type { OpenAiClientOptions } from "./openai_client.ts";
 import type { BedrockClientOptions } from "./bedrock_client.ts";
+import type { AnthropicClientOptions } from "./anthropic_client.ts";
+import type { VertexClientOptions } from "./vertex_client.ts";
+import type { SageMakerClientOptions } from "./sagemaker_client.ts";
 
 /** How the OpenAI client reaches its endpoint. */
 export const TRANSPORTS = ["fetch", "http1"] as const;
@@ -33,8 +36,47 @@ export interface BedrockClientSpec {
   options: Omit<BedrockClientOptions, "client">;
 }
 
+/** An Anthropic Messages client as data. */
+export interface AnthropicClientSpec {
+  api: "anthropic";
+  /** The client's options, without `fetch`. */
+  options: Omit<AnthropicClientOptions, "fetch">;
+  /** Default `"fetch"`. */
+  transport?: Transport;
+}
+
+/** A Vertex AI Gemini client as data. */
+export interface VertexClientSpec {
+  api: "vertexai";
+  /** The client's options, without `fetch`. */
+  options: Omit<VertexClientOptions, "fetch">;
+  /** Default `"fetch"`. */
+  transport?: Transport;
+}
+
+/** A SageMaker client as data (credentials come from the AWS default chain where it is built). */
+export interface SageMakerClientSpec {
+  api: "sagemaker";
+  /** The client's options, without a ready SDK `client`. */
+  options: Omit<SageMakerClientOptions, "client">;
+}
+
 /** A client as data: what {@link createClient} builds, in this thread or in a Worker. */
-export type ClientSpec = OpenAiClientSpec | BedrockClientSpec;
+export type ClientSpec =
+  | OpenAiClientSpec
+  | BedrockClientSpec
+  | AnthropicClientSpec
+  | VertexClientSpec
+  | SageMakerClientSpec;
+
+/** The APIs a {@link ClientSpec} can name. */
+export const SPEC_APIS: readonly ClientSpec["api"][] = [
+  "openai",
+  "bedrock",
+  "anthropic",
+  "vertexai",
+  "sagemaker",
+];
 
 /** A client built from a spec, and how to release what it holds. */
 export interface CreatedClient {
@@ -61,7 +103,15 @@ export async function createClient(spec: ClientSpec): Promise<CreatedClient> {
   if (spec === null || typeof spec !== "object") {
     throw new TypeError(`Cannot create client: 'spec' must be an object, got ${spec}`);
   }
-  if (spec.api === "openai") {
+  if (spec.api === "bedrock") {
+    const { createBedrockClient } = await import("./bedrock_client.ts");
+    return { client: createBedrockClient(spec.options), close: () => {} };
+  }
+  if (spec.api === "sagemaker") {
+    const { createSageMakerClient } = await import("./sagemaker_client.ts");
+    return { client: createSageMakerClient(spec.options), close: () => {} };
+  }
+  if (spec.api === "openai" || spec.api === "anthropic" || spec.api === "vertexai") {
     const transport = spec.transport ?? "fetch";
     if (!(TRANSPORTS as readonly string[]).includes(transport)) {
       throw new RangeError(
@@ -70,23 +120,27 @@ export async function createClient(spec: ClientSpec): Promise<CreatedClient> {
         }`,
       );
     }
-    const { createOpenAiClient } = await import("./openai_client.ts");
+    let fetch1: (typeof fetch & { close(): void }) | undefined;
     if (transport === "http1") {
       const { createHttp1Fetch } = await import("./http1_fetch.ts");
-      const fetch1 = createHttp1Fetch();
-      return {
-        client: createOpenAiClient({ ...spec.options, fetch: fetch1 }),
-        close: () => fetch1.close(),
-      };
+      fetch1 = createHttp1Fetch();
     }
-    return { client: createOpenAiClient(spec.options), close: () => {} };
-  }
-  if (spec.api === "bedrock") {
-    const { createBedrockClient } = await import("./bedrock_client.ts");
-    return { client: createBedrockClient(spec.options), close: () => {} };
+    const fetchOption = fetch1 ? { fetch: fetch1 } : {};
+    let client: LlmClient;
+    if (spec.api === "openai") {
+      const { createOpenAiClient } = await import("./openai_client.ts");
+      client = createOpenAiClient({ ...spec.options, ...fetchOption });
+    } else if (spec.api === "anthropic") {
+      const { createAnthropicClient } = await import("./anthropic_client.ts");
+      client = createAnthropicClient({ ...spec.options, ...fetchOption });
+    } else {
+      const { createVertexClient } = await import("./vertex_client.ts");
+      client = createVertexClient({ ...spec.options, ...fetchOption });
+    }
+    return { client, close: () => fetch1?.close() };
   }
   throw new RangeError(
-    `Cannot create client: 'api' must be "openai" or "bedrock", got ${
+    `Cannot create client: 'api' must be one of ${SPEC_APIS.join(", ")}, got ${
       JSON.stringify((spec as { api: unknown }).api)
     }`,
   );

@@ -223,11 +223,13 @@ async function buildAnthropic(flags: Flags, env: Record<string, string>): Promis
   const simulator = await probeSimulator(url);
   url.username = "";
   url.password = "";
+  const options = { baseUrl: url.href, apiKey, version };
   return {
-    client: createAnthropicClient({ baseUrl: url.href, apiKey, version }),
+    client: createAnthropicClient(options),
     endpoint: url.href,
     simulated: simulator !== undefined,
     simulator,
+    spec: { api: "anthropic", options },
   };
 }
 
@@ -252,17 +254,19 @@ async function buildSageMaker(flags: Flags, env: Record<string, string>): Promis
   }
   await checkReachable(endpointText ? flag : "the SageMaker endpoint", url);
   const simulator = await probeSimulator(url);
+  const options = {
+    payload: payload as typeof SAGEMAKER_PAYLOADS[number],
+    region,
+    endpointUrl: url.href,
+    retries,
+    customAttributes: str(flags["custom-attributes"]),
+  };
   return {
-    client: createSageMakerClient({
-      payload: payload as typeof SAGEMAKER_PAYLOADS[number],
-      region,
-      endpointUrl: url.href,
-      retries,
-      customAttributes: str(flags["custom-attributes"]),
-    }),
+    client: createSageMakerClient(options),
     endpoint: url.href,
     simulated: simulator !== undefined,
     simulator,
+    spec: { api: "sagemaker", options },
   };
 }
 
@@ -298,16 +302,18 @@ async function buildVertex(flags: Flags, env: Record<string, string>): Promise<B
   const simulator = await probeSimulator(url);
   url.username = "";
   url.password = "";
+  const options = {
+    project,
+    region,
+    accessToken: accessToken || undefined,
+    apiKey: accessToken ? undefined : apiKey || undefined,
+    baseUrl: url.href,
+  };
   return {
-    client: createVertexClient({
-      project,
-      region,
-      accessToken: accessToken || undefined,
-      apiKey: accessToken ? undefined : apiKey || undefined,
-      baseUrl: url.href,
-    }),
+    client: createVertexClient(options),
     endpoint: url.href,
     simulated: simulator !== undefined,
     simulator,
+    spec: { api: "vertexai", options },
   };
 }

@@ -7,7 +7,12 @@
  */
 import { UsageError } from "./_cli.ts";
 import type { BuiltClient } from "./_clients.ts";
-import { createClient, type CreatedClient, type Transport } from "../lib/create_client.ts";
+import {
+  createClient,
+  type CreatedClient,
+  SPEC_APIS,
+  type Transport,
+} from "../lib/create_client.ts";
 import { createWorkerPool, type WorkerPool } from "../lib/worker_pool.ts";
 import { parseShard, type ShardPlan, shardPlan } from "../lib/shard.ts";
 import { goodput, parseSlo, type Slo } from "../lib/goodput.ts";
@@ -23,7 +28,7 @@ export const TRANSPORT_CHOICES = ["auto", "fetch", "http1"] as const;
 export interface ScaleSettings {
   /** Workers to send from (0: the main thread); 0 for APIs without a client spec. */
   workers: number;
-  /** The transport the OpenAI client will use, when it has a choice. */
+  /** The transport the SSE client (OpenAI, Anthropic, Vertex AI) will use, when it has a choice. */
   transport: Transport | undefined;
   /** This shard's share of the run, with `--shard`. */
   plan?: ShardPlan;
@@ -39,7 +44,13 @@ type Flags = Record<string, string | boolean | undefined>;
 const str = (v: string | boolean | undefined) => typeof v === "string" ? v : undefined;
 
 /** APIs whose client can be rebuilt in a Worker from a spec (see `BuiltClient.spec`). */
-const _SPEC_APIS = ["openai", "bedrock"];
+const _SPEC_APIS: readonly string[] = SPEC_APIS;
+/** APIs that stream SSE over a `fetch`, so `--transport` applies (with its base URL's source). */
+const _SSE_BASE: Record<string, (f: Flags, env: Record<string, string>) => string> = {
+  openai: (f, env) => str(f["base-url"]) ?? env.OPENAI_API_BASE ?? "",
+  anthropic: (f, env) => str(f["base-url"]) ?? env.ANTHROPIC_BASE_URL ?? "https:",
+  vertexai: (f) => str(f["base-url"]) ?? "https:",
+};
 
 /**
  * Read and check the scale flags (before anything is sent); `run` is the whole run's load.
@@ -73,14 +84,17 @@ export function scaleFlags(
     );
   }
   let transport: Transport | undefined;
-  if (api === "openai") {
-    const base = str(f["base-url"]) ?? env.OPENAI_API_BASE ?? "";
+  const sseBase = _SSE_BASE[api];
+  if (sseBase !== undefined) {
+    const base = sseBase(f, env);
     const proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"].some((k) => env[k]);
     transport = choice === "auto"
       ? (/^http:\/\//i.test(base) && !proxied ? "http1" : "fetch")
       : choice as Transport;
   } else if (str(f.transport) !== undefined) {
-    throw new UsageError(`--transport applies to --llm-api openai only, not ${api}`);
+    throw new UsageError(
+      `--transport applies to --llm-api ${Object.keys(_SSE_BASE).join(", ")} only, not ${api}`,
+    );
   }
 
   let plan: ShardPlan | undefined;
@@ -131,14 +145,16 @@ export interface Sender {
 export async function openSender(built: BuiltClient, scale: ScaleSettings): Promise<Sender> {
   const spec = built.spec;
   if (!spec) return { client: built.client, close: () => Promise.resolve() };
-  const withTransport = spec.api === "openai" && scale.transport
-    ? { ...spec, transport: scale.transport }
-    : spec;
+  const withTransport =
+    (spec.api === "openai" || spec.api === "anthropic" || spec.api === "vertexai") &&
+      scale.transport
+      ? { ...spec, transport: scale.transport }
+      : spec;
   if (scale.workers > 0) {
     const pool = await createWorkerPool(withTransport, { workers: scale.workers });
     return { client: built.client, pool, close: () => pool.close() };
   }
-  if (withTransport.api === "openai" && withTransport.transport === "http1") {
+  if ("transport" in withTransport && withTransport.transport === "http1") {
     const local: CreatedClient = await createClient(withTransport);
     return { client: local.client, close: () => Promise.resolve(local.close()) };
   }

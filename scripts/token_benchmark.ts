@@ -65,9 +65,10 @@ tokenbench's flags:
 Scale and trust (docs/scaling.md):
   --workers N                        Deno Workers sending the requests; 0 = the main thread
                                      (default: the number of cores)
-  --transport auto|fetch|http1       OpenAI client transport; auto = http1 (light, over
-                                     Deno.connect) for http:// without a proxy, else fetch
-                                     (default auto)
+  --transport auto|fetch|http1       transport of the SSE clients (openai, anthropic,
+                                     vertexai); auto = http1 (light, over Deno.connect, stamps
+                                     chunks at the socket read) for http:// without a proxy,
+                                     else fetch (default auto)
   --shard I/N                        run shard I (0-based) of N of this run: its share of the
                                      request ids, concurrency and rate; merge with deno task merge
   --concurrency N|LIST               same as --num-concurrent-requests; a list (1,4,16,64)

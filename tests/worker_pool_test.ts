@@ -220,3 +220,39 @@ Deno.test("runBenchmark() open loop with a pool hands arrivals over early and ne
     await pool.close();
   }
 });
+
+Deno.test("workers build Anthropic, Vertex AI (both transports) and SageMaker clients from specs", async () => {
+  const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+  const saved = names.map((n) => Deno.env.get(n));
+  Deno.env.set("AWS_ACCESS_KEY_ID", "AKIATOKENBENCHFAKE03");
+  Deno.env.set("AWS_SECRET_ACCESS_KEY", "TokenbenchFakeSecretForTheWorkerPool0001");
+  Deno.env.delete("AWS_SESSION_TOKEN");
+  await using sim = await startSimulator({ ttftMs: 5, itlMs: 1 });
+  const specs: ClientSpec[] = [
+    { api: "anthropic", options: { baseUrl: sim.url }, transport: "http1" },
+    { api: "anthropic", options: { baseUrl: sim.url }, transport: "fetch" },
+    { api: "vertexai", options: { project: "p", baseUrl: sim.url }, transport: "http1" },
+    {
+      api: "sagemaker",
+      options: { region: "us-east-1", endpointUrl: sim.url, retries: 0, payload: "tgi" },
+    },
+  ];
+  try {
+    for (const spec of specs) {
+      const pool = await createWorkerPool(spec, { workers: 1 });
+      try {
+        const t = await pool.timeRequest({ model: "my-model", prompt: "Hi", maxTokens: 5 });
+        const name = `${spec.api} ${"transport" in spec ? spec.transport : ""}`;
+        assertEquals(t.error, null, name);
+        assert(t.chunkArrivalMs.length > 0 && t.ttftMs !== null, name);
+        assert(t.text.length > 0, name);
+      } finally {
+        await pool.close();
+      }
+    }
+  } finally {
+    names.forEach((n, i) =>
+      saved[i] === undefined ? Deno.env.delete(n) : Deno.env.set(n, saved[i]!)
+    );
+  }
+});
