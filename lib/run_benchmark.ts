@@ -189,7 +189,8 @@ export async function runBenchmark(
   const leadMs = options.leadMs ?? (pool && options.now === undefined ? 10 : 0);
   // Handed over early, an arrival is timed where it is sent: the hand-over needs no spinning
   // (which would take a core's time from the workers and the endpoint on a small machine).
-  const sleep = options.sleep ?? (leadMs > 0 ? _sleep : preciseSleep);
+  // (undefined: runLoad's own plain timer)
+  const sleep = options.sleep ?? (leadMs > 0 ? undefined : preciseSleep);
   const mainLag = startLoopLag();
   const cpuBefore = _cpuMs();
   await pool?.loopLag({ reset: true });
@@ -325,19 +326,6 @@ export async function timeRequest(
     timing.error = why;
   }
   return timing;
-}
-
-/** `setTimeout` as a promise that resolves early when `signal` aborts. */
-function _sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** This process's CPU time (user + system, all threads), ms; null where unavailable. */
