@@ -90,6 +90,7 @@ export * from "./lib/sim_correctness.ts";
 export * from "./lib/sim_faults.ts";
 export * from "./lib/sim_plan.ts";
 export * from "./lib/sim_profiles.ts";
+export * from "./lib/sim_raw_http.ts";
 export * from "./lib/sim_sagemaker.ts";
 export * from "./lib/sim_tcp_front.ts";
 export * from "./lib/sim_vertex.ts";

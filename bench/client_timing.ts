@@ -54,7 +54,13 @@ export async function main(args: string[]): Promise<number> {
   });
   const levels = values.levels.split(",").map(Number);
   const repetitions = Number(values.repetitions);
-  const sim = await spawnSimulator(["--itl-ms", values["itl-ms"], "--ttft-ms", values["ttft-ms"]]);
+  const sim = await spawnSimulator([
+    "--itl-ms",
+    values["itl-ms"],
+    "--ttft-ms",
+    values["ttft-ms"],
+    "--raw-http",
+  ]);
   const results = new Map<string, CalibrationLevel[]>();
   const alone = new Map<string, CalibrationDispatch[]>();
   // Other work on the machine shows in every figure: record the load average as we go.

@@ -32,6 +32,23 @@ import {
   validateSimFaults,
 } from "./sim_faults.ts";
 import { type SimTcpFront, startSimTcpFront } from "./sim_tcp_front.ts";
+import { serveRawHttp } from "./sim_raw_http.ts";
+
+/** What the request handler uses of `Deno.ServeHandlerInfo` (the raw server gives the same). */
+type _HandlerInfo = Pick<Deno.ServeHandlerInfo, "remoteAddr" | "completed">;
+
+/** The raw HTTP/1.1 server with the two members of `Deno.HttpServer` the simulator uses. */
+function _rawServer(
+  hostname: string,
+  port: number,
+  handle: (request: Request, info: _HandlerInfo) => Response | Promise<Response>,
+): { addr: Deno.NetAddr; shutdown(): Promise<void> } {
+  const raw = serveRawHttp({ hostname, port }, handle);
+  return {
+    addr: { transport: "tcp", hostname, port: raw.port },
+    shutdown: () => raw.close(),
+  };
+}
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions extends Partial<SimBehaviour> {
@@ -66,6 +83,12 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
    * are answered with the number in digits, and with another number at this rate (0..1), so the
    * correctness test can be tested. Other prompts are unaffected. Default 0 (always right). */
   correctnessErrorRate?: number;
+  /**
+   * Serve with tokenbench's minimal HTTP/1.1 server (`sim_raw_http.ts`) instead of `Deno.serve`:
+   * every chunk is written to the socket as it is stamped, so send stamps are exact (calibration
+   * uses it). Not with the `reset-before-headers` fault. Default false.
+   */
+  rawHttp?: boolean;
   /** Requests kept in the log (oldest dropped first; fetch `GET /_sim/log?since=ID` as you go
    * to keep more). Default 10000. */
   logLimit?: number;
@@ -317,7 +340,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const handle = (
     request: Request,
-    handlerInfo: Deno.ServeHandlerInfo,
+    handlerInfo: _HandlerInfo,
   ): Response | Promise<Response> => {
     const arrivalMs = performance.now();
     const arrivalEpochMs = performance.timeOrigin + arrivalMs;
@@ -350,7 +373,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const _serve = async (
     request: Request,
-    handlerInfo: Deno.ServeHandlerInfo,
+    handlerInfo: _HandlerInfo,
     url: URL,
     format: SimWireFormat,
     arrivalMs: number,
@@ -440,7 +463,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   const _respond = (
-    handlerInfo: Deno.ServeHandlerInfo,
+    handlerInfo: _HandlerInfo,
     format: SimWireFormat,
     parsed: SimParsedRequest,
     plan: SimResponsePlan,
@@ -616,7 +639,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   // Dropping a connection before any response byte needs a TCP front (sim_tcp_front.ts).
   const fronted = faults.some((f) => f.kind === "reset-before-headers");
-  const server = Deno.serve({
+  if (fronted && options.rawHttp) {
+    tokenizer.free();
+    throw new RangeError(
+      "Cannot start simulator: 'rawHttp' cannot drop connections (the reset-before-headers fault)",
+    );
+  }
+  const server = options.rawHttp ? _rawServer(hostname, port, handle) : Deno.serve({
     hostname: fronted ? "127.0.0.1" : hostname,
     port: fronted ? 0 : port,
     onListen() {},

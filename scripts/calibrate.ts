@@ -91,7 +91,7 @@ export function main(args: string[]): Promise<number> {
     }
 
     const sim = f["sim-url"] === undefined
-      ? await spawnSimulator(["--itl-ms", String(itlMs), "--ttft-ms", String(ttftMs)])
+      ? await spawnSimulator(["--itl-ms", String(itlMs), "--ttft-ms", String(ttftMs), "--raw-http"])
       : { url: f["sim-url"].replace(/\/$/, ""), stop: () => Promise.resolve() };
     const all: (CalibrationLevel & { repetition: number })[] = [];
     const dispatches: (CalibrationDispatch & { repetition: number })[] = [];

@@ -34,6 +34,9 @@ OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; setting
                            --ttft-ms/--itl-ms: ${SIM_PROFILE_NAMES.join(", ")} (default none)
   --api-key KEY            require this key (Authorization: Bearer, api-key, x-api-key or
                            x-goog-api-key) (default: none)
+  --raw-http               serve with tokenbench's minimal HTTP/1.1 server instead of Deno.serve:
+                           each chunk reaches the socket as it is stamped (calibration uses it;
+                           not with the reset-before-headers fault)
   --correctness-error-rate P
                            LLMPerf correctness prompts are answered with the number in digits,
                            and with a wrong number at this rate (default 0)
@@ -67,6 +70,7 @@ export function main(args: string[]): Promise<number> {
       "api-key": { type: "string" },
       profile: { type: "string" },
       "correctness-error-rate": { type: "string" },
+      "raw-http": { type: "boolean" },
       fault: { type: "string", multiple: true },
       help: { type: "boolean" },
     });
@@ -138,6 +142,7 @@ export function main(args: string[]): Promise<number> {
       tokenizer: tokenizer as TokenizerName,
       apiKey: values["api-key"],
       profile: profile as SimProfileName | undefined,
+      rawHttp: values["raw-http"] === true,
     };
     let simulator;
     try {
