@@ -14,6 +14,7 @@ import {
   scrubber,
   secretValues,
 } from "./_sse_post.ts";
+import { type Json, num, obj } from "./_json.ts";
 
 /** The `anthropic-version` header sent by default. */
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -60,19 +61,9 @@ export interface AnthropicClientOptions {
 
 const _SENT_AT_FIELD = "tokenbench_sent_at_ms";
 
-type _Json = Record<string, unknown>;
-
-function _obj(value: unknown): _Json {
-  return value && typeof value === "object" && !Array.isArray(value) ? value as _Json : {};
-}
-
-function _num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
 /** `{ type: "error", error: { type, message } }` → code, name, message. */
-function _anthropicError(body: _Json, status?: number): ErrorEvent {
-  const error = _obj(body.error);
+function _anthropicError(body: Json, status?: number): ErrorEvent {
+  const error = obj(body.error);
   const type = typeof error.type === "string" ? error.type : undefined;
   const message = typeof error.message === "string"
     ? error.message
@@ -104,25 +95,25 @@ function _decode(
   data: string,
   state: _State,
 ): { events: StreamEvent[]; end: boolean } {
-  let json: _Json;
+  let json: Json;
   try {
-    json = _obj(JSON.parse(data));
+    json = obj(JSON.parse(data));
   } catch {
     return malformedData(data);
   }
   const type = typeof json.type === "string" ? json.type : eventName;
   if (type === "error") return { events: [_anthropicError(json)], end: true };
-  const sentAt = _num(json[_SENT_AT_FIELD]);
+  const sentAt = num(json[_SENT_AT_FIELD]);
   const stamp = sentAt === undefined ? {} : { sentAtEpochMs: sentAt };
   // Every wire message first yields a `message` event; its text and usage follow.
   const events: StreamEvent[] = [{ kind: "message", ...stamp }];
   switch (type) {
     case "message_start": {
-      const usage = _obj(_obj(json.message).usage);
+      const usage = obj(obj(json.message).usage);
       const event: UsageEvent = { kind: "usage" };
-      const input = _num(usage.input_tokens);
-      const cacheRead = _num(usage.cache_read_input_tokens);
-      const cacheWrite = _num(usage.cache_creation_input_tokens);
+      const input = num(usage.input_tokens);
+      const cacheRead = num(usage.cache_read_input_tokens);
+      const cacheWrite = num(usage.cache_creation_input_tokens);
       if (input !== undefined) event.inputTokens = input;
       if (cacheRead !== undefined) event.cacheReadInputTokens = cacheRead;
       if (cacheWrite !== undefined) event.cacheWriteInputTokens = cacheWrite;
@@ -131,7 +122,7 @@ function _decode(
       break;
     }
     case "content_block_start": {
-      const block = _obj(json.content_block);
+      const block = obj(json.content_block);
       if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
         events.push({ kind: "content", text: block.text, ...stamp });
       } else if (
@@ -142,7 +133,7 @@ function _decode(
       break;
     }
     case "content_block_delta": {
-      const delta = _obj(json.delta);
+      const delta = obj(json.delta);
       if (delta.type === "text_delta" && typeof delta.text === "string" && delta.text !== "") {
         events.push({ kind: "content", text: delta.text, ...stamp });
       } else if (
@@ -154,12 +145,12 @@ function _decode(
       break;
     }
     case "message_delta": {
-      const delta = _obj(json.delta);
+      const delta = obj(json.delta);
       if (typeof delta.stop_reason === "string") state.finishReason = delta.stop_reason;
-      const usage = _obj(json.usage);
+      const usage = obj(json.usage);
       const event: UsageEvent = { kind: "usage" };
-      const output = _num(usage.output_tokens);
-      const input = _num(usage.input_tokens);
+      const output = num(usage.output_tokens);
+      const input = num(usage.input_tokens);
       if (output !== undefined) event.outputTokens = output;
       if (input !== undefined) event.inputTokens = input;
       if (Object.keys(event).length > 1) events.push(event);
@@ -275,9 +266,9 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Llm
         return { url: href, body: JSON.stringify(body) };
       },
       errorFromBody: (status, text, statusText) => {
-        let json: _Json = {};
+        let json: Json = {};
         try {
-          json = _obj(JSON.parse(text));
+          json = obj(JSON.parse(text));
         } catch { /* not JSON */ }
         return json.error !== undefined ? _anthropicError(json, status) : {
           kind: "error" as const,

@@ -7,6 +7,7 @@
  * @module
  */
 import type { ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime";
+import { type Json, num, obj } from "./_json.ts";
 
 /** The InvokeModel body formats tokenbench speaks. */
 export const BEDROCK_MODEL_FAMILIES = [
@@ -351,16 +352,8 @@ export interface BedrockInvokeChunk {
   };
 }
 
-type _Json = Record<string, unknown>;
-
-function _obj(value: unknown): _Json {
-  return value && typeof value === "object" && !Array.isArray(value) ? value as _Json : {};
-}
 function _str(value: unknown): string {
   return typeof value === "string" ? value : "";
-}
-function _num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 function _reason(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
@@ -382,20 +375,20 @@ export function decodeBedrockInvokeChunk(
   family: BedrockModelFamily,
   json: unknown,
 ): BedrockInvokeChunk {
-  const c = _obj(json);
+  const c = obj(json);
   const out: BedrockInvokeChunk = { text: "", reasoning: "" };
   switch (family) {
     case "anthropic-messages": {
       const type = c.type;
       if (type === "message_start") {
-        out.inputTokens = _num(_obj(_obj(c.message).usage).input_tokens);
+        out.inputTokens = num(obj(obj(c.message).usage).input_tokens);
       } else if (type === "content_block_delta") {
-        const delta = _obj(c.delta);
+        const delta = obj(c.delta);
         if (delta.type === "thinking_delta") out.reasoning = _str(delta.thinking);
         else out.text = _str(delta.text);
       } else if (type === "message_delta") {
-        out.finishReason = _reason(_obj(c.delta).stop_reason);
-        out.outputTokens = _num(_obj(c.usage).output_tokens);
+        out.finishReason = _reason(obj(c.delta).stop_reason);
+        out.outputTokens = num(obj(c.usage).output_tokens);
       }
       break;
     }
@@ -406,30 +399,30 @@ export function decodeBedrockInvokeChunk(
     case "meta-llama":
       out.text = _str(c.generation);
       out.finishReason = _reason(c.stop_reason);
-      out.inputTokens = _num(c.prompt_token_count);
-      out.outputTokens = _num(c.generation_token_count);
+      out.inputTokens = num(c.prompt_token_count);
+      out.outputTokens = num(c.generation_token_count);
       break;
     case "amazon-nova": {
-      const delta = _obj(_obj(c.contentBlockDelta).delta);
+      const delta = obj(obj(c.contentBlockDelta).delta);
       out.text = _str(delta.text);
-      out.reasoning = _str(_obj(delta.reasoningContent).text);
-      out.finishReason = _reason(_obj(c.messageStop).stopReason);
-      const usage = _obj(_obj(c.metadata).usage);
-      out.inputTokens = _num(usage.inputTokens);
-      out.outputTokens = _num(usage.outputTokens);
+      out.reasoning = _str(obj(delta.reasoningContent).text);
+      out.finishReason = _reason(obj(c.messageStop).stopReason);
+      const usage = obj(obj(c.metadata).usage);
+      out.inputTokens = num(usage.inputTokens);
+      out.outputTokens = num(usage.outputTokens);
       break;
     }
     case "amazon-titan":
       out.text = _str(c.outputText);
       out.finishReason = _reason(c.completionReason);
-      out.inputTokens = _num(c.inputTextTokenCount);
-      out.outputTokens = _num(c.totalOutputTextTokenCount);
+      out.inputTokens = num(c.inputTextTokenCount);
+      out.outputTokens = num(c.totalOutputTextTokenCount);
       break;
     case "mistral": {
-      const output = _obj(Array.isArray(c.outputs) ? c.outputs[0] : undefined);
-      const choice = _obj(Array.isArray(c.choices) ? c.choices[0] : undefined);
-      out.text = _str(output.text) || _str(_obj(choice.delta).content) ||
-        _str(_obj(choice.message).content);
+      const output = obj(Array.isArray(c.outputs) ? c.outputs[0] : undefined);
+      const choice = obj(Array.isArray(c.choices) ? c.choices[0] : undefined);
+      out.text = _str(output.text) || _str(obj(choice.delta).content) ||
+        _str(obj(choice.message).content);
       out.finishReason = _reason(output.stop_reason) ?? _reason(choice.stop_reason) ??
         _reason(choice.finish_reason);
       break;
@@ -443,20 +436,20 @@ export function decodeBedrockInvokeChunk(
       out.finishReason = _reason(c.finish_reason);
       break;
   }
-  const sentAt = _num(c[BEDROCK_SIM_SENT_AT_FIELD]);
+  const sentAt = num(c[BEDROCK_SIM_SENT_AT_FIELD]);
   if (sentAt !== undefined) out.sentAtEpochMs = sentAt;
   for (const key of ["inputTokens", "outputTokens", "finishReason"] as const) {
     if (out[key] === undefined) delete out[key];
   }
   const metrics = c[BEDROCK_INVOCATION_METRICS_KEY];
   if (metrics && typeof metrics === "object") {
-    const m = metrics as _Json;
+    const m = metrics as Json;
     out.invocationMetrics = {};
     _put(out.invocationMetrics, {
-      inputTokenCount: _num(m.inputTokenCount),
-      outputTokenCount: _num(m.outputTokenCount),
-      invocationLatency: _num(m.invocationLatency),
-      firstByteLatency: _num(m.firstByteLatency),
+      inputTokenCount: num(m.inputTokenCount),
+      outputTokenCount: num(m.outputTokenCount),
+      invocationLatency: num(m.invocationLatency),
+      firstByteLatency: num(m.firstByteLatency),
     });
   }
   return out;

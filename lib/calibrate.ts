@@ -280,14 +280,13 @@ export async function calibrate(
   const time = async (slot: LoadSlot, maxTokens: number): Promise<StreamTiming> => {
     const request = { model: o.model, prompt: "Calibrate.", maxTokens };
     const aheadMs = slot.intendedSendMs - slot.actualSendMs;
-    if (pool) {
-      const sendAtEpochMs = aheadMs > 0
-        ? performance.timeOrigin + performance.now() + aheadMs
-        : undefined;
-      return await pool.timeRequest(request, { cancel: slot.signal, sendAtEpochMs });
-    }
-    if (aheadMs > 0) await preciseSleep(aheadMs, slot.signal);
-    return await timeRequest(local!.client, request, { cancel: slot.signal });
+    const timed = {
+      cancel: slot.signal,
+      sendAtEpochMs: aheadMs > 0 ? performance.timeOrigin + performance.now() + aheadMs : undefined,
+    };
+    return pool
+      ? await pool.timeRequest(request, timed)
+      : await timeRequest(local!.client, request, timed);
   };
 
   /** One measurement: `streams` closed-loop streams and/or the open-loop probe at `rate`. */

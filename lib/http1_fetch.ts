@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { headEnd, lineEnd, writeAll } from "./_http1_wire.ts";
 
 /** Options of {@link createHttp1Fetch}. */
 export interface Http1FetchOptions {
@@ -256,24 +257,6 @@ function _abortable<T>(
   });
 }
 
-async function _writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
-}
-
-/** Index of `\r\n\r\n` in `buf[from, end)`, or -1. */
-function _headEnd(buf: Uint8Array, from: number, end: number): number {
-  for (let i = Math.max(0, from); i + 3 < end; i++) {
-    if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
-  }
-  return -1;
-}
-
-/** Index of `\r\n` in `buf[from, end)`, or -1. */
-function _lineEnd(buf: Uint8Array, from: number, end: number): number {
-  for (let i = from; i + 1 < end; i++) if (buf[i] === 13 && buf[i + 1] === 10) return i;
-  return -1;
-}
-
 /**
  * Send one request on `conn` and return the response; the body streams from the connection.
  * `done(reusable)` is called once, when the connection is no longer needed by this exchange.
@@ -288,7 +271,7 @@ async function _exchange(
 ): Promise<Response> {
   const kill = () => _close(conn);
   try {
-    await _abortable(_writeAll(conn, request), signal, kill);
+    await _abortable(writeAll(conn, request), signal, kill);
   } catch (err) {
     if (reused && !signal?.aborted) throw new _StaleConnection(_message(err));
     throw err;
@@ -323,7 +306,7 @@ async function _exchange(
   const headers = new Headers();
   let http10 = false;
   for (;;) {
-    let end = _headEnd(buf, pos, len);
+    let end = headEnd(buf, pos, len);
     while (end < 0) {
       if (len - pos > _MAX_HEAD) throw new Error("response head larger than 64 KiB");
       let more: boolean;
@@ -337,7 +320,7 @@ async function _exchange(
         if (reused && len === 0) throw new _StaleConnection("connection closed");
         throw new Error("connection closed before the response head");
       }
-      end = _headEnd(buf, pos, len);
+      end = headEnd(buf, pos, len);
     }
     const lines = _LATIN1.decode(buf.subarray(pos, end)).split("\r\n");
     pos = end + 4;
@@ -397,7 +380,7 @@ async function _exchange(
         remaining -= take;
         if (remaining === 0) state = chunked ? "crlf" : "end";
       } else if (state === "size") {
-        const eol = _lineEnd(buf, pos, len);
+        const eol = lineEnd(buf, pos, len);
         if (eol < 0) break;
         let size = 0;
         let digits = 0;
@@ -425,7 +408,7 @@ async function _exchange(
         pos += 2;
         state = "size";
       } else if (state === "trailer") {
-        const eol = _lineEnd(buf, pos, len);
+        const eol = lineEnd(buf, pos, len);
         if (eol < 0) break;
         state = eol === pos ? "end" : "trailer";
         pos = eol + 2;

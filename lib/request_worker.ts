@@ -13,7 +13,6 @@
 import { type ClientSpec, createClient, type CreatedClient } from "./create_client.ts";
 import type { LlmRequest } from "./llm_client.ts";
 import { type LoopLagMonitor, startLoopLag } from "./loop_lag.ts";
-import { preciseSleep } from "./precise_sleep.ts";
 import { timeRequest } from "./run_benchmark.ts";
 import { failedTiming } from "./worker_pool.ts";
 
@@ -84,16 +83,13 @@ export function serveRequests(scope: RequestWorkerScope): void {
     controllers.set(id, controller);
     try {
       await ready;
-      if (sendAtEpochMs !== undefined) {
-        const waitMs = sendAtEpochMs - (performance.timeOrigin + performance.now());
-        if (waitMs > 0) await preciseSleep(waitMs, controller.signal);
-      }
       const client = created?.client;
       const timing = client
         ? await timeRequest(client, request, {
           requestTimeoutMs,
           firstTokenTimeoutMs,
           cancel: controller.signal,
+          sendAtEpochMs,
         })
         : failedTiming("the worker has no client (its init failed)");
       scope.postMessage({ type: "timing", id, timing });

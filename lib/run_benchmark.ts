@@ -182,7 +182,6 @@ export async function runBenchmark(
   if (cancelSignal?.aborted) onCancel();
   else cancelSignal?.addEventListener("abort", onCancel, { once: true });
   const launchSignals = [stopSignal, cancelSignal].filter((s): s is AbortSignal => s !== undefined);
-  const now = options.now ?? (() => performance.now());
   const loadSignal = launchSignals.length > 1 ? AbortSignal.any(launchSignals) : launchSignals[0];
 
   const { pool, requestIds } = options;
@@ -209,20 +208,13 @@ export async function runBenchmark(
       const launchEpochMs = performance.timeOrigin + performance.now();
       // Handed over before its due time (`leadMs`): it waits for it where it is sent.
       const aheadMs = slot.intendedSendMs - slot.actualSendMs;
-      let waited = 0;
-      if (aheadMs > 0 && !pool) {
-        const before = now();
-        await (options.sleep ?? preciseSleep)(aheadMs, cancel.signal);
-        waited = now() - before;
-      }
+      const sendAt = aheadMs > 0 ? { sendAtEpochMs: launchEpochMs + aheadMs } : {};
       const timing = pool
-        ? await pool.timeRequest(
-          request,
-          aheadMs > 0 ? { ...timed, sendAtEpochMs: launchEpochMs + aheadMs } : timed,
-        )
-        : await timeRequest(client, request, { ...timed, now: options.now });
-      // In a worker the request left a little after the slot was handed over: count that too.
-      const hop = pool ? Math.max(0, timing.startEpochMs - launchEpochMs) : waited;
+        ? await pool.timeRequest(request, { ...timed, ...sendAt })
+        : await timeRequest(client, request, { ...timed, ...sendAt, now: options.now });
+      // Sent a little after the slot was handed over (a Worker's hop, the wait for its due
+      // time): count that too.
+      const hop = pool || aheadMs > 0 ? Math.max(0, timing.startEpochMs - launchEpochMs) : 0;
       const record = toRequestRecord(timing, {
         requestId,
         phase: slot.phase,
@@ -279,6 +271,12 @@ export interface TimeRequestOptions {
   cancel?: AbortSignal;
   /** Clock in ms. Default `performance.now`. */
   now?: () => number;
+  /**
+   * Send no earlier than this epoch time (ms): wait for it first with `preciseSleep` (an
+   * arrival handed over early, `leadMs`). A cancel ends the wait; the request is then cancelled
+   * unsent (499). Default: at once.
+   */
+  sendAtEpochMs?: number;
 }
 
 /**
@@ -307,6 +305,10 @@ export async function timeRequest(
   request: Omit<LlmRequest, "signal">,
   options: TimeRequestOptions = {},
 ): Promise<StreamTiming> {
+  if (options.sendAtEpochMs !== undefined) {
+    const waitMs = options.sendAtEpochMs - (performance.timeOrigin + performance.now());
+    if (waitMs > 0) await preciseSleep(waitMs, options.cancel);
+  }
   const { signal, cause, watch, dispose } = _requestSignal(
     options.cancel ?? new AbortController().signal,
     {

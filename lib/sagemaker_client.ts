@@ -23,6 +23,7 @@ import {
   sendAwsStream,
   validateAwsSdkOptions,
 } from "./_aws_sdk.ts";
+import { type Json, num, obj } from "./_json.ts";
 
 /** Request body formats (`--sagemaker-payload`): `tgi` is `{inputs, parameters, stream}` (TGI,
  * LMI); `messages` is an OpenAI-style chat body (TGI and LMI Messages API). */
@@ -86,16 +87,6 @@ export interface SageMakerClientOptions {
 
 const _SENT_AT_FIELD = "tokenbench_sent_at_ms";
 
-type _Json = Record<string, unknown>;
-
-function _obj(value: unknown): _Json {
-  return value && typeof value === "object" && !Array.isArray(value) ? value as _Json : {};
-}
-
-function _num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
 /** Options of {@link sagemakerErrorEvent}. */
 export interface SageMakerErrorEventOptions {
   /** The request's signal: a failure after it aborted is a timeout (408, `TimeoutError`
@@ -127,7 +118,7 @@ export function sagemakerErrorEvent(
   error: unknown,
   options: SageMakerErrorEventOptions = {},
 ): ErrorEvent {
-  const e = _obj(error) as {
+  const e = obj(error) as {
     name?: unknown;
     message?: unknown;
     Message?: unknown;
@@ -169,7 +160,7 @@ export function sagemakerErrorEvent(
 }
 
 /** The request body for `payload`. */
-function _body(payload: SageMakerPayload, request: LlmRequest): _Json {
+function _body(payload: SageMakerPayload, request: LlmRequest): Json {
   const sampling = { ...(request.samplingParams ?? {}) };
   if (payload === "messages") {
     return {
@@ -201,7 +192,7 @@ interface _Line {
   sentAtEpochMs?: number;
 }
 
-function _lineError(json: _Json): ErrorEvent | undefined {
+function _lineError(json: Json): ErrorEvent | undefined {
   const error = json.error;
   if (error === undefined || error === null) return undefined;
   if (typeof error === "string") {
@@ -214,7 +205,7 @@ function _lineError(json: _Json): ErrorEvent | undefined {
     if (type) event.name = type;
     return event;
   }
-  const e = _obj(error);
+  const e = obj(error);
   const type = typeof e.type === "string" ? e.type : undefined;
   const code = _validStatus(e.code) ? e.code : (type && _TGI_ERROR_TYPES[type]) || 500;
   const message = typeof e.message === "string" ? e.message : JSON.stringify(error);
@@ -233,9 +224,9 @@ function _decodeLine(raw: string): _Line | null {
   if (line === "" || line.startsWith(":")) return null;
   if (line.startsWith("data:")) line = line.slice(5).trim();
   if (line === "" || line === "[DONE]") return null;
-  let json: _Json;
+  let json: Json;
   try {
-    json = _obj(JSON.parse(line));
+    json = obj(JSON.parse(line));
   } catch {
     return {
       events: [],
@@ -248,7 +239,7 @@ function _decodeLine(raw: string): _Line | null {
     };
   }
   const out: _Line = { events: [] };
-  const sentAt = _num(json[_SENT_AT_FIELD]);
+  const sentAt = num(json[_SENT_AT_FIELD]);
   if (sentAt !== undefined) out.sentAtEpochMs = sentAt;
   const stamp = sentAt === undefined ? {} : { sentAtEpochMs: sentAt };
   const error = _lineError(json);
@@ -257,23 +248,23 @@ function _decodeLine(raw: string): _Line | null {
     return out;
   }
   // TGI / LMI token messages.
-  const token = _obj(json.token);
+  const token = obj(json.token);
   if (typeof token.text === "string" && token.text !== "" && token.special !== true) {
     out.events.push({ kind: "content", text: token.text, ...stamp });
   }
-  const details = _obj(json.details);
+  const details = obj(json.details);
   if (typeof details.finish_reason === "string") out.finishReason = details.finish_reason;
   const usage: UsageEvent = { kind: "usage" };
-  const generated = _num(details.generated_tokens);
-  const inputLength = _num(details.input_length);
+  const generated = num(details.generated_tokens);
+  const inputLength = num(details.input_length);
   if (generated !== undefined) usage.outputTokens = generated;
   if (inputLength !== undefined) usage.inputTokens = inputLength;
   // OpenAI-style chunks (Messages API of TGI and LMI).
   if (Array.isArray(json.choices)) {
     for (const choice of json.choices) {
-      const c = _obj(choice);
+      const c = obj(choice);
       if (typeof c.finish_reason === "string") out.finishReason = c.finish_reason;
-      const delta = _obj(c.delta);
+      const delta = obj(c.delta);
       const reasoning = typeof delta.reasoning_content === "string"
         ? delta.reasoning_content
         : typeof delta.reasoning === "string"
@@ -287,9 +278,9 @@ function _decodeLine(raw: string): _Line | null {
         : "";
       if (text !== "") out.events.push({ kind: "content", text, ...stamp });
     }
-    const u = _obj(json.usage);
-    const input = _num(u.prompt_tokens);
-    const output = _num(u.completion_tokens);
+    const u = obj(json.usage);
+    const input = num(u.prompt_tokens);
+    const output = num(u.completion_tokens);
     if (input !== undefined) usage.inputTokens = input;
     if (output !== undefined) usage.outputTokens = output;
   }

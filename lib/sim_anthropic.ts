@@ -15,26 +15,12 @@ import type {
 } from "./sim_wire_format.ts";
 import { ANTHROPIC_ERROR_CODES, type AnthropicErrorType } from "./anthropic_client.ts";
 import { SIM_SENT_AT_FIELD } from "./openai_sim_format.ts";
-
-type _Json = Record<string, unknown>;
+import { contentText, type Json, obj } from "./_json.ts";
 
 /** A parsed Messages request: what the simulator needs plus the thinking budget. */
 interface _AnthropicRequest extends SimParsedRequest {
   /** `thinking.budget_tokens` when thinking is enabled, else 0. */
   thinkingBudget: number;
-}
-
-function _obj(value: unknown): _Json {
-  return value && typeof value === "object" && !Array.isArray(value) ? value as _Json : {};
-}
-
-function _text(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content.map((part) => {
-    const text = _obj(part).text;
-    return typeof text === "string" ? text : "";
-  }).join("");
 }
 
 function _parse(body: string, headers: Headers): _AnthropicRequest | SimBadRequest {
@@ -47,7 +33,7 @@ function _parse(body: string, headers: Headers): _AnthropicRequest | SimBadReque
   } catch {
     return { status: 400, message: "Request body is not valid JSON" };
   }
-  const b = _obj(json);
+  const b = obj(json);
   if (!Array.isArray(b.messages)) return { status: 400, message: "messages: Field required" };
   const max = b.max_tokens;
   if (!Number.isInteger(max) || (max as number) < 1) {
@@ -56,7 +42,7 @@ function _parse(body: string, headers: Headers): _AnthropicRequest | SimBadReque
       message: `max_tokens: must be a positive integer, got ${JSON.stringify(max)}`,
     };
   }
-  const thinking = _obj(b.thinking);
+  const thinking = obj(b.thinking);
   let thinkingBudget = 0;
   if (thinking.type === "enabled") {
     const budget = thinking.budget_tokens;
@@ -71,9 +57,9 @@ function _parse(body: string, headers: Headers): _AnthropicRequest | SimBadReque
     }
     thinkingBudget = budget as number;
   }
-  const system = _text(b.system);
+  const system = contentText(b.system);
   const prompt = (system ? system + "\n" : "") +
-    b.messages.map((m) => _text(_obj(m).content)).join("\n");
+    b.messages.map((m) => contentText(obj(m).content)).join("\n");
   return {
     model: typeof b.model === "string" ? b.model : "",
     prompt,
@@ -91,7 +77,7 @@ function _errorType(status: number): AnthropicErrorType {
   return status >= 500 ? "api_error" : "invalid_request_error";
 }
 
-function _errorBody(error: Pick<SimErrorPlan, "status" | "message">): _Json {
+function _errorBody(error: Pick<SimErrorPlan, "status" | "message">): Json {
   return { type: "error", error: { type: _errorType(error.status), message: error.message } };
 }
 
@@ -111,7 +97,7 @@ function _encoder(request: _AnthropicRequest, context: SimResponseContext): SimR
   let tokenIndex = 0;
   let block: "thinking" | "text" | null = null;
   let blockIndex = -1;
-  const sse = (name: string, data: _Json, sentAtEpochMs: number) =>
+  const sse = (name: string, data: Json, sentAtEpochMs: number) =>
     `event: ${name}\ndata: ${
       JSON.stringify({ type: name, ...data, [SIM_SENT_AT_FIELD]: sentAtEpochMs })
     }\n\n`;
@@ -173,7 +159,7 @@ function _encoder(request: _AnthropicRequest, context: SimResponseContext): SimR
             }, at) +
             sse("message_stop", {}, at);
         case "error":
-          return sse("error", { error: _obj(_errorBody(step).error) }, at);
+          return sse("error", { error: obj(_errorBody(step).error) }, at);
       }
     },
     encodeWhole(plan: SimResponsePlan): Response {
@@ -186,7 +172,7 @@ function _encoder(request: _AnthropicRequest, context: SimResponseContext): SimR
         else text += chunk.text;
         index += chunk.tokens;
       }
-      const content: _Json[] = [];
+      const content: Json[] = [];
       if (budget > 0) {
         content.push({
           type: "thinking",

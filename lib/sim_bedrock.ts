@@ -22,6 +22,7 @@ import {
 } from "./bedrock_bodies.ts";
 import { bedrockExceptionForStatus } from "./bedrock_errors.ts";
 import { createEventstreamFrames, type EventstreamFrames } from "./eventstream_frames.ts";
+import { contentText, type Json, obj } from "./_json.ts";
 
 /** Content type of Bedrock's streamed responses. */
 export const BEDROCK_EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream";
@@ -31,32 +32,17 @@ const _PATHS = {
   invoke: /^\/model\/([^/]+)\/(invoke-with-response-stream|invoke)$/,
 } as const;
 
-type _Json = Record<string, unknown>;
-
 /** A parsed Bedrock request: what the simulator needs plus the body format to answer in. */
 interface _BedrockRequest extends SimParsedRequest {
   family: BedrockModelFamily | "converse";
 }
 
-function _obj(value: unknown): _Json {
-  return value && typeof value === "object" && !Array.isArray(value) ? value as _Json : {};
-}
-
-function _texts(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content.map((part) => {
-    const text = _obj(part).text;
-    return typeof text === "string" ? text : "";
-  }).join("");
-}
-
 function _messagesText(messages: unknown): string {
-  return Array.isArray(messages) ? messages.map((m) => _texts(_obj(m).content)).join("\n") : "";
+  return Array.isArray(messages) ? messages.map((m) => contentText(obj(m).content)).join("\n") : "";
 }
 
 /** The family of an InvokeModel body whose model id says nothing (application profiles). */
-function _familyFromBody(b: _Json): BedrockModelFamily | null {
+function _familyFromBody(b: Json): BedrockModelFamily | null {
   if ("anthropic_version" in b) return "anthropic-messages";
   if ("max_tokens_to_sample" in b) return "anthropic-text";
   if ("max_gen_len" in b) return "meta-llama";
@@ -102,12 +88,12 @@ function _parse(
       message: "Malformed input request, please reformat your input and try again.",
     };
   }
-  const b = _obj(json);
+  const b = obj(json);
   if (api === "converse") {
     if (!Array.isArray(b.messages)) return { status: 400, message: "messages is required" };
-    const system = Array.isArray(b.system) ? _texts(b.system) : "";
+    const system = Array.isArray(b.system) ? contentText(b.system) : "";
     const prompt = (system ? system + "\n" : "") + _messagesText(b.messages);
-    const maxTokens = _maxTokens(_obj(b.inferenceConfig).maxTokens, "inferenceConfig.maxTokens");
+    const maxTokens = _maxTokens(obj(b.inferenceConfig).maxTokens, "inferenceConfig.maxTokens");
     if (maxTokens !== null && typeof maxTokens === "object") return maxTokens;
     return { model, prompt, maxTokens, stream, includeUsage: true, family: "converse" };
   }
@@ -123,7 +109,7 @@ function _parse(
   let field: string;
   switch (family) {
     case "anthropic-messages":
-      prompt = (typeof b.system === "string" ? b.system + "\n" : _texts(b.system)) +
+      prompt = (typeof b.system === "string" ? b.system + "\n" : contentText(b.system)) +
         _messagesText(b.messages);
       [max, field] = [b.max_tokens, "max_tokens"];
       break;
@@ -137,12 +123,12 @@ function _parse(
       break;
     case "amazon-nova":
       prompt = _messagesText(b.messages);
-      [max, field] = [_obj(b.inferenceConfig).max_new_tokens, "inferenceConfig.max_new_tokens"];
+      [max, field] = [obj(b.inferenceConfig).max_new_tokens, "inferenceConfig.max_new_tokens"];
       break;
     case "amazon-titan":
       prompt = String(b.inputText ?? "");
       [max, field] = [
-        _obj(b.textGenerationConfig).maxTokenCount,
+        obj(b.textGenerationConfig).maxTokenCount,
         "textGenerationConfig.maxTokenCount",
       ];
       break;
@@ -165,8 +151,8 @@ function _parse(
 }
 
 /** Status of an exception name sent by the simulator (its `originalStatusCode` when not 1:1). */
-function _exceptionBody(status: number, message: string, name: string): _Json {
-  const body: _Json = { message };
+function _exceptionBody(status: number, message: string, name: string): Json {
+  const body: Json = { message };
   if (name === "ModelErrorException" || name === "ModelStreamErrorException") {
     body.originalStatusCode = status;
     body.originalMessage = message;
@@ -214,15 +200,15 @@ function _concat(parts: Uint8Array[]): Uint8Array {
 
 /** Family-specific chunk JSONs of one InvokeModel response. */
 interface _Chunks {
-  open(): _Json[];
-  chunk(text: string, tokensSoFar: number, first: boolean): _Json[];
+  open(): Json[];
+  chunk(text: string, tokensSoFar: number, first: boolean): Json[];
   end(
     finish: "length" | "stop",
     outputTokens: number,
     inputTokens: number,
-    metrics: _Json,
-  ): _Json[];
-  whole(text: string, finish: "length" | "stop", inputTokens: number, outputTokens: number): _Json;
+    metrics: Json,
+  ): Json[];
+  whole(text: string, finish: "length" | "stop", inputTokens: number, outputTokens: number): Json;
 }
 
 function _invokeChunks(
@@ -231,7 +217,7 @@ function _invokeChunks(
   requestId: number,
   inputTokens: number | null,
 ): _Chunks {
-  const m = (metrics: _Json) => ({ [BEDROCK_INVOCATION_METRICS_KEY]: metrics });
+  const m = (metrics: Json) => ({ [BEDROCK_INVOCATION_METRICS_KEY]: metrics });
   const none = () => [];
   switch (family) {
     case "anthropic-messages": {
@@ -418,7 +404,7 @@ function _encoder(
     ? null
     : _invokeChunks(family, request.model, context.requestId, inputTokens);
   let sentAt = 0;
-  const encodeChunks = (list: _Json[]) =>
+  const encodeChunks = (list: Json[]) =>
     list.length === 0
       ? null
       : _concat(list.map((c) => frames.chunk({ ...c, [BEDROCK_SIM_SENT_AT_FIELD]: sentAt })));

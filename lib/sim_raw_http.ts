@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { headEnd, writeAll } from "./_http1_wire.ts";
 
 /** What a handler learns of the connection, like `Deno.ServeHandlerInfo`. */
 export interface RawHttpInfo {
@@ -92,20 +93,6 @@ export function serveRawHttp(
   };
 }
 
-async function _writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
-
-function _headEnd(buf: Uint8Array, end: number): number {
-  for (let i = 3; i < end; i++) {
-    if (buf[i] === 10 && buf[i - 1] === 13 && buf[i - 2] === 10 && buf[i - 3] === 13) {
-      return i - 3;
-    }
-  }
-  return -1;
-}
-
 async function _serveConn(
   conn: Deno.Conn,
   hostname: string,
@@ -127,11 +114,11 @@ async function _serveConn(
   try {
     for (;;) {
       // ---- request head
-      let end = _headEnd(buf, len);
+      let end = headEnd(buf, 0, len);
       while (end < 0) {
         if (len > _MAX_HEAD) return await _plain(conn, 431);
         if (!(await fill())) return;
-        end = _headEnd(buf, len);
+        end = headEnd(buf, 0, len);
       }
       const lines = _LATIN1.decode(buf.subarray(0, end)).split("\r\n");
       const m = /^([A-Z]+) (\S+) HTTP\/1\.([01])$/.exec(lines[0]);
@@ -188,9 +175,9 @@ async function _serveConn(
       }
       head += keepAlive ? "" : "connection: close\r\n";
       if (response.body === null) {
-        await _writeAll(conn, _ENCODER.encode(head + "content-length: 0\r\n\r\n"));
+        await writeAll(conn, _ENCODER.encode(head + "content-length: 0\r\n\r\n"));
       } else {
-        await _writeAll(conn, _ENCODER.encode(head + "transfer-encoding: chunked\r\n\r\n"));
+        await writeAll(conn, _ENCODER.encode(head + "transfer-encoding: chunked\r\n\r\n"));
         const reader = response.body.getReader();
         try {
           for (;;) {
@@ -203,9 +190,9 @@ async function _serveConn(
             frame.set(value, size.length);
             frame[frame.length - 2] = 13;
             frame[frame.length - 1] = 10;
-            await _writeAll(conn, frame);
+            await writeAll(conn, frame);
           }
-          await _writeAll(conn, _ENCODER.encode("0\r\n\r\n"));
+          await writeAll(conn, _ENCODER.encode("0\r\n\r\n"));
         } catch (error) {
           abort.abort();
           reader.cancel().catch(() => {});
@@ -220,7 +207,7 @@ async function _serveConn(
 }
 
 async function _plain(conn: Deno.Conn, status: number): Promise<void> {
-  await _writeAll(
+  await writeAll(
     conn,
     _ENCODER.encode(`HTTP/1.1 ${status} Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`),
   ).catch(() => {});

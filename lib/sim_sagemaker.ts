@@ -18,27 +18,13 @@ import type {
 } from "./sim_wire_format.ts";
 import { createEventstreamFrames } from "./eventstream_frames.ts";
 import { SIM_SENT_AT_FIELD } from "./openai_sim_format.ts";
+import { contentText, type Json, obj } from "./_json.ts";
 
 const _PATH = /^\/endpoints\/([^/]+)\/(invocations-response-stream|invocations)$/;
-
-type _Json = Record<string, unknown>;
 
 /** A parsed SageMaker request: what the simulator needs plus the body format. */
 interface _SageMakerRequest extends SimParsedRequest {
   payload: "tgi" | "messages";
-}
-
-function _obj(value: unknown): _Json {
-  return value && typeof value === "object" && !Array.isArray(value) ? value as _Json : {};
-}
-
-function _text(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content.map((p) => {
-    const t = _obj(p).text;
-    return typeof t === "string" ? t : "";
-  }).join("");
 }
 
 function _parse(body: string, url: URL): _SageMakerRequest | SimBadRequest {
@@ -57,17 +43,17 @@ function _parse(body: string, url: URL): _SageMakerRequest | SimBadRequest {
   } catch {
     return { status: 400, message: "Failed to deserialize the JSON body" };
   }
-  const b = _obj(json);
+  const b = obj(json);
   let max: unknown;
   let prompt: string;
   let payload: "tgi" | "messages";
   if (typeof b.inputs === "string") {
     payload = "tgi";
     prompt = b.inputs;
-    max = _obj(b.parameters).max_new_tokens;
+    max = obj(b.parameters).max_new_tokens;
   } else if (Array.isArray(b.messages)) {
     payload = "messages";
-    prompt = b.messages.map((m) => _text(_obj(m).content)).join("\n");
+    prompt = b.messages.map((m) => contentText(obj(m).content)).join("\n");
     max = b.max_completion_tokens ?? b.max_tokens;
   } else {
     return { status: 422, message: "Expected 'inputs' (a string) or 'messages'" };
@@ -81,7 +67,7 @@ function _parse(body: string, url: URL): _SageMakerRequest | SimBadRequest {
     maxTokens: typeof max === "number" ? max : null,
     // The streaming route always streams (TGI also wants "stream": true in the body).
     stream: streamRoute,
-    includeUsage: _obj(b.stream_options).include_usage === true,
+    includeUsage: obj(b.stream_options).include_usage === true,
     payload,
   };
 }
@@ -90,7 +76,7 @@ function _parse(body: string, url: URL): _SageMakerRequest | SimBadRequest {
 function _httpError(
   status: number,
   message: string,
-): { name: string; status: number; body: _Json } {
+): { name: string; status: number; body: Json } {
   switch (status) {
     case 400:
       return { name: "ValidationError", status, body: { Message: message } };
@@ -142,9 +128,9 @@ function _encoder(request: _SageMakerRequest, context: SimResponseContext): SimR
   const tgi = request.payload === "tgi";
   const id = `chatcmpl-sim${context.requestId}`;
   const created = Math.floor(context.arrivalEpochMs / 1000);
-  const line = (json: _Json, at: number) =>
+  const line = (json: Json, at: number) =>
     `data:${tgi ? "" : " "}${JSON.stringify({ ...json, [SIM_SENT_AT_FIELD]: at })}\n\n`;
-  const chunk = (delta: _Json, finish: string | null, at: number) =>
+  const chunk = (delta: Json, finish: string | null, at: number) =>
     line({
       id,
       object: "chat.completion.chunk",

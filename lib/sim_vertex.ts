@@ -16,11 +16,10 @@ import type {
 } from "./sim_wire_format.ts";
 import { GOOGLE_RPC_STATUS_CODES } from "./vertex_client.ts";
 import { SIM_SENT_AT_FIELD } from "./openai_sim_format.ts";
+import { type Json, obj } from "./_json.ts";
 
 const _PATH =
   /^\/(v1|v1beta1)\/(?:projects\/[^/]+\/locations\/[^/]+\/)?publishers\/[^/]+\/models\/([^/:]+):(streamGenerateContent|generateContent)$/;
-
-type _Json = Record<string, unknown>;
 
 /** A parsed Gemini request: what the simulator needs plus SSE and thinking settings. */
 interface _VertexRequest extends SimParsedRequest {
@@ -30,15 +29,11 @@ interface _VertexRequest extends SimParsedRequest {
   thoughtBudget: number;
 }
 
-function _obj(value: unknown): _Json {
-  return value && typeof value === "object" && !Array.isArray(value) ? value as _Json : {};
-}
-
 function _partsText(content: unknown): string {
-  const parts = _obj(content).parts;
+  const parts = obj(content).parts;
   if (!Array.isArray(parts)) return "";
   return parts.map((p) => {
-    const t = _obj(p).text;
+    const t = obj(p).text;
     return typeof t === "string" ? t : "";
   }).join("");
 }
@@ -52,16 +47,16 @@ function _parse(body: string, url: URL): _VertexRequest | SimBadRequest {
   } catch {
     return { status: 400, message: "Invalid JSON payload received." };
   }
-  const b = _obj(json);
+  const b = obj(json);
   if (!Array.isArray(b.contents)) {
     return { status: 400, message: "Invalid JSON payload: 'contents' must be a list." };
   }
-  const config = _obj(b.generationConfig);
+  const config = obj(b.generationConfig);
   const max = config.maxOutputTokens;
   if (max !== undefined && max !== null && (!Number.isInteger(max) || (max as number) < 1)) {
     return { status: 400, message: `maxOutputTokens must be a positive integer, got ${max}` };
   }
-  const thinking = _obj(config.thinkingConfig);
+  const thinking = obj(config.thinkingConfig);
   const budget = thinking.thinkingBudget;
   const thoughtBudget = thinking.includeThoughts === true && Number.isInteger(budget) &&
       (budget as number) > 0
@@ -91,7 +86,7 @@ function _statusName(status: number): string {
   return status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT";
 }
 
-function _errorBody(error: Pick<SimErrorPlan, "status" | "message">): _Json {
+function _errorBody(error: Pick<SimErrorPlan, "status" | "message">): Json {
   return {
     error: { code: error.status, message: error.message, status: _statusName(error.status) },
   };
@@ -111,7 +106,7 @@ function _encoder(request: _VertexRequest, context: SimResponseContext): SimResp
   let tokenIndex = 0;
   let thoughts = 0;
   let messages = 0;
-  const message = (json: _Json, at: number) => {
+  const message = (json: Json, at: number) => {
     const text = JSON.stringify({ ...json, [SIM_SENT_AT_FIELD]: at });
     if (request.sse) return `data: ${text}\r\n\r\n`;
     return (messages++ === 0 ? "[" : ",\r\n") + text;
@@ -136,7 +131,7 @@ function _encoder(request: _VertexRequest, context: SimResponseContext): SimResp
         }
         case "end": {
           const answer = step.outputTokens - thoughts;
-          const usageMetadata: _Json = {
+          const usageMetadata: Json = {
             promptTokenCount: step.inputTokens,
             candidatesTokenCount: answer,
             totalTokenCount: step.inputTokens + step.outputTokens,
@@ -172,9 +167,9 @@ function _encoder(request: _VertexRequest, context: SimResponseContext): SimResp
         } else text += chunk.text;
         index += chunk.tokens;
       }
-      const parts: _Json[] = thought === "" ? [] : [{ text: thought, thought: true }];
+      const parts: Json[] = thought === "" ? [] : [{ text: thought, thought: true }];
       parts.push({ text });
-      const usageMetadata: _Json = {
+      const usageMetadata: Json = {
         promptTokenCount: plan.inputTokens,
         candidatesTokenCount: plan.outputTokens - thoughtTokens,
         totalTokenCount: plan.inputTokens + plan.outputTokens,

@@ -15,6 +15,7 @@ import {
   scrubber,
   secretValues,
 } from "./_sse_post.ts";
+import { type Json, num, obj } from "./_json.ts";
 
 /** Default region (`--region`). */
 export const VERTEX_DEFAULT_REGION = "us-central1";
@@ -100,22 +101,12 @@ const _GENERATION_CONFIG: Record<string, string> = {
 
 const _SENT_AT_FIELD = "tokenbench_sent_at_ms";
 
-type _Json = Record<string, unknown>;
-
-function _obj(value: unknown): _Json {
-  return value && typeof value === "object" && !Array.isArray(value) ? value as _Json : {};
-}
-
-function _num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
 /** `{ error: { code, message, status } }` (or a one-element array of it) → an error event. */
 function _googleError(body: unknown, httpStatus?: number): ErrorEvent | null {
   const first = Array.isArray(body) ? body[0] : body;
-  const error = _obj(first).error;
+  const error = obj(first).error;
   if (error === undefined || error === null) return null;
-  const e = _obj(error);
+  const e = obj(error);
   const status = typeof e.status === "string" ? e.status : undefined;
   const numeric = typeof e.code === "number" && e.code >= 400 && e.code <= 599 ? e.code : undefined;
   const code = httpStatus ??
@@ -139,9 +130,9 @@ function _googleError(body: unknown, httpStatus?: number): ErrorEvent | null {
 }
 
 /** The request body: contents, generationConfig (with `maxOutputTokens`), the rest merged. */
-function _body(request: LlmRequest, systemPrompt: string | undefined): _Json {
-  const generationConfig: _Json = { maxOutputTokens: request.maxTokens };
-  const rest: _Json = {};
+function _body(request: LlmRequest, systemPrompt: string | undefined): Json {
+  const generationConfig: Json = { maxOutputTokens: request.maxTokens };
+  const rest: Json = {};
   for (const [name, value] of Object.entries(request.samplingParams ?? {})) {
     const mapped = _GENERATION_CONFIG[name];
     if (mapped === "stopSequences" && typeof value === "string") {
@@ -149,12 +140,12 @@ function _body(request: LlmRequest, systemPrompt: string | undefined): _Json {
     } else if (mapped !== undefined) {
       generationConfig[mapped] = value;
     } else if (name === "generationConfig") {
-      Object.assign(generationConfig, _obj(value));
+      Object.assign(generationConfig, obj(value));
     } else {
       rest[name] = value;
     }
   }
-  const body: _Json = {
+  const body: Json = {
     contents: [{ role: "user", parts: [{ text: request.prompt }] }],
     generationConfig,
     ...rest,
@@ -176,18 +167,18 @@ function _decode(data: string, state: { finishReason?: string }): {
   }
   const error = _googleError(json);
   if (error) return { events: [error], end: true };
-  const chunk = _obj(json);
-  const sentAt = _num(chunk[_SENT_AT_FIELD]);
+  const chunk = obj(json);
+  const sentAt = num(chunk[_SENT_AT_FIELD]);
   const stamp = sentAt === undefined ? {} : { sentAtEpochMs: sentAt };
   // Every wire message first yields a `message` event; its text and usage follow.
   const events: StreamEvent[] = [{ kind: "message", ...stamp }];
   const candidates = Array.isArray(chunk.candidates) ? chunk.candidates : [];
   for (const candidate of candidates.slice(0, 1)) {
-    const c = _obj(candidate);
+    const c = obj(candidate);
     if (typeof c.finishReason === "string") state.finishReason = c.finishReason;
-    const parts = _obj(c.content).parts;
+    const parts = obj(c.content).parts;
     for (const part of Array.isArray(parts) ? parts : []) {
-      const p = _obj(part);
+      const p = obj(part);
       if (typeof p.text !== "string" || p.text === "") continue;
       events.push(
         p.thought === true
@@ -196,10 +187,10 @@ function _decode(data: string, state: { finishReason?: string }): {
       );
     }
   }
-  const meta = _obj(chunk.usageMetadata);
+  const meta = obj(chunk.usageMetadata);
   const usage: UsageEvent = { kind: "usage" };
   const set = (key: Exclude<keyof UsageEvent, "kind">, value: unknown) => {
-    const n = _num(value);
+    const n = num(value);
     if (n !== undefined) usage[key] = n;
   };
   set("inputTokens", meta.promptTokenCount);
@@ -207,7 +198,7 @@ function _decode(data: string, state: { finishReason?: string }): {
   set("reasoningTokens", meta.thoughtsTokenCount);
   set("cacheReadInputTokens", meta.cachedContentTokenCount);
   if (Object.keys(usage).length > 1) events.push(usage);
-  const blocked = _obj(chunk.promptFeedback).blockReason;
+  const blocked = obj(chunk.promptFeedback).blockReason;
   if (candidates.length === 0 && typeof blocked === "string") {
     events.push({
       kind: "error",
