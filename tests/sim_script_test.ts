@@ -35,7 +35,12 @@ async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
 }
 
 Deno.test("scripts/sim.ts prints 'listening on' first, serves the client and stops on SIGTERM", async () => {
-  const child = command(["--port", "0", "--ttft-ms", "5", "--itl-ms", "1", "--seed", "9"]).spawn();
+  for (const extra of [[], ["--raw-http"]]) await serveOnce(extra);
+});
+
+async function serveOnce(extra: string[]) {
+  const child = command(["--port", "0", "--ttft-ms", "5", "--itl-ms", "1", "--seed", "9", ...extra])
+    .spawn();
   try {
     const line = await firstLine(child.stdout);
     const match = /^listening on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(line);
@@ -56,8 +61,8 @@ Deno.test("scripts/sim.ts prints 'listening on' first, serves the client and sto
   }
   const status = await child.status;
   await child.stderr.cancel();
-  assertEquals(status.code, 0);
-});
+  assertEquals(status.code, 0, extra.join(" "));
+}
 
 Deno.test("scripts/sim.ts rejects bad flags with one line on stderr and exit code 2", async () => {
   for (
