@@ -1,6 +1,6 @@
 /**
  * Client timing error of several client configurations side by side: `calibrate()` (see
- * `lib/calibrate.ts`, `deno task calibrate`) run for each configuration against one simulator
+ * `lib/run/calibrate.ts`, `deno task calibrate`) run for each configuration against one simulator
  * in a separate process, repeated, the configurations interleaved so that a noisy moment of the
  * machine hits them alike. Prints the median over repetitions of each figure (and the spread
  * of the p99 chunk delay), as a markdown table.
@@ -17,9 +17,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { calibrate, type CalibrationDispatch, type CalibrationLevel } from "../lib/calibrate.ts";
-import type { Transport } from "../lib/create_client.ts";
-import { quantile } from "../lib/quantile.ts";
+import { calibrate, type CalibrationDispatch, type CalibrationLevel } from "../lib/run/calibrate.ts";
+import type { Transport } from "../lib/clients/create_client.ts";
+import { quantile } from "../lib/core/quantile.ts";
 import { spawnSimulator } from "../scripts/demo.ts";
 
 interface _Config {

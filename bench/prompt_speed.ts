@@ -8,10 +8,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createTokenizer, TOKENIZER_NAMES } from "../lib/tokenizer.ts";
-import { createRandom } from "../lib/random.ts";
-import { quantile } from "../lib/quantile.ts";
-import { prepareCorpus, PROMPT_MODES, synthesizePrompt } from "../lib/synthesize_prompt.ts";
+import { createTokenizer, TOKENIZER_NAMES } from "../lib/core/tokenizer.ts";
+import { createRandom } from "../lib/core/random.ts";
+import { quantile } from "../lib/core/quantile.ts";
+import { prepareCorpus, PROMPT_MODES, synthesizePrompt } from "../lib/core/synthesize_prompt.ts";
 
 const HELP = `Usage: deno run -A bench/prompt_speed.ts [options]
 

@@ -15,11 +15,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createOpenAiClient } from "../lib/openai_client.ts";
-import { openJsonlWriter } from "../lib/jsonl_writer.ts";
-import { runBenchmark } from "../lib/run_benchmark.ts";
-import type { RequestRecord } from "../lib/request_record.ts";
-import { createTokenizer } from "../lib/tokenizer.ts";
+import { createOpenAiClient } from "../lib/clients/openai_client.ts";
+import { openJsonlWriter } from "../lib/report/jsonl_writer.ts";
+import { runBenchmark } from "../lib/run/run_benchmark.ts";
+import type { RequestRecord } from "../lib/core/request_record.ts";
+import { createTokenizer } from "../lib/core/tokenizer.ts";
 
 const SIM = new URL("../scripts/sim.ts", import.meta.url).pathname;
 

@@ -15,9 +15,9 @@
 
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { readResults } from "../lib/read_results.ts";
-import { llmperfSummary } from "../lib/llmperf_summary.ts";
-import { reproduceTables } from "../lib/reproduce_tables.ts";
+import { readResults } from "../lib/report/read_results.ts";
+import { llmperfSummary } from "../lib/report/llmperf_summary.ts";
+import { reproduceTables } from "../lib/report/reproduce_tables.ts";
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

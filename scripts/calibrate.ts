@@ -10,9 +10,9 @@ import {
   type CalibrationDispatch,
   type CalibrationLevel,
   calibrationTable,
-} from "../lib/calibrate.ts";
-import { type Transport, TRANSPORTS } from "../lib/create_client.ts";
-import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
+} from "../lib/run/calibrate.ts";
+import { type Transport, TRANSPORTS } from "../lib/clients/create_client.ts";
+import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "../lib/cli/flags.ts";
 import { spawnSimulator } from "./demo.ts";
 
 const HELP = `deno task calibrate [flags]

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseFlags, runMain } from "./_cli.ts";
+import { parseFlags, runMain } from "../lib/cli/flags.ts";
 import { main as benchMain } from "./token_benchmark.ts";
 
 const HELP = `deno task demo [flags]

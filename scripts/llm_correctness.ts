@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
+import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "../lib/cli/flags.ts";
 import {
   createRandom,
   createTokenizer,
@@ -24,9 +24,9 @@ import {
   type CorrectnessRecord,
   correctnessRecord,
   summarizeCorrectness,
-} from "../lib/correctness.ts";
-import { buildClient, CLIENT_FLAGS, CLIENT_HELP, LLM_APIS, type LlmApi } from "./_clients.ts";
-import { newResultsDir } from "./_results_dir.ts";
+} from "../lib/core/correctness.ts";
+import { buildClient, CLIENT_FLAGS, CLIENT_HELP, LLM_APIS, type LlmApi } from "../lib/cli/build_client.ts";
+import { newResultsDir } from "../lib/cli/results_dir.ts";
 import { parseMetadata, parseSamplingParams } from "./token_benchmark.ts";
 
 const HELP = `deno task correctness [flags]

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { parseFlags, runMain, UsageError } from "./_cli.ts";
-import { newResultsDir } from "./_results_dir.ts";
-import { readRunJsonl } from "../lib/read_run_jsonl.ts";
-import { mergeShards, type ShardRunInput } from "../lib/merge_shards.ts";
-import { runFooter, runHeader } from "../lib/run_metadata.ts";
-import { rebuildRunFiles } from "../lib/rebuild_run_files.ts";
+import { parseFlags, runMain, UsageError } from "../lib/cli/flags.ts";
+import { newResultsDir } from "../lib/cli/results_dir.ts";
+import { readRunJsonl } from "../lib/report/read_run_jsonl.ts";
+import { mergeShards, type ShardRunInput } from "../lib/report/merge_shards.ts";
+import { runFooter, runHeader } from "../lib/report/run_metadata.ts";
+import { rebuildRunFiles } from "../lib/report/rebuild_run_files.ts";
 
 const HELP = `deno task merge DIR... [flags]
 

@@ -4,18 +4,18 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { parseFlags, runMain, UsageError } from "./_cli.ts";
-import type { RequestRecord } from "../lib/request_record.ts";
-import type { RunRecords } from "../lib/run_records.ts";
-import { type PlotSpec, renderSvg } from "../lib/render_svg.ts";
-import { DEFAULT_FONT_FILES, toPng } from "../lib/to_png.ts";
-import { plotTtftDistribution } from "../lib/plot_ttft_distribution.ts";
-import { plotThroughputBoxplot } from "../lib/plot_throughput_boxplot.ts";
-import { plotTokenTimeline } from "../lib/plot_token_timeline.ts";
-import { plotErrors } from "../lib/plot_errors.ts";
-import { plotLoadCurve } from "../lib/plot_load_curve.ts";
-import { loadPoint } from "../lib/load_point.ts";
-import { summarizeRun } from "../lib/summarize_run.ts";
+import { parseFlags, runMain, UsageError } from "../lib/cli/flags.ts";
+import type { RequestRecord } from "../lib/core/request_record.ts";
+import type { RunRecords } from "../lib/core/run_records.ts";
+import { type PlotSpec, renderSvg } from "../lib/plot/render_svg.ts";
+import { DEFAULT_FONT_FILES, toPng } from "../lib/plot/to_png.ts";
+import { plotTtftDistribution } from "../lib/plot/plot_ttft_distribution.ts";
+import { plotThroughputBoxplot } from "../lib/plot/plot_throughput_boxplot.ts";
+import { plotTokenTimeline } from "../lib/plot/plot_token_timeline.ts";
+import { plotErrors } from "../lib/plot/plot_errors.ts";
+import { plotLoadCurve } from "../lib/plot/plot_load_curve.ts";
+import { loadPoint } from "../lib/core/load_point.ts";
+import { summarizeRun } from "../lib/core/summarize_run.ts";
 
 const HELP = `deno task plot [flags] RESULTS_DIR…
 

@@ -7,7 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { stringify } from "csv-stringify/sync";
-import { readResults } from "../lib/read_results.ts";
+import { readResults } from "../lib/report/read_results.ts";
 import {
   DEFAULT_TABLE_RECIPE,
   describeRecipe,
@@ -20,10 +20,10 @@ import {
   type TableRecipe,
   THROUGHPUT_SOURCES,
   type ThroughputSource,
-} from "../lib/reproduce_tables.ts";
-import { parseMarkdownTables, renderMarkdownTable } from "../lib/markdown_table.ts";
-import { compareTables, renderComparison, TABLE_TITLES, tableKind } from "../lib/compare_tables.ts";
-import { TABLE_COLUMNS, type TableRow } from "../lib/table_row.ts";
+} from "../lib/report/reproduce_tables.ts";
+import { parseMarkdownTables, renderMarkdownTable } from "../lib/report/markdown_table.ts";
+import { compareTables, renderComparison, TABLE_TITLES, tableKind } from "../lib/report/compare_tables.ts";
+import { TABLE_COLUMNS, type TableRow } from "../lib/core/table_row.ts";
 
 const FORMATS = ["markdown", "csv", "json"] as const;
 

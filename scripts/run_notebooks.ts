@@ -6,7 +6,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { intFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
+import { intFlag, parseFlags, runMain, UsageError } from "../lib/cli/flags.ts";
 
 /** Exit code in CI when Jupyter (the Python packages) is not installed: nothing was run. */
 export const EXIT_NO_JUPYTER = 77;

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { startSimulator } from "../lib/simulator.ts";
-import { TOKENIZER_NAMES, type TokenizerName } from "../lib/tokenizer.ts";
-import { SIM_PROFILE_NAMES, type SimProfileName } from "../lib/sim_profiles.ts";
-import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
-import { parseSimFault, SIM_FAULT_KINDS, type SimFault } from "../lib/sim_faults.ts";
+import { startSimulator } from "../lib/sim/simulator.ts";
+import { TOKENIZER_NAMES, type TokenizerName } from "../lib/core/tokenizer.ts";
+import { SIM_PROFILE_NAMES, type SimProfileName } from "../lib/sim/sim_profiles.ts";
+import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "../lib/cli/flags.ts";
+import { parseSimFault, SIM_FAULT_KINDS, type SimFault } from "../lib/sim/sim_faults.ts";
 
 const HELP = `Usage: deno task sim [flags]
 

@@ -5,7 +5,7 @@
  */
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseFlags, runMain, UsageError } from "./_cli.ts";
+import { parseFlags, runMain, UsageError } from "../lib/cli/flags.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { parseFlags, runMain, UsageError } from "./_cli.ts";
-import { rebuildRunFiles } from "../lib/rebuild_run_files.ts";
+import { parseFlags, runMain, UsageError } from "../lib/cli/flags.ts";
+import { rebuildRunFiles } from "../lib/report/rebuild_run_files.ts";
 
 const HELP = `deno task summarize DIR [flags]
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./_cli.ts";
+import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "../lib/cli/flags.ts";
 import {
   corpusFromText,
   createTokenizer,
@@ -19,14 +19,14 @@ import {
   TOKENIZER_NAMES,
   type TokenizerName,
 } from "tokenbench";
-import { buildClient, CLIENT_FLAGS, CLIENT_HELP, LLM_APIS, type LlmApi } from "./_clients.ts";
-import { newResultsDir } from "./_results_dir.ts";
-import { isSecretName, redactSecrets, secretsFromEnv } from "../lib/redact_secrets.ts";
-import { rebuildRunFiles } from "../lib/rebuild_run_files.ts";
-import { runFooter } from "../lib/run_metadata.ts";
-import { LENS_NAMES } from "../lib/lenses.ts";
-import { openSender, reportRunHealth, scaleFlags } from "./_scale.ts";
-import { runSweep, type SweepContext, sweepRequest } from "./_sweep.ts";
+import { buildClient, CLIENT_FLAGS, CLIENT_HELP, LLM_APIS, type LlmApi } from "../lib/cli/build_client.ts";
+import { newResultsDir } from "../lib/cli/results_dir.ts";
+import { isSecretName, redactSecrets, secretsFromEnv } from "../lib/core/redact_secrets.ts";
+import { rebuildRunFiles } from "../lib/report/rebuild_run_files.ts";
+import { runFooter } from "../lib/report/run_metadata.ts";
+import { LENS_NAMES } from "../lib/core/lenses.ts";
+import { openSender, reportRunHealth, scaleFlags } from "../lib/cli/scale_flags.ts";
+import { runSweep, type SweepContext, sweepRequest } from "../lib/cli/sweep_flags.ts";
 
 const HELP = `deno task bench [flags]
 

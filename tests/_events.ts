@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { StreamEvent } from "../lib/stream_event.ts";
+import type { StreamEvent } from "../lib/core/stream_event.ts";
 
 /** Every event of `events`, with `receivedMs` checked and removed from `message` events. */
 export async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {

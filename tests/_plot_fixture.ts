@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RequestRecord, RequestRecordBase } from "../lib/request_record.ts";
+import type { RequestRecord, RequestRecordBase } from "../lib/core/request_record.ts";
 import { recordBase } from "./_record.ts";
 
 /** Shape of a synthetic run. */

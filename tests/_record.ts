@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RequestRecordBase } from "../lib/request_record.ts";
+import type { RequestRecordBase } from "../lib/core/request_record.ts";
 
 /** An empty measured record base, with `fields` overriding the defaults. */
 export function recordBase(fields: Partial<RequestRecordBase> = {}): RequestRecordBase {

@@ -1,0 +1,193 @@
+/**
+ * Private AWS SDK plumbing shared by the Bedrock and SageMaker clients: option checks, client
+ * configuration, sending a streaming command with a `headers` event as soon as the response
+ * headers arrive, and the parts of exception → `error` event mapping they have in common.
+ *
+ * @module
+ */
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
+import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
+import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
+
+/** The SDK options both clients take. */
+export interface AwsSdkOptions {
+  /** AWS region. Default: the SDK's chain. */
+  region?: string;
+  /** Endpoint override. Default: the SDK's own. */
+  endpointUrl?: string;
+  /** SDK retries (`maxAttempts = retries + 1`). Default 0. */
+  retries?: number;
+}
+
+/**
+ * Throws for a bad `retries` (RangeError) or `endpointUrl` (TypeError); `what` names the client
+ * in the message (`Bedrock`, `SageMaker`).
+ *
+ * @example Reject negative retries
+ * ```ts
+ * import { validateAwsSdkOptions } from "./_aws_sdk.ts";
+ * let threw = false;
+ * try {
+ *   validateAwsSdkOptions("Bedrock", { retries: -1 });
+ * } catch (error) {
+ *   threw = error instanceof RangeError;
+ * }
+ * if (!threw) throw new Error("no RangeError");
+ * ```
+ */
+export function validateAwsSdkOptions(what: string, options: AwsSdkOptions): void {
+  const retries = options.retries;
+  if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
+    throw new RangeError(
+      `Cannot create ${what} client: 'retries' must be a non-negative integer, got ${retries}`,
+    );
+  }
+  if (options.endpointUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(options.endpointUrl);
+    } catch {
+      throw new TypeError(
+        `Cannot create ${what} client: 'endpointUrl' is not a URL, got ${
+          JSON.stringify(options.endpointUrl)
+        }`,
+      );
+    }
+    if (url.username || url.password) {
+      throw new TypeError(`Cannot create ${what} client: 'endpointUrl' must not hold credentials`);
+    }
+  }
+}
+
+/**
+ * The SDK client configuration: region and endpoint when given, `maxAttempts = retries + 1`
+ * and `FetchHttpHandler` (the SDK's default HTTP/2 handler returns no events under Deno).
+ *
+ * @example Two retries
+ * ```ts
+ * import { awsSdkConfig } from "./_aws_sdk.ts";
+ * if (awsSdkConfig({ retries: 2 }).maxAttempts !== 3) throw new Error("maxAttempts");
+ * ```
+ */
+export function awsSdkConfig(options: AwsSdkOptions): {
+  region?: string;
+  endpoint?: string;
+  maxAttempts: number;
+  requestHandler: FetchHttpHandler;
+} {
+  return {
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.endpointUrl !== undefined ? { endpoint: options.endpointUrl } : {}),
+    maxAttempts: (options.retries ?? 0) + 1,
+    requestHandler: new FetchHttpHandler(),
+  };
+}
+
+/** True for an integer HTTP error status (400–599). */
+export function isErrorStatus(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 400 && value <= 599;
+}
+
+/** 408 (timeout reason) or 499 when `signal` aborted, else undefined. */
+export function abortedCode(signal: AbortSignal | undefined): number | undefined {
+  if (!signal?.aborted) return undefined;
+  const reason = signal.reason;
+  const timedOut = reason instanceof DOMException && reason.name === "TimeoutError";
+  return timedOut ? CLIENT_ERROR_CODES.timeout : CLIENT_ERROR_CODES.cancelled;
+}
+
+/** ` (after N retries)` when `retries` > 0, else "". */
+export function retriesSuffix(retries: number): string {
+  return retries > 0 ? ` (after ${retries} ${retries === 1 ? "retry" : "retries"})` : "";
+}
+
+type _Outcome =
+  | { kind: "headers"; status: number }
+  | { kind: "sent"; output: unknown }
+  | { kind: "failed"; error: unknown };
+
+/** Options of {@link sendAwsStream}. */
+export interface SendAwsStreamOptions {
+  /** The SDK client. */
+  // deno-lint-ignore no-explicit-any
+  sdk: { send: (...args: any[]) => Promise<unknown> };
+  /** Builds the streaming command (a middleware is added to it); called on the first `next()`. */
+  // deno-lint-ignore no-explicit-any
+  command: () => { middlewareStack: any };
+  /** The request's signal. Default none. */
+  signal?: AbortSignal;
+  /** Turns what the SDK threw before the stream into an `error` event. */
+  errorEvent: (error: unknown, options: { signal?: AbortSignal; retries: number }) => ErrorEvent;
+  /** The events of the command's output. */
+  events: (output: unknown) => AsyncIterable<StreamEvent>;
+}
+
+/**
+ * Sends a streaming command and yields `headers` (with `retries`) as soon as a 2xx response's
+ * headers arrive (or the failed response's status), then `events(output)`, or one `error` event
+ * when `send` fails. Aborts the connection when the consumer stops early.
+ *
+ * @example A failing send
+ * ```ts
+ * import { sendAwsStream } from "./_aws_sdk.ts";
+ * const error = Object.assign(new Error("no"), { $metadata: { httpStatusCode: 403 } });
+ * const kinds: string[] = [];
+ * for await (const event of sendAwsStream({
+ *   sdk: { send: () => Promise.reject(error) },
+ *   command: () => ({ middlewareStack: { add: () => {} } }),
+ *   errorEvent: () => ({ kind: "error", code: 403, message: "no" }),
+ *   events: async function* () {},
+ * })) kinds.push(event.kind);
+ * if (kinds.join() !== "headers,error") throw new Error(kinds.join());
+ * ```
+ */
+export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenerator<StreamEvent> {
+  const { sdk, signal } = options;
+  // Our own abort, so that a consumer that stops early closes the connection.
+  const local = new AbortController();
+  const abortSignal = signal ? AbortSignal.any([signal, local.signal]) : local.signal;
+  let attempts = 0;
+  let onHeaders: (status: number) => void = () => {};
+  const headersArrived = new Promise<_Outcome>((resolve) => {
+    onHeaders = (status) => resolve({ kind: "headers", status });
+  });
+  const command = options.command();
+  // Innermost middleware: sees every attempt's raw response as soon as its headers arrive
+  // (the SDK's `send` resolves only once the first stream event has arrived).
+  command.middlewareStack.add(
+    // deno-lint-ignore no-explicit-any
+    (next: any) => async (args: any) => {
+      attempts++;
+      const out = await next(args);
+      const status = out?.response?.statusCode;
+      if (typeof status === "number" && status >= 200 && status < 300) onHeaders(status);
+      return out;
+    },
+    { step: "deserialize", priority: "low", name: "tokenbenchResponseHeaders" },
+  );
+  const sent: Promise<_Outcome> = sdk.send(command, { abortSignal }).then(
+    (output: unknown) => ({ kind: "sent", output }) as _Outcome,
+    (error: unknown) => ({ kind: "failed", error }) as _Outcome,
+  );
+  const retries = () => Math.max(0, attempts - 1);
+  try {
+    const first = await Promise.race([headersArrived, sent]);
+    if (first.kind === "headers") {
+      yield { kind: "headers", status: first.status, retries: retries() };
+    }
+    const outcome = await sent;
+    if (outcome.kind === "failed") {
+      const status = (outcome.error as { $metadata?: { httpStatusCode?: unknown } })?.$metadata
+        ?.httpStatusCode;
+      if (first.kind !== "headers" && typeof status === "number") {
+        yield { kind: "headers", status, retries: retries() };
+      }
+      yield options.errorEvent(outcome.error, { signal, retries: retries() });
+      return;
+    }
+    if (outcome.kind !== "sent") return;
+    yield* options.events(outcome.output);
+  } finally {
+    local.abort();
+  }
+}

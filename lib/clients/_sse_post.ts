@@ -1,0 +1,199 @@
+/**
+ * Private fetch-and-stream plumbing shared by the server-sent-events clients (OpenAI, Anthropic,
+ * Vertex AI): POST, `headers` event, HTTP error bodies, network failures, timeouts and
+ * cancellations as `error` events, and the SSE read loop.
+ *
+ * @module
+ */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
+import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
+import { receivedMs } from "./http1_fetch.ts";
+
+/** Longest error message kept, in characters. */
+const _MAX_MESSAGE = 500;
+
+/** Collapses whitespace and caps `text` at 500 characters (an ellipsis marks a cut). */
+export function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > _MAX_MESSAGE ? line.slice(0, _MAX_MESSAGE) + "…" : line;
+}
+
+/** The `error` event of an aborted request: 408 for a `TimeoutError` reason, else 499. */
+export function abortError(signal: AbortSignal): ErrorEvent {
+  const reason = signal.reason;
+  if (reason instanceof DOMException && reason.name === "TimeoutError") {
+    return { kind: "error", code: CLIENT_ERROR_CODES.timeout, message: "Request timed out" };
+  }
+  return { kind: "error", code: CLIENT_ERROR_CODES.cancelled, message: "Request cancelled" };
+}
+
+const _SECRET_NAME = /auth|key|token|secret|cookie|signature|credential|password/i;
+
+/** The values of `record` whose names look secret (auth, key, token, cookie, …). */
+export function secretValues(record: Record<string, string> | undefined): string[] {
+  return Object.entries(record ?? {}).filter(([n]) => _SECRET_NAME.test(n)).map(([, v]) => v);
+}
+
+/** A function replacing each of `secrets` (strings of 4 or more characters) by `[redacted]`. */
+export function scrubber(secrets: readonly unknown[]): (message: string) => string {
+  const kept = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
+  return (message: string): string => {
+    let out = message;
+    for (const secret of kept) out = out.split(secret).join("[redacted]");
+    return out;
+  };
+}
+
+/** The 599 `error` that ends a stream whose `data` is not JSON. */
+export function malformedData(data: string): SseDecoded {
+  return {
+    events: [{
+      kind: "error",
+      code: CLIENT_ERROR_CODES.network,
+      message: `Malformed stream data: ${oneLine(data).slice(0, 100)}`,
+    }],
+    end: true,
+  };
+}
+
+/** Result of decoding one SSE message. */
+export interface SseDecoded {
+  events: StreamEvent[];
+  /** The stream is over. */
+  end: boolean;
+}
+
+/** Options of {@link postSse}. */
+export interface PostSseOptions {
+  /** The `fetch` to use. */
+  fetch: typeof fetch;
+  /** Request headers. */
+  headers: Record<string, string>;
+  /** Builds the URL and JSON body; called inside the fetch `try`, so a throw is a 599. */
+  request: () => { url: string; body: string };
+  /** Aborts the request. Default none. */
+  signal?: AbortSignal;
+  /** Removes secrets from a message. */
+  scrub: (message: string) => string;
+  /** The `error` event of a non-2xx response (its message is scrubbed afterwards). */
+  errorFromBody: (status: number, text: string, statusText: string) => ErrorEvent;
+  /** Decodes one SSE message; `error` events it returns are scrubbed. */
+  onMessage: (message: EventSourceMessage) => SseDecoded;
+  /** The last event when the body ends before `onMessage` said `end`. */
+  onEnd: () => StreamEvent;
+}
+
+/**
+ * POSTs a JSON body and yields `headers`, then the events `onMessage` decodes from each SSE
+ * message; endpoint failures become one `error` event that ends the stream.
+ *
+ * @example Stream one message
+ * ```ts
+ * import { postSse } from "./_sse_post.ts";
+ * const kinds: string[] = [];
+ * for await (const event of postSse({
+ *   fetch: () => Promise.resolve(new Response("data: hi\n\n")),
+ *   headers: {},
+ *   request: () => ({ url: "http://fake/", body: "{}" }),
+ *   scrub: (m) => m,
+ *   errorFromBody: (status) => ({ kind: "error", code: status, message: "HTTP error" }),
+ *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }], end: true }),
+ *   onEnd: () => ({ kind: "done" }),
+ * })) kinds.push(event.kind);
+ * if (kinds.join() !== "headers,content") throw new Error(kinds.join());
+ * ```
+ */
+export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEvent> {
+  const { signal, scrub } = options;
+  const failure = (error: unknown): ErrorEvent => {
+    if (signal?.aborted) return abortError(signal);
+    let message = error instanceof Error ? error.message : String(error);
+    const cause = error instanceof Error ? error.cause : undefined;
+    if (cause instanceof Error && !message.includes(cause.message)) {
+      message += `: ${cause.message}`;
+    }
+    return {
+      kind: "error",
+      code: CLIENT_ERROR_CODES.network,
+      message: scrub(oneLine(`Network failure: ${message}`)),
+    };
+  };
+  if (signal?.aborted) {
+    yield abortError(signal);
+    return;
+  }
+  let response: Response;
+  try {
+    const { url, body } = options.request();
+    response = await options.fetch(url, {
+      method: "POST",
+      headers: options.headers,
+      body,
+      signal,
+    });
+  } catch (error) {
+    yield failure(error);
+    return;
+  }
+  yield { kind: "headers", status: response.status };
+  if (!response.ok || response.body === null) {
+    let text = "";
+    try {
+      text = await response.text();
+    } catch {
+      if (signal?.aborted) {
+        yield abortError(signal);
+        return;
+      }
+    }
+    if (response.ok) {
+      yield { kind: "error", code: CLIENT_ERROR_CODES.network, message: "Empty response body" };
+      return;
+    }
+    const event = options.errorFromBody(response.status, text, response.statusText);
+    event.message = scrub(event.message);
+    yield event;
+    return;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const queue: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (message) => void queue.push(message) });
+  const onMessage = options.onMessage;
+  let ended = false;
+  try {
+    while (!ended) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        yield failure(error);
+        return;
+      }
+      // The read's time, before any parsing: the transport's own stamp when it has one.
+      const readMs = (result.done ? undefined : receivedMs(result.value)) ?? performance.now();
+      // Decode at once so the network buffer can be released; the final blank line is added
+      // for servers that end without it.
+      parser.feed(
+        result.done ? decoder.decode() + "\n\n" : decoder.decode(result.value, { stream: true }),
+      );
+      while (queue.length > 0 && !ended) {
+        const decoded = onMessage(queue.shift()!);
+        for (const event of decoded.events) {
+          if (event.kind === "message") event.receivedMs = readMs;
+          else if (event.kind === "error") event.message = scrub(event.message);
+          yield event;
+        }
+        ended = decoded.end;
+      }
+      if (result.done && !ended) {
+        yield options.onEnd();
+        return;
+      }
+    }
+  } finally {
+    // Stop the body download when the consumer stops early or the stream ended.
+    reader.cancel().catch(() => {});
+  }
+}

@@ -1,0 +1,411 @@
+/**
+ * The Amazon SageMaker client: `InvokeEndpointWithResponseStream` through
+ * `@aws-sdk/client-sagemaker-runtime`, for endpoints serving TGI or LMI (DJL) containers, whose
+ * payload parts carry JSON lines (TGI's `data:{"token":…}` messages, LMI's JSON lines, or
+ * OpenAI-style chat chunks).
+ *
+ * @module
+ */
+import {
+  InvokeEndpointWithResponseStreamCommand,
+  type ResponseStream,
+  SageMakerRuntimeClient,
+} from "@aws-sdk/client-sagemaker-runtime";
+import type { LlmClient, LlmRequest } from "../core/llm_client.ts";
+import type { ErrorEvent, StreamEvent, UsageEvent } from "../core/stream_event.ts";
+import { sanitizeBedrockMessage } from "../wire/bedrock_errors.ts";
+import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
+import {
+  abortedCode,
+  awsSdkConfig,
+  isErrorStatus as _validStatus,
+  retriesSuffix,
+  sendAwsStream,
+  validateAwsSdkOptions,
+} from "./_aws_sdk.ts";
+import { type Json, num, obj } from "../wire/json_fields.ts";
+
+/** Request body formats (`--sagemaker-payload`): `tgi` is `{inputs, parameters, stream}` (TGI,
+ * LMI); `messages` is an OpenAI-style chat body (TGI and LMI Messages API). */
+export const SAGEMAKER_PAYLOADS = ["tgi", "messages"] as const;
+
+/** One of {@link SAGEMAKER_PAYLOADS}. */
+export type SageMakerPayload = typeof SAGEMAKER_PAYLOADS[number];
+
+/**
+ * HTTP-like codes of SageMaker Runtime's exceptions (the service model's `httpError`), plus
+ * `ThrottlingException` (AWS's request-rate throttling, not in the model) and the in-stream
+ * `InternalStreamFailure` (500). `ModelError` carries the container's own status in
+ * `OriginalStatusCode`, which {@link sagemakerErrorEvent} prefers over 424; `ModelStreamError`
+ * is 408 when its `ErrorCode` is `ModelInvocationTimeExceeded`, else 424.
+ */
+export const SAGEMAKER_ERROR_CODES = {
+  ValidationError: 400,
+  ModelError: 424,
+  ModelStreamError: 424,
+  ModelNotReadyException: 429,
+  ThrottlingException: 429,
+  InternalFailure: 500,
+  InternalStreamFailure: 500,
+  ServiceUnavailable: 503,
+  InternalDependencyException: 530,
+  AccessDeniedException: 403,
+  UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
+  ExpiredTokenException: 403,
+  CredentialsProviderError: 401,
+} as const;
+
+/** Codes of TGI's in-stream `error_type`s (`{"error": "...", "error_type": "overloaded"}`). */
+const _TGI_ERROR_TYPES: Record<string, number> = {
+  overloaded: 429,
+  validation: 422,
+  tokenizer: 422,
+  generation: 500,
+  incomplete_generation: 500,
+};
+
+/** Options of {@link createSageMakerClient}. */
+export interface SageMakerClientOptions {
+  /** Request body format. Default `tgi`. */
+  payload?: SageMakerPayload;
+  /** AWS region. Default: the SDK's chain (`AWS_REGION`, shared config profile). */
+  region?: string;
+  /** Endpoint override, e.g. the simulator's `http://127.0.0.1:PORT`. Default: the SDK's own
+   * (which honours `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`), else the regional endpoint. */
+  endpointUrl?: string;
+  /** SDK retries (`maxAttempts = retries + 1`). Default 0, so throttling shows in results. */
+  retries?: number;
+  /** `X-Amzn-SageMaker-Custom-Attributes`, e.g. `accept_eula=true`. Default none. */
+  customAttributes?: string;
+  /** Inference component to invoke on the endpoint. Default none. */
+  inferenceComponent?: string;
+  /** A ready SDK client (tests, custom credentials). Default: a new `SageMakerRuntimeClient`
+   * with `FetchHttpHandler`, credentials from the AWS default chain. */
+  client?: SageMakerRuntimeClient;
+}
+
+const _SENT_AT_FIELD = "tokenbench_sent_at_ms";
+
+/** Options of {@link sagemakerErrorEvent}. */
+export interface SageMakerErrorEventOptions {
+  /** The request's signal: a failure after it aborted is a timeout (408, `TimeoutError`
+   * reason) or a cancellation (499). Default none. */
+  signal?: AbortSignal;
+  /** SDK retries made before the failure, mentioned in the message when > 0. Default 0. */
+  retries?: number;
+}
+
+/**
+ * Turns what the SageMaker SDK threw into an `error` event with an HTTP-like code, the exception
+ * name and a one-line message without credentials. The code is, in order: 408/499 when the
+ * request's signal aborted; `ModelError.OriginalStatusCode` (the container's status); 429 for
+ * `ThrottlingException` (AWS sends it with 400); `ModelStreamError` 408
+ * (`ModelInvocationTimeExceeded`) or 424; the HTTP status; the name's code in
+ * {@link SAGEMAKER_ERROR_CODES}; else 599 (network failure, malformed stream).
+ *
+ * @example A container overload surfaced as ModelError
+ * ```ts
+ * import { sagemakerErrorEvent } from "./sagemaker_client.ts";
+ * const err = Object.assign(new Error("Received client error (429)"), {
+ *   name: "ModelError", OriginalStatusCode: 429, $metadata: { httpStatusCode: 424 },
+ * });
+ * const event = sagemakerErrorEvent(err);
+ * if (event.code !== 429 || event.name !== "ModelError") throw new Error(JSON.stringify(event));
+ * ```
+ */
+export function sagemakerErrorEvent(
+  error: unknown,
+  options: SageMakerErrorEventOptions = {},
+): ErrorEvent {
+  const e = obj(error) as {
+    name?: unknown;
+    message?: unknown;
+    Message?: unknown;
+    OriginalStatusCode?: unknown;
+    ErrorCode?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  const name = typeof e.name === "string" && e.name !== "" ? e.name : "Error";
+  const rawMessage = typeof e.message === "string" && e.message !== ""
+    ? e.message
+    : typeof e.Message === "string"
+    ? e.Message
+    : error instanceof Error
+    ? ""
+    : String(error);
+  const aborted = abortedCode(options.signal);
+  let code: number;
+  if (aborted !== undefined) {
+    code = aborted;
+  } else if (_validStatus(e.OriginalStatusCode)) {
+    code = e.OriginalStatusCode;
+  } else if (name === "ThrottlingException") {
+    code = 429;
+  } else if (name === "ModelStreamError") {
+    code = e.ErrorCode === "ModelInvocationTimeExceeded" ? 408 : 424;
+  } else if (_validStatus(e.$metadata?.httpStatusCode)) {
+    code = e.$metadata.httpStatusCode;
+  } else if (name in SAGEMAKER_ERROR_CODES) {
+    code = SAGEMAKER_ERROR_CODES[name as keyof typeof SAGEMAKER_ERROR_CODES];
+  } else {
+    code = CLIENT_ERROR_CODES.network;
+  }
+  const errorCode = typeof e.ErrorCode === "string" ? ` (${e.ErrorCode})` : "";
+  const suffix = retriesSuffix(options.retries ?? 0);
+  const message = sanitizeBedrockMessage(
+    `${name}${errorCode}: ${rawMessage || "no message"}${suffix}`,
+  );
+  return { kind: "error", code, message, name };
+}
+
+/** The request body for `payload`. */
+function _body(payload: SageMakerPayload, request: LlmRequest): Json {
+  const sampling = { ...(request.samplingParams ?? {}) };
+  if (payload === "messages") {
+    return {
+      messages: [{ role: "user", content: request.prompt }],
+      max_tokens: request.maxTokens,
+      stream: true,
+      stream_options: { include_usage: true },
+      ...sampling,
+    };
+  }
+  // TGI rejects temperature 0 ("must be strictly positive"): greedy decoding is do_sample false.
+  if (sampling.temperature === 0) {
+    delete sampling.temperature;
+    sampling.do_sample ??= false;
+  }
+  return {
+    inputs: request.prompt,
+    parameters: { max_new_tokens: request.maxTokens, details: true, ...sampling },
+    stream: true,
+  };
+}
+
+/** What one JSON line said. */
+interface _Line {
+  events: StreamEvent[];
+  usage?: UsageEvent;
+  finishReason?: string;
+  error?: ErrorEvent;
+  sentAtEpochMs?: number;
+}
+
+function _lineError(json: Json): ErrorEvent | undefined {
+  const error = json.error;
+  if (error === undefined || error === null) return undefined;
+  if (typeof error === "string") {
+    const type = typeof json.error_type === "string" ? json.error_type : undefined;
+    const event: ErrorEvent = {
+      kind: "error",
+      code: (type && _TGI_ERROR_TYPES[type]) || 500,
+      message: sanitizeBedrockMessage(`${type ? `${type}: ` : ""}${error}`),
+    };
+    if (type) event.name = type;
+    return event;
+  }
+  const e = obj(error);
+  const type = typeof e.type === "string" ? e.type : undefined;
+  const code = _validStatus(e.code) ? e.code : (type && _TGI_ERROR_TYPES[type]) || 500;
+  const message = typeof e.message === "string" ? e.message : JSON.stringify(error);
+  const event: ErrorEvent = {
+    kind: "error",
+    code,
+    message: sanitizeBedrockMessage(`${type ? `${type}: ` : ""}${message}`),
+  };
+  if (type) event.name = type;
+  return event;
+}
+
+/** Decodes one line of the payload stream (`data:` prefix optional, as TGI and LMI differ). */
+function _decodeLine(raw: string): _Line | null {
+  let line = raw.trim();
+  if (line === "" || line.startsWith(":")) return null;
+  if (line.startsWith("data:")) line = line.slice(5).trim();
+  if (line === "" || line === "[DONE]") return null;
+  let json: Json;
+  try {
+    json = obj(JSON.parse(line));
+  } catch {
+    return {
+      events: [],
+      error: {
+        kind: "error",
+        code: CLIENT_ERROR_CODES.network,
+        name: "MalformedPayload",
+        message: `MalformedPayload: a payload line is not JSON: ${line.slice(0, 100)}`,
+      },
+    };
+  }
+  const out: _Line = { events: [] };
+  const sentAt = num(json[_SENT_AT_FIELD]);
+  if (sentAt !== undefined) out.sentAtEpochMs = sentAt;
+  const stamp = sentAt === undefined ? {} : { sentAtEpochMs: sentAt };
+  const error = _lineError(json);
+  if (error) {
+    out.error = error;
+    return out;
+  }
+  // TGI / LMI token messages.
+  const token = obj(json.token);
+  if (typeof token.text === "string" && token.text !== "" && token.special !== true) {
+    out.events.push({ kind: "content", text: token.text, ...stamp });
+  }
+  const details = obj(json.details);
+  if (typeof details.finish_reason === "string") out.finishReason = details.finish_reason;
+  const usage: UsageEvent = { kind: "usage" };
+  const generated = num(details.generated_tokens);
+  const inputLength = num(details.input_length);
+  if (generated !== undefined) usage.outputTokens = generated;
+  if (inputLength !== undefined) usage.inputTokens = inputLength;
+  // OpenAI-style chunks (Messages API of TGI and LMI).
+  if (Array.isArray(json.choices)) {
+    for (const choice of json.choices) {
+      const c = obj(choice);
+      if (typeof c.finish_reason === "string") out.finishReason = c.finish_reason;
+      const delta = obj(c.delta);
+      const reasoning = typeof delta.reasoning_content === "string"
+        ? delta.reasoning_content
+        : typeof delta.reasoning === "string"
+        ? delta.reasoning
+        : "";
+      if (reasoning !== "") out.events.push({ kind: "reasoning", text: reasoning, ...stamp });
+      const text = typeof delta.content === "string"
+        ? delta.content
+        : typeof c.text === "string"
+        ? c.text
+        : "";
+      if (text !== "") out.events.push({ kind: "content", text, ...stamp });
+    }
+    const u = obj(json.usage);
+    const input = num(u.prompt_tokens);
+    const output = num(u.completion_tokens);
+    if (input !== undefined) usage.inputTokens = input;
+    if (output !== undefined) usage.outputTokens = output;
+  }
+  if (Object.keys(usage).length > 1) out.usage = usage;
+  return out;
+}
+
+/**
+ * Creates a SageMaker {@link LlmClient}; the request's `model` is the endpoint name (as in
+ * LLMPerf). Requests go through the AWS SDK with `FetchHttpHandler` (the default HTTP/2 handler
+ * returns 200 and no events under Deno), signed with credentials from the AWS default chain,
+ * which this module never reads or prints.
+ *
+ * The body is TGI's `{ inputs, parameters: { max_new_tokens, details: true, … }, stream: true }`
+ * (temperature 0 becomes `do_sample: false`, as TGI rejects 0) or, with `payload: "messages"`,
+ * an OpenAI-style chat body. Payload parts are buffered into lines (a part may hold several
+ * lines or part of one); each line, with or without TGI's `data:` prefix, is a TGI/LMI token
+ * message (`token.text`, special tokens skipped; the last one's `details` give
+ * `generated_tokens`, `input_length` and `finish_reason`) or an OpenAI chunk. The stream yields
+ * `headers` (with `retries`), one `message` per payload part followed by the `content` /
+ * `reasoning` events of the lines it completed, one `usage` and `done`. Failures (HTTP errors,
+ * `ModelStreamError` / `InternalStreamFailure` frames, error lines such as TGI's
+ * `{"error": …, "error_type": "overloaded"}` → 429, network) become one `error` event.
+ *
+ * @example Create a client for the simulator (no request is sent here)
+ * ```ts
+ * import { createSageMakerClient } from "./sagemaker_client.ts";
+ * const client = createSageMakerClient({ region: "us-east-1", endpointUrl: "http://127.0.0.1:8080" });
+ * if (client.api !== "sagemaker") throw new Error(client.api);
+ * ```
+ */
+export function createSageMakerClient(options: SageMakerClientOptions = {}): LlmClient {
+  const payload = options.payload ?? "tgi";
+  if (!(SAGEMAKER_PAYLOADS as readonly string[]).includes(payload)) {
+    throw new TypeError(
+      `Cannot create SageMaker client: 'payload' must be one of ${
+        SAGEMAKER_PAYLOADS.join(", ")
+      }, got ${JSON.stringify(payload)}`,
+    );
+  }
+  validateAwsSdkOptions("SageMaker", options);
+  const sdk = options.client ?? new SageMakerRuntimeClient(awsSdkConfig(options));
+  return { api: "sagemaker", stream: (request) => _stream(sdk, payload, options, request) };
+}
+
+function _stream(
+  sdk: SageMakerRuntimeClient,
+  payload: SageMakerPayload,
+  options: SageMakerClientOptions,
+  request: LlmRequest,
+): AsyncGenerator<StreamEvent> {
+  return sendAwsStream({
+    sdk,
+    signal: request.signal,
+    command: () =>
+      new InvokeEndpointWithResponseStreamCommand({
+        EndpointName: request.model,
+        ContentType: "application/json",
+        Accept: "application/json",
+        Body: new TextEncoder().encode(JSON.stringify(_body(payload, request))),
+        ...(options.customAttributes !== undefined
+          ? { CustomAttributes: options.customAttributes }
+          : {}),
+        ...(options.inferenceComponent !== undefined
+          ? { InferenceComponentName: options.inferenceComponent }
+          : {}),
+      }),
+    errorEvent: sagemakerErrorEvent,
+    events: (output) => _payloadEvents(output as { Body?: AsyncIterable<ResponseStream> }, request),
+  });
+}
+
+async function* _payloadEvents(
+  output: { Body?: AsyncIterable<ResponseStream> },
+  request: LlmRequest,
+): AsyncGenerator<StreamEvent> {
+  const decoder = new TextDecoder();
+  const usage: UsageEvent = { kind: "usage" };
+  let finishReason: string | undefined;
+  let failure: ErrorEvent | undefined;
+  let buffer = "";
+  const take = (lines: string[]) => {
+    const events: StreamEvent[] = [];
+    let sentAt: number | undefined;
+    for (const raw of lines) {
+      const line = _decodeLine(raw);
+      if (line === null) continue;
+      sentAt ??= line.sentAtEpochMs;
+      events.push(...line.events);
+      if (line.usage) Object.assign(usage, line.usage);
+      finishReason = line.finishReason ?? finishReason;
+      if (line.error) {
+        failure = line.error;
+        break;
+      }
+    }
+    return { events, sentAt };
+  };
+  try {
+    for await (const part of output.Body ?? []) {
+      const bytes = part.PayloadPart?.Bytes;
+      if (!bytes) {
+        yield { kind: "message" };
+        continue;
+      }
+      // Decode at once; keep only an unfinished line.
+      buffer += decoder.decode(bytes, { stream: true });
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      const { events, sentAt } = take(lines);
+      yield sentAt === undefined ? { kind: "message" } : { kind: "message", sentAtEpochMs: sentAt };
+      yield* events;
+      if (failure) break;
+    }
+    if (!failure) {
+      const { events } = take([buffer + decoder.decode()]);
+      yield* events;
+    }
+  } catch (error) {
+    failure = sagemakerErrorEvent(error, { signal: request.signal });
+  }
+  if (Object.keys(usage).length > 1) yield usage;
+  if (failure) {
+    yield failure;
+    return;
+  }
+  yield finishReason === undefined ? { kind: "done" } : { kind: "done", finishReason };
+}

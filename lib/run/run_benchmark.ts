@@ -1,0 +1,447 @@
+/**
+ * Run a benchmark: a load shape over a client, each request timed and turned into a record.
+ *
+ * @module
+ */
+import { cpuUsage } from "node:process";
+import type { LlmClient, LlmRequest } from "../core/llm_client.ts";
+import { CLIENT_ERROR_CODES, type RequestRecord } from "../core/request_record.ts";
+import { type LoadOptions, runLoad } from "./run_load.ts";
+import type { StreamEvent } from "../core/stream_event.ts";
+import { type StreamTiming, timeStream } from "../core/time_stream.ts";
+import { toRequestRecord } from "../core/to_request_record.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
+import { type ClientHealth, clientHealth } from "../core/client_health.ts";
+import { startLoopLag } from "./loop_lag.ts";
+import { preciseSleep } from "./precise_sleep.ts";
+import type { WorkerPool } from "./worker_pool.ts";
+
+/** The prompt of one request. */
+export interface BenchmarkPrompt {
+  /** Prompt text. */
+  prompt: string;
+  /** Its length in tokens of the run's tokenizer. */
+  inputTokens: number;
+  /** `max_tokens` to ask for. */
+  maxOutputTokens: number;
+}
+
+/** Options of {@link runBenchmark}. */
+export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
+  /** Model id sent to the endpoint. */
+  model: string;
+  /** The prompt for request `requestId` (warm-up requests come first). */
+  prompt: (requestId: number) => BenchmarkPrompt;
+  /** Counts tokens of the answer text (the run's tokenizer). Default: one per chunk. */
+  countTokens?: (text: string) => number;
+  /** Extra sampling parameters merged into each request. Default none. */
+  samplingParams?: Record<string, unknown>;
+  /**
+   * Per-request timeout in ms, from send to the end of the stream; a timed-out request is
+   * cancelled, becomes an error record with code 408 (`request timeout: …`) and frees its slot.
+   * Default none.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * First-token timeout in ms: a request with no content (answer or reasoning) this long after
+   * it was sent is cancelled and becomes an error record with code 408
+   * (`first-token timeout: …`). Default none.
+   */
+  firstTokenTimeoutMs?: number;
+  /**
+   * Stops the run: no more launches; requests in flight may still finish during
+   * `gracePeriodMs`, then they are cancelled (error records with code 499). Default none.
+   */
+  signal?: AbortSignal;
+  /** How long in-flight requests may still finish after `signal` aborts, ms. Default 0. */
+  gracePeriodMs?: number;
+  /** Cancels in-flight requests at once, whatever the grace period (e.g. a second Ctrl-C),
+   * and stops launching. Default none. */
+  cancelSignal?: AbortSignal;
+  /**
+   * Secret values (API key, AWS secret key, session token) removed from every error message,
+   * besides the secret-looking patterns `redactSecrets` always removes. Default none.
+   */
+  secrets?: readonly string[];
+  /** Keep each answer's text in its record. Default false. */
+  keepText?: boolean;
+  /**
+   * Keep every record in memory and return them in `records`. With false, records only go to
+   * `onRecord` (e.g. the JSONL) and `records` is empty, so a long run's memory stays flat (a
+   * few numbers per request are kept for `clientHealth`). Default true.
+   */
+  keepRecords?: boolean;
+  /** Called with each record as soon as its request completes (append it to the JSONL here). */
+  onRecord?: (record: RequestRecord) => void | Promise<void>;
+  /**
+   * Send every request from this pool's Workers ({@link createWorkerPool}, built from the same
+   * client's spec) instead of from `client` on this thread; the load shape stays on this
+   * thread, so concurrency and the request budget hold across workers. Default none.
+   */
+  pool?: WorkerPool;
+  /**
+   * Waits until each open-loop arrival (`LoadOptions.sleep`). Default {@link preciseSleep},
+   * which wakes within tens of µs of the arrival, where a bare `setTimeout` is about 1 ms late.
+   */
+  sleep?: LoadOptions["sleep"];
+  /**
+   * Open loop: hand each arrival over this many ms before it is due; the request then waits
+   * for its due time where it is sent (in its Worker, or on this thread), so the hand-over to a
+   * Worker and this thread's own wake-up do not delay it. Default 10 with a `pool` (and the
+   * default clock), else 0.
+   */
+  leadMs?: number;
+  /**
+   * The id of the k-th request launched (warm-up first), given to `prompt` and recorded as
+   * `requestId`: a shard's share of a larger run's ids ({@link shardPlan}). Default k.
+   */
+  requestIds?: readonly number[];
+}
+
+/** What {@link runBenchmark} returns. */
+export interface BenchmarkResult {
+  /** All records in launch order, warm-up first (flagged `phase: "warmup"`). */
+  records: RequestRecord[];
+  /** Measurement phase wall time: first send to last completion, ms. */
+  wallTimeMs: number;
+  /** Epoch ms of the first measured send (now, if none was sent). */
+  startEpochMs: number;
+  /** True when the run was stopped by its signal before sending everything. */
+  aborted: boolean;
+  /** Whether the client kept up: event-loop and dispatch lag, workers, CPU per token. */
+  clientHealth: ClientHealth;
+}
+
+/**
+ * Run `client` under the load shape in `options`. Each request is timed by {@link timeStream};
+ * failures are records, never exceptions.
+ *
+ * @example Three requests against an in-memory client
+ * ```ts
+ * import { runBenchmark } from "./run_benchmark.ts";
+ * import type { LlmClient } from "../core/llm_client.ts";
+ * const client: LlmClient = {
+ *   api: "fake",
+ *   async *stream(req) {
+ *     yield { kind: "headers", status: 200 };
+ *     for (let i = 0; i < req.maxTokens; i++) yield { kind: "content", text: " x" };
+ *     yield { kind: "done" };
+ *   },
+ * };
+ * const result = await runBenchmark(client, {
+ *   model: "m", maxRequests: 3, concurrency: 2,
+ *   prompt: () => ({ prompt: "hi", inputTokens: 1, maxOutputTokens: 4 }),
+ * });
+ * if (result.records.length !== 3) throw new Error("count");
+ * if (result.records.some((r) => r.status !== "ok" || r.outputTokens !== 4)) throw new Error("ok");
+ * ```
+ */
+export async function runBenchmark(
+  client: LlmClient,
+  options: BenchmarkOptions,
+): Promise<BenchmarkResult> {
+  const { model, prompt, countTokens, samplingParams, keepText, onRecord } = options;
+  const keepRecords = options.keepRecords ?? true;
+  const { requestTimeoutMs, firstTokenTimeoutMs, gracePeriodMs = 0, secrets } = options;
+  for (
+    const [name, value] of [
+      ["requestTimeoutMs", requestTimeoutMs],
+      ["firstTokenTimeoutMs", firstTokenTimeoutMs],
+    ] as const
+  ) {
+    if (value !== undefined && !(typeof value === "number" && value > 0 && value < 2 ** 31)) {
+      throw new RangeError(
+        `Cannot run benchmark: '${name}' must be a positive number of ms, got ${value}`,
+      );
+    }
+  }
+  if (!(typeof gracePeriodMs === "number" && gracePeriodMs >= 0 && gracePeriodMs < 2 ** 31)) {
+    throw new RangeError(
+      `Cannot run benchmark: 'gracePeriodMs' must be a non-negative number of ms, got ${gracePeriodMs}`,
+    );
+  }
+  // `cancel` aborts the requests in flight: at once on `cancelSignal`, after the grace period
+  // on `signal`. Launching stops on either.
+  const cancel = new AbortController();
+  const stopSignal = options.signal;
+  const cancelSignal = options.cancelSignal;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const cancelAll = (reason: unknown) => {
+    clearTimeout(graceTimer);
+    if (!cancel.signal.aborted) cancel.abort(reason);
+  };
+  const onStop = () => {
+    if (gracePeriodMs <= 0) cancelAll(stopSignal?.reason);
+    else if (graceTimer === undefined && !cancel.signal.aborted) {
+      graceTimer = setTimeout(() => cancelAll(stopSignal?.reason), gracePeriodMs);
+    }
+  };
+  const onCancel = () => cancelAll(cancelSignal?.reason);
+  if (stopSignal?.aborted) onStop();
+  else stopSignal?.addEventListener("abort", onStop, { once: true });
+  if (cancelSignal?.aborted) onCancel();
+  else cancelSignal?.addEventListener("abort", onCancel, { once: true });
+  const launchSignals = [stopSignal, cancelSignal].filter((s): s is AbortSignal => s !== undefined);
+  const loadSignal = launchSignals.length > 1 ? AbortSignal.any(launchSignals) : launchSignals[0];
+
+  const { pool, requestIds } = options;
+  const leadMs = options.leadMs ?? (pool && options.now === undefined ? 10 : 0);
+  // Handed over early, an arrival is timed where it is sent: the hand-over needs no spinning
+  // (which would take a core's time from the workers and the endpoint on a small machine).
+  // (undefined: runLoad's own plain timer)
+  const sleep = options.sleep ?? (leadMs > 0 ? undefined : preciseSleep);
+  const mainLag = startLoopLag();
+  const cpuBefore = _cpuMs();
+  await pool?.loopLag({ reset: true });
+  let load;
+  try {
+    load = await runLoad(async (slot) => {
+      const requestId = requestIds?.[slot.requestId] ?? slot.requestId;
+      const p = prompt(requestId);
+      const request = {
+        model,
+        prompt: p.prompt,
+        maxTokens: p.maxOutputTokens,
+        samplingParams,
+      };
+      const timed = { requestTimeoutMs, firstTokenTimeoutMs, cancel: cancel.signal };
+      const launchEpochMs = performance.timeOrigin + performance.now();
+      // Handed over before its due time (`leadMs`): it waits for it where it is sent.
+      const aheadMs = slot.intendedSendMs - slot.actualSendMs;
+      const sendAt = aheadMs > 0 ? { sendAtEpochMs: launchEpochMs + aheadMs } : {};
+      const timing = pool
+        ? await pool.timeRequest(request, { ...timed, ...sendAt })
+        : await timeRequest(client, request, { ...timed, ...sendAt, now: options.now });
+      // Sent a little after the slot was handed over (a Worker's hop, the wait for its due
+      // time): count that too.
+      const hop = pool || aheadMs > 0 ? Math.max(0, timing.startEpochMs - launchEpochMs) : 0;
+      const record = toRequestRecord(timing, {
+        requestId,
+        phase: slot.phase,
+        intendedSendMs: slot.intendedSendMs,
+        actualSendMs: slot.actualSendMs + hop,
+        inputTokens: p.inputTokens,
+        maxOutputTokens: p.maxOutputTokens,
+        countTokens,
+        keepText,
+      });
+      if (record.status === "error") {
+        record.errorMessage = redactSecrets(record.errorMessage, { secrets });
+      }
+      await onRecord?.(record);
+      return keepRecords ? record : _compact(record);
+    }, { ...options, sleep, leadMs, signal: loadSignal });
+  } finally {
+    clearTimeout(graceTimer);
+    stopSignal?.removeEventListener("abort", onStop);
+    cancelSignal?.removeEventListener("abort", onCancel);
+    mainLag.stop();
+  }
+  const cpuAfter = _cpuMs();
+  const workerLags = pool ? await pool.loopLag({ reset: true }) : [];
+  let startEpochMs = Infinity;
+  for (const r of load.results) {
+    if (r.phase === "measure" && r.startEpochMs < startEpochMs) startEpochMs = r.startEpochMs;
+  }
+  return {
+    records: keepRecords ? load.results : [],
+    wallTimeMs: load.wallTimeMs,
+    startEpochMs: Number.isFinite(startEpochMs)
+      ? startEpochMs
+      : performance.timeOrigin + performance.now(),
+    aborted: load.aborted,
+    clientHealth: clientHealth({
+      workers: pool?.size ?? 0,
+      loopLagMs: [mainLag.samples(), ...workerLags],
+      records: load.results,
+      cpuMs: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : undefined,
+      capped: options.rate !== undefined && options.maxInFlight !== undefined &&
+        options.maxInFlight !== Infinity,
+    }),
+  };
+}
+
+/** Options of {@link timeRequest}. */
+export interface TimeRequestOptions {
+  /** Timeout from send to the end of the stream, ms (error 408). Default none. */
+  requestTimeoutMs?: number;
+  /** Timeout from send to the first content, ms (error 408). Default none. */
+  firstTokenTimeoutMs?: number;
+  /** Cancels the request: error 499 `cancelled: <reason>`. Default none. */
+  cancel?: AbortSignal;
+  /** Clock in ms. Default `performance.now`. */
+  now?: () => number;
+  /**
+   * Send no earlier than this epoch time (ms): wait for it first with `preciseSleep` (an
+   * arrival handed over early, `leadMs`). A cancel ends the wait; the request is then cancelled
+   * unsent (499). Default: at once.
+   */
+  sendAtEpochMs?: number;
+}
+
+/**
+ * Send one request and time its stream: the part of {@link runBenchmark} that runs wherever the
+ * client is (this thread, or a pool's Worker). Never throws; timeouts and cancellation become
+ * the timing's error with the cause in its message.
+ *
+ * @example One request against an in-memory client
+ * ```ts
+ * import { timeRequest } from "./run_benchmark.ts";
+ * import type { LlmClient } from "../core/llm_client.ts";
+ * const client: LlmClient = {
+ *   api: "fake",
+ *   async *stream() {
+ *     yield { kind: "headers", status: 200 };
+ *     yield { kind: "content", text: "hi" };
+ *     yield { kind: "done" };
+ *   },
+ * };
+ * const t = await timeRequest(client, { model: "m", prompt: "x", maxTokens: 1 });
+ * if (t.error !== null || t.text !== "hi") throw new Error(JSON.stringify(t));
+ * ```
+ */
+export async function timeRequest(
+  client: LlmClient,
+  request: Omit<LlmRequest, "signal">,
+  options: TimeRequestOptions = {},
+): Promise<StreamTiming> {
+  if (options.sendAtEpochMs !== undefined) {
+    const waitMs = options.sendAtEpochMs - (performance.timeOrigin + performance.now());
+    if (waitMs > 0) await preciseSleep(waitMs, options.cancel);
+  }
+  const { signal, cause, watch, dispose } = _requestSignal(
+    options.cancel ?? new AbortController().signal,
+    {
+      requestTimeoutMs: options.requestTimeoutMs,
+      firstTokenTimeoutMs: options.firstTokenTimeoutMs,
+    },
+  );
+  let timing;
+  try {
+    const events = client.stream({ ...request, signal });
+    timing = await timeStream(watch(events), { now: options.now, signal });
+  } finally {
+    dispose();
+  }
+  const why = cause();
+  if (timing.error !== null && why !== null && _ABORT_CODES.has(timing.error.code)) {
+    timing.error = why;
+  }
+  return timing;
+}
+
+/** This process's CPU time (user + system, all threads), ms; null where unavailable. */
+function _cpuMs(): number | null {
+  try {
+    const { user, system } = cpuUsage();
+    return (user + system) / 1000;
+  } catch {
+    return null;
+  }
+}
+
+/** What the runner keeps of a record when `keepRecords` is false: the fields `clientHealth`
+ * and the run's start time read. */
+function _compact(r: RequestRecord): RequestRecord {
+  const kept = {
+    phase: r.phase,
+    startEpochMs: r.startEpochMs,
+    intendedSendMs: r.intendedSendMs,
+    actualSendMs: r.actualSendMs,
+    outputTokens: r.outputTokens,
+    interTokenLatencyMs: r.interTokenLatencyMs,
+  };
+  return kept as unknown as RequestRecord;
+}
+
+/** Codes a stream ends with when its request was aborted (the client's or the timer's view). */
+const _ABORT_CODES = new Set<number>([
+  CLIENT_ERROR_CODES.timeout,
+  CLIENT_ERROR_CODES.cancelled,
+  CLIENT_ERROR_CODES.network,
+]);
+
+type _Failure = { code: number; message: string; name: string };
+
+function _seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+function _reasonText(reason: unknown): string {
+  const text = reason instanceof Error || reason instanceof DOMException
+    ? reason.message
+    : typeof reason === "string"
+    ? reason
+    : "";
+  return text && text !== "signal is aborted without reason" ? text : "the run was stopped";
+}
+
+/**
+ * One request's signal: aborts on `cancel`, on the request timeout and on the first-token
+ * timeout (cleared by the first answer or reasoning content that `watch` sees). `cause()` is
+ * the failure to record when one of them fired first, else null.
+ */
+function _requestSignal(
+  cancel: AbortSignal,
+  timeouts: { requestTimeoutMs?: number; firstTokenTimeoutMs?: number },
+): {
+  signal: AbortSignal;
+  cause: () => _Failure | null;
+  watch: (events: AsyncIterable<StreamEvent>) => AsyncIterable<StreamEvent>;
+  dispose: () => void;
+} {
+  const local = new AbortController();
+  let failure: _Failure | null = null;
+  const fire = (f: _Failure, reason: unknown) => {
+    if (failure !== null || local.signal.aborted) return;
+    failure = f;
+    local.abort(reason);
+  };
+  const onCancel = () =>
+    fire({
+      code: CLIENT_ERROR_CODES.cancelled,
+      message: `cancelled: ${_reasonText(cancel.reason)}`,
+      name: "AbortError",
+    }, cancel.reason);
+  if (cancel.aborted) onCancel();
+  else cancel.addEventListener("abort", onCancel, { once: true });
+  const timeout = (message: string) => ({
+    failure: { code: CLIENT_ERROR_CODES.timeout, message, name: "TimeoutError" },
+    reason: new DOMException(message, "TimeoutError"),
+  });
+  const { requestTimeoutMs, firstTokenTimeoutMs } = timeouts;
+  const requestTimer = requestTimeoutMs === undefined ? undefined : setTimeout(() => {
+    const t = timeout(
+      `request timeout: no complete answer within ${_seconds(requestTimeoutMs)} of send`,
+    );
+    fire(t.failure, t.reason);
+  }, requestTimeoutMs);
+  let firstTokenTimer = firstTokenTimeoutMs === undefined ? undefined : setTimeout(() => {
+    const t = timeout(
+      `first-token timeout: no content within ${_seconds(firstTokenTimeoutMs)} of send`,
+    );
+    fire(t.failure, t.reason);
+  }, firstTokenTimeoutMs);
+  async function* watch(events: AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent> {
+    for await (const event of events) {
+      if (
+        firstTokenTimer !== undefined &&
+        (event.kind === "content" || event.kind === "reasoning") && event.text !== ""
+      ) {
+        clearTimeout(firstTokenTimer);
+        firstTokenTimer = undefined;
+      }
+      yield event;
+    }
+  }
+  return {
+    signal: local.signal,
+    cause: () => failure,
+    watch: firstTokenTimeoutMs === undefined ? (events) => events : watch,
+    dispose: () => {
+      clearTimeout(requestTimer);
+      clearTimeout(firstTokenTimer);
+      cancel.removeEventListener("abort", onCancel);
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import { calibrate, calibrationTable } from "../../lib/run/calibrate.ts";
+import { startSimulator } from "../../lib/sim/simulator.ts";
+import { main } from "../../scripts/calibrate.ts";
+
+const REQUIRED_KEYS = [
+  "concurrency",
+  "ttftErrorMs",
+  "chunkDelayMs",
+  "loopLagMsP99",
+  "dispatchLagMsP99",
+];
+
+Deno.test("calibrate() measures every level against the simulator's send stamps", async () => {
+  await using sim = await startSimulator({ ttftMs: 10, itlMs: 4 });
+  const seen: number[] = [];
+  const result = await calibrate(sim.url, {
+    levels: [1, 3],
+    workers: 1,
+    tokens: 8,
+    minRequests: 2,
+    dispatchRate: 40,
+    dispatchAloneS: 0.5,
+    clockSamples: 3,
+    onLevel: (level) => seen.push(level.concurrency),
+  });
+  assertEquals(seen, [1, 3]);
+  assertEquals(result.workers, 1);
+  // The probe alone, after the levels: about 40/s × 0.5 s arrivals, each with a lag.
+  const alone = result.dispatch!;
+  assert(alone.requests >= 5 && alone.requests <= 60, `${alone.requests} probe arrivals`);
+  assert(alone.dispatchLagMsP99 !== null && alone.dispatchLagMsP99 >= alone.dispatchLagMsP50!);
+  assert(alone.dispatchLagMsMax! >= alone.dispatchLagMsP99, "max ≥ p99");
+  assertEquals(alone.loopLagMsP99ByThread.length, 2);
+  for (const level of result.levels) {
+    assertEquals(Object.keys(level).slice(0, 5), REQUIRED_KEYS);
+    assertEquals(level.errors, 0);
+    assertEquals(level.chunks, Math.max(level.concurrency, 2) * 8);
+    // The simulator shares this process: delays are small but not necessarily sub-ms.
+    assert(
+      level.chunkDelayMs.p50! > -1 && level.chunkDelayMs.p50! < 50,
+      `${level.chunkDelayMs.p50}`,
+    );
+    assert(level.chunkDelayMs.max! >= level.chunkDelayMs.p99!, "max ≥ p99");
+    assert(level.ttftErrorMs.p50 !== null && level.ttftErrorMs.p50 > -1, "TTFT error measured");
+    assert(level.probeRequests > 0 && level.dispatchLagMsP99 !== null, "dispatch lag measured");
+    // The second pass (probe beside the streams) measured its chunks too.
+    assert(level.chunkDelayWithProbeMs?.p99 !== null, "chunk delay with the probe");
+    assertEquals(level.loopLagMsP99ByThread.length, 2, "main thread and one worker");
+    assert(level.cpuMsPer1kTokens !== null && level.cpuMsPer1kTokens > 0, "CPU measured");
+  }
+  const table = calibrationTable(result.levels);
+  assert(table.split("\n").length >= 4 && table.includes("| 3 "), table);
+});
+
+Deno.test("calibrate() on the calling thread (workers 0) with the fetch transport", async () => {
+  await using sim = await startSimulator({ ttftMs: 5, itlMs: 2 });
+  const result = await calibrate(sim.url, {
+    levels: [2],
+    workers: 0,
+    transport: "fetch",
+    tokens: 4,
+    minRequests: 2,
+    dispatchRate: 0,
+    warmup: false,
+    clockSamples: 2,
+  });
+  const [level] = result.levels;
+  assertEquals([level.workers, level.transport, level.chunks], [0, "fetch", 8]);
+  assertEquals(level.dispatchLagMsP99, null, "no probe, no dispatch lag");
+  assertEquals(level.chunkDelayWithProbeMs, null, "no second pass");
+  assertEquals(result.dispatch, null);
+  assertEquals(level.loopLagMsP99ByThread.length, 1);
+});
+
+Deno.test("calibrate() refuses an endpoint that is not the simulator", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json({ simulator: "other" }),
+  );
+  try {
+    await assertRejects(
+      () => calibrate(`http://127.0.0.1:${server.addr.port}`, { levels: [1], workers: 0 }),
+      TypeError,
+      "not tokenbench's simulator",
+    );
+    await assertRejects(
+      () => calibrate(`http://127.0.0.1:${server.addr.port}`, { levels: [0] }),
+      RangeError,
+      "'levels'",
+    );
+  } finally {
+    await server.shutdown();
+  }
+});
+
+/** Run the script's main, capturing what it prints. */
+async function runScript(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => void out.push(a.join(" "));
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
+  try {
+    const code = await main(args);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+Deno.test("deno task calibrate --json prints {levels:[…]} with the required fields first", async () => {
+  await using sim = await startSimulator({ ttftMs: 5, itlMs: 2 });
+  const { code, out } = await runScript([
+    "--json",
+    "--sim-url",
+    sim.url,
+    "--levels",
+    "1,2",
+    "--workers",
+    "0",
+    "--tokens",
+    "3",
+    "--min-requests",
+    "1",
+    "--dispatch-rate",
+    "0",
+  ]);
+  assertEquals(code, 0);
+  const parsed = JSON.parse(out);
+  assertEquals(Object.keys(parsed), ["levels", "dispatch"]);
+  assertEquals(parsed.dispatch, [], "no probe");
+  assertEquals(parsed.levels.map((l: { concurrency: number }) => l.concurrency), [1, 2]);
+  for (const level of parsed.levels) {
+    assertEquals(Object.keys(level).slice(0, 5), REQUIRED_KEYS);
+    assertEquals(Object.keys(level.ttftErrorMs), ["p50", "p99"]);
+    assertEquals(Object.keys(level.chunkDelayMs), ["p50", "p99", "max"]);
+  }
+});
+
+Deno.test("deno task calibrate prints the probe alone under the table, with the target", async () => {
+  await using sim = await startSimulator({ ttftMs: 5, itlMs: 2 });
+  const { code, out } = await runScript([
+    "--sim-url",
+    sim.url,
+    "--levels",
+    "1",
+    "--workers",
+    "0",
+    "--tokens",
+    "3",
+    "--min-requests",
+    "1",
+    "--dispatch-rate",
+    "40",
+    "--dispatch-seconds",
+    "0.3",
+  ]);
+  assertEquals(code, 0);
+  const line = out.split("\n").find((l) => l.startsWith("Open-loop dispatch lag alone at 40"));
+  assert(line && /p99 [\d.]+ \(≤ 2 (ok|MISSED)\)/.test(line), out);
+});
+
+Deno.test("deno task calibrate: a bad flag is one line on stderr and exit code 2", async () => {
+  for (
+    const args of [
+      ["--levels", "1,x"],
+      ["--transport", "curl"],
+      ["--sim-url", "ftp://x"],
+      ["--workers", "-1"],
+      ["--dispatch-seconds", "-1"],
+    ]
+  ) {
+    const { code, out, err } = await runScript(args);
+    assertEquals(code, 2, args.join(" "));
+    assertEquals(out, "");
+    assertEquals(err.split("\n").length, 1, err);
+  }
+});
