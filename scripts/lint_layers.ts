@@ -38,10 +38,10 @@ Flags:
 Exit status: 0 when clean, 1 on any violation, 2 on bad usage.
 `;
 
-/** The layers under lib/, each a folder lib/<layer>/ whose face is lib/<layer>/mod.ts. */
-export const LAYERS = ["core", "wire", "clients", "sim", "run", "report", "plot", "cli"] as const;
-
-/** For each layer, the layers its files may import (itself included). */
+/**
+ * For each layer (a folder lib/<layer>/, whose face is lib/<layer>/mod.ts), the layers its files
+ * may import, itself included.
+ */
 export type LayerRules = Readonly<Record<string, readonly string[]>>;
 
 /** The project's layering. */
@@ -66,8 +66,10 @@ export interface Import {
   specifier?: string;
   /** A notebook's cell, counted from 1. */
   cell?: number;
-  /** `import("…")`. */
+  /** `import("…")` only. */
   dynamic?: boolean;
+  /** `import type` only. */
+  typeOnly?: boolean;
 }
 
 /** The project's modules and the imports between them. */
@@ -84,12 +86,19 @@ export interface Violation {
   to?: string;
   /** The files of a cycle, the first repeated at the end. */
   cycle?: string[];
+  /** For each step of the cycle, whether it is a type-only import. */
+  typeOnly?: boolean[];
   reason: string;
 }
 
 /** `lib/core/a.ts imports lib/sim/b.ts: core may import only core`, and the like. */
 export function formatViolation(v: Violation): string {
-  if (v.cycle) return `import cycle: ${v.cycle.join(" -> ")}${v.reason ? ` (${v.reason})` : ""}`;
+  if (v.cycle) {
+    const steps = v.cycle.map((file, i) =>
+      i === 0 ? file : `${v.typeOnly?.[i - 1] ? " -(type)-> " : " -> "}${file}`
+    );
+    return `import cycle: ${steps.join("")}${v.reason ? ` (${v.reason})` : ""}`;
+  }
   if (v.to === undefined) return `${v.file}: ${v.reason}`;
   return `${v.file} imports ${v.to}: ${v.reason}`;
 }
@@ -160,7 +169,9 @@ export function checkLayers(graph: ImportGraph, rules: LayerRules = LAYER_RULES)
     const add = (reason: string) =>
       violations.push({
         file: imp.from,
-        to: imp.cell === undefined ? imp.to : `${imp.to} (cell ${imp.cell})`,
+        to: imp.cell === undefined
+          ? imp.specifier ?? imp.to
+          : `${imp.specifier ?? imp.to} (cell ${imp.cell})`,
         reason,
       });
     if (imp.specifier !== undefined) {
@@ -231,8 +242,10 @@ function dedupe(imports: Import[]): Import[] {
 function findCycles(graph: ImportGraph): Violation[] {
   const next = new Map<string, string[]>();
   const files = new Set(graph.files);
+  const codeImports = new Set<string>();
   for (const imp of graph.imports) {
     if (imp.specifier !== undefined || !files.has(imp.to)) continue;
+    if (!imp.typeOnly) codeImports.add(`${imp.from}\0${imp.to}`);
     const list = next.get(imp.from) ?? [];
     if (!list.includes(imp.to)) list.push(imp.to);
     next.set(imp.from, list);
@@ -308,14 +321,14 @@ function findCycles(graph: ImportGraph): Violation[] {
         }
       }
     }
-    const path = [first];
-    for (let at = prev.get(first)!; at !== first; at = prev.get(at)!) path.push(at);
-    path.push(first);
-    const cycle = [path[0], ...path.slice(1).reverse()];
+    const back: string[] = [];
+    for (let at = prev.get(first)!; at !== first; at = prev.get(at)!) back.push(at);
+    const cycle = [first, ...back.reverse(), first];
+    const typeOnly = cycle.slice(1).map((to, i) => !codeImports.has(`${cycle[i]}\0${to}`));
     const reason = group.length > cycle.length - 1
       ? `one of the cycles among ${group.length} files: ${group.join(", ")}`
       : "";
-    return { file: first, cycle, reason };
+    return { file: first, cycle, typeOnly, reason };
   });
 }
 
@@ -452,20 +465,31 @@ export async function buildGraph(
         continue;
       }
       files.add(from);
-      const targets: { to: string | undefined; dynamic: boolean }[] = [];
+      const targets: { to: string | undefined; dynamic: boolean; typeOnly: boolean }[] = [];
       for (const dep of mod.dependencies ?? []) {
-        for (const s of [dep.code?.specifier, dep.type?.specifier]) {
-          if (s) targets.push({ to: inRoot(s), dynamic: dep.isDynamic === true });
-        }
+        const dynamic = dep.isDynamic === true;
+        const code = dep.code?.specifier;
+        const type = dep.type?.specifier;
+        if (code) targets.push({ to: inRoot(code), dynamic, typeOnly: false });
+        if (type && type !== code) targets.push({ to: inRoot(type), dynamic, typeOnly: true });
       }
       const types = mod.typesDependency?.dependency?.specifier;
-      if (types) targets.push({ to: inRoot(types), dynamic: false });
-      for (const { to, dynamic } of targets) {
+      if (types) targets.push({ to: inRoot(types), dynamic: false, typeOnly: true });
+      for (const { to, dynamic, typeOnly } of targets) {
         if (to === undefined) continue;
         const key = `${from}\0${to}`;
         const known = imports.get(key);
-        if (!known) imports.set(key, { from, to, ...(dynamic ? { dynamic } : {}) });
-        else if (!dynamic) delete known.dynamic; // also a static import
+        if (!known) {
+          imports.set(key, {
+            from,
+            to,
+            ...(dynamic ? { dynamic } : {}),
+            ...(typeOnly ? { typeOnly } : {}),
+          });
+        } else {
+          if (!dynamic) delete known.dynamic; // also imported statically
+          if (!typeOnly) delete known.typeOnly; // also imported as code
+        }
       }
     }
   };
@@ -496,7 +520,9 @@ export async function buildGraph(
       let to = specifier;
       if (specifier === "tokenbench") to = "mod.ts";
       else if (specifier.startsWith("tokenbench/")) to = `lib/${specifier.slice(11)}/mod.ts`;
-      else if (specifier.startsWith(".")) to = posix.normalize(posix.join(posix.dirname(from), specifier));
+      else if (specifier.startsWith(".")) {
+        to = posix.normalize(posix.join(posix.dirname(from), specifier));
+      }
       imports.set(`${from}\0${specifier}\0${cell}`, { from, to, specifier, cell });
     }
   }

@@ -27,7 +27,7 @@ import {
 } from "../lib/core/correctness.ts";
 import { buildClient, CLIENT_FLAGS, CLIENT_HELP, LLM_APIS, type LlmApi } from "../lib/cli/build_client.ts";
 import { newResultsDir } from "../lib/cli/results_dir.ts";
-import { parseMetadata, parseSamplingParams } from "./token_benchmark.ts";
+import { parseMetadata, parseSamplingParams } from "../lib/cli/bench_command.ts";
 
 const HELP = `deno task correctness [flags]
 

@@ -1,16 +1,31 @@
 /**
- * Every run writes a new folder: `<results-dir>/<UTC time>_<model>`; nothing is overwritten.
+ * `--results-dir`: the folder every run's new folder is made in, checked before anything is
+ * sent.
  *
  * @module
  */
 import { UsageError } from "./flags.ts";
+import { newRunDir } from "../report/new_run_dir.ts";
 
-/** Create and return a new, empty run folder under `resultsDir` (default `results`). */
-export async function newResultsDir(
-  resultsDir: string | undefined,
-  model: string,
-): Promise<string> {
-  const root = resultsDir ?? "results";
+/**
+ * Check that `root` can hold run folders: it is a folder, or does not exist yet (it is created
+ * with the first run folder). A {@link UsageError} naming `--results-dir` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { checkResultsRoot } from "./results_dir.ts";
+ * const file = await Deno.makeTempFile();
+ * let message = "";
+ * try {
+ *   await checkResultsRoot(file);
+ * } catch (error) {
+ *   message = (error as Error).message;
+ * }
+ * await Deno.remove(file);
+ * if (!message.startsWith("--results-dir")) throw new Error(message);
+ * ```
+ */
+export async function checkResultsRoot(root: string): Promise<void> {
   try {
     const info = await Deno.stat(root);
     if (!info.isDirectory) throw new UsageError(`--results-dir '${root}' is not a folder`);
@@ -20,18 +35,31 @@ export async function newResultsDir(
       throw new UsageError(`--results-dir '${root}': ${(err as Error).message}`);
     }
   }
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const name = `${stamp}_${model.replace(/[^\w.-]+/g, "-").replace(/-{2,}/g, "-")}`;
-  for (let n = 0; n < 100; n++) {
-    const dir = `${root}/${n === 0 ? name : `${name}-${n}`}`;
-    try {
-      await Deno.mkdir(root, { recursive: true });
-      await Deno.mkdir(dir);
-      return dir;
-    } catch (err) {
-      if (err instanceof Deno.errors.AlreadyExists) continue;
-      throw new UsageError(`--results-dir '${root}': ${(err as Error).message}`);
-    }
+}
+
+/**
+ * Create and return a new, empty run folder `<resultsDir>/<UTC time>_<name>` (default root
+ * `results`), after {@link checkResultsRoot}; a {@link UsageError} naming `--results-dir` when
+ * it cannot be made.
+ *
+ * @example
+ * ```ts
+ * import { newResultsDir } from "./results_dir.ts";
+ * const root = await Deno.makeTempDir();
+ * const dir = await newResultsDir(root, "m");
+ * if (!(await Deno.stat(dir)).isDirectory) throw new Error(dir);
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function newResultsDir(
+  resultsDir: string | undefined,
+  name: string,
+): Promise<string> {
+  const root = resultsDir ?? "results";
+  await checkResultsRoot(root);
+  try {
+    return await newRunDir(root, name);
+  } catch (err) {
+    throw new UsageError(`--results-dir '${root}': ${(err as Error).message}`);
   }
-  throw new UsageError(`--results-dir '${root}': could not create a new run folder`);
 }

@@ -1,23 +1,14 @@
 /**
  * The benchmark script's scale and trust flags: `--workers`, `--transport`, `--shard`, `--slo`,
- * `--lens`; the client the run sends from (a Worker pool, the light HTTP/1.1 transport, or the
- * client as built); and the client-health and small-sample warnings after a run.
+ * `--lens`; and the client-health and small-sample warnings after a run.
  *
  * @module
  */
 import { UsageError } from "./flags.ts";
-import type { BuiltClient } from "./build_client.ts";
-import {
-  createClient,
-  type CreatedClient,
-  SPEC_APIS,
-  type Transport,
-} from "../clients/create_client.ts";
-import { createWorkerPool, type WorkerPool } from "../run/worker_pool.ts";
+import { SPEC_APIS, type Transport } from "../clients/create_client.ts";
 import { parseShard, type ShardPlan, shardPlan } from "../core/shard.ts";
 import { goodput, parseSlo, type Slo } from "../core/goodput.ts";
 import { checkLensName, type LensName } from "../core/lenses.ts";
-import type { LlmClient } from "../core/llm_client.ts";
 import type { RunMetadata } from "../report/run_metadata.ts";
 import type { RunSummaryDocument } from "../report/run_report.ts";
 
@@ -130,35 +121,6 @@ export function scaleFlags(
   if (slo) metadata.slo = slo;
   if (lens !== undefined && lens !== "tokenbench") metadata.lens = lens;
   return { workers, transport, plan, slo, lens, metadata };
-}
-
-/** Where a run's requests are sent from. */
-export interface Sender {
-  /** The client on this thread (used when there is no pool). */
-  client: LlmClient;
-  /** The Worker pool, when `--workers` is above 0. */
-  pool?: WorkerPool;
-  close(): Promise<void>;
-}
-
-/** Open what the run sends from: a Worker pool, an in-thread client on the chosen transport. */
-export async function openSender(built: BuiltClient, scale: ScaleSettings): Promise<Sender> {
-  const spec = built.spec;
-  if (!spec) return { client: built.client, close: () => Promise.resolve() };
-  const withTransport =
-    (spec.api === "openai" || spec.api === "anthropic" || spec.api === "vertexai") &&
-      scale.transport
-      ? { ...spec, transport: scale.transport }
-      : spec;
-  if (scale.workers > 0) {
-    const pool = await createWorkerPool(withTransport, { workers: scale.workers });
-    return { client: built.client, pool, close: () => pool.close() };
-  }
-  if ("transport" in withTransport && withTransport.transport === "http1") {
-    const local: CreatedClient = await createClient(withTransport);
-    return { client: local.client, close: () => Promise.resolve(local.close()) };
-  }
-  return { client: built.client, close: () => Promise.resolve() };
 }
 
 /**

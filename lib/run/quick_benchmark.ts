@@ -6,16 +6,8 @@
  * @module
  */
 import type { LlmClient } from "../core/llm_client.ts";
-import type { RequestRecord } from "../core/request_record.ts";
-import { runBenchmark } from "./run_benchmark.ts";
-import { synthesizePrompts } from "../core/synthesize_prompt.ts";
-import { createTokenizer, type TokenizerName } from "../core/tokenizer.ts";
-import { progressLine, type ProgressState } from "../core/progress_line.ts";
-import { type RunReport, runReport, type RunReportInput } from "../report/run_report.ts";
-import { runFooter, runHeader, type RunMetadata } from "../report/run_metadata.ts";
-import { openJsonlWriter } from "../report/jsonl_writer.ts";
-import { rebuildRunFiles } from "../report/rebuild_run_files.ts";
-import type { ClientHealth } from "../core/client_health.ts";
+import type { TokenizerName } from "../core/tokenizer.ts";
+import { benchmark, type BenchmarkRunResult } from "./benchmark.ts";
 
 /** Options of {@link quickBenchmark}. */
 export interface QuickBenchmarkOptions {
@@ -73,24 +65,7 @@ export interface QuickBenchmarkOptions {
 }
 
 /** What {@link quickBenchmark} returns: the run and everything derived from it. */
-export interface QuickBenchmarkResult extends RunReportInput {
-  /** Summary document, per-request CSV, the two seed-format tables, LLMPerf's files. */
-  report: RunReport;
-  /** The run folder, or null when nothing was written. */
-  dir: string | null;
-  /** Files written (`requests.jsonl` first), empty when nothing was written. */
-  paths: string[];
-  /** Whether the client kept up (event-loop and dispatch lag). */
-  clientHealth: ClientHealth;
-}
-
-function _positiveInt(name: string, value: number, min = 1): number {
-  if (!(Number.isSafeInteger(value) && value >= min)) {
-    const what = min === 0 ? "a non-negative integer" : "a positive integer";
-    throw new RangeError(`Cannot run quick benchmark: '${name}' must be ${what}, got ${value}`);
-  }
-  return value;
-}
+export type QuickBenchmarkResult = BenchmarkRunResult;
 
 /**
  * Benchmark `client` the way `deno task bench` does, from a notebook cell: synthesize LLMPerf
@@ -117,181 +92,16 @@ function _positiveInt(name: string, value: number, min = 1): number {
  * if (!lines.at(-1)?.startsWith("10/10 done")) throw new Error(lines.join("\n"));
  * ```
  */
-export async function quickBenchmark(
+export function quickBenchmark(
   client: LlmClient,
   options: QuickBenchmarkOptions,
 ): Promise<QuickBenchmarkResult> {
-  if (typeof client?.stream !== "function") {
-    throw new TypeError(`Cannot run quick benchmark: 'client' must be an LlmClient, got ${client}`);
-  }
-  const {
-    model,
-    rate,
-    meanInputTokens = 550,
-    stddevInputTokens = 150,
-    meanOutputTokens = 150,
-    stddevOutputTokens = 80,
-    seed = 0,
-    tokenizer: tokenizerName = "cl100k_base",
-    timeoutS = 90,
-    requestTimeoutS,
-    simulator,
-    resultsDir,
-    onProgress,
-    signal,
-  } = options ?? {};
-  if (typeof model !== "string" || model === "") {
-    throw new TypeError(
-      `Cannot run quick benchmark: 'model' must be a non-empty string, got ${
-        JSON.stringify(model)
-      }`,
-    );
-  }
-  const maxRequests = _positiveInt("maxRequests", options.maxRequests ?? 20);
-  const concurrency = _positiveInt("concurrency", options.concurrency ?? 1);
-  const warmup = _positiveInt("warmup", options.warmup ?? 0, 0);
-  const progressEveryMs = options.progressEveryMs ?? 1000;
-  for (const [name, value] of [["timeoutS", timeoutS], ["progressEveryMs", progressEveryMs]]) {
-    if (!(typeof value === "number" && value > 0 && Number.isFinite(value))) {
-      throw new RangeError(
-        `Cannot run quick benchmark: '${name}' must be a positive number, got ${value}`,
-      );
-    }
-  }
-  if (resultsDir !== undefined && (typeof resultsDir !== "string" || resultsDir === "")) {
-    throw new TypeError(
-      `Cannot run quick benchmark: 'resultsDir' must be a folder path, got ${
-        JSON.stringify(resultsDir)
-      }`,
-    );
-  }
-
-  const metadata: RunMetadata = {
-    llmApi: options.llmApi ?? client.api,
-    model,
-    endpoint: options.endpoint ?? simulator?.url ?? "unknown",
-    simulated: simulator !== undefined,
-    ...(simulator ? { simulator: simulator.info as Record<string, unknown> } : {}),
-    tokenizer: tokenizerName,
-    promptMode: "llmperf",
-    seed,
-    meanInputTokens,
-    stddevInputTokens,
-    meanOutputTokens,
-    stddevOutputTokens,
-    numConcurrentRequests: concurrency,
-    rate: rate ?? null,
-    arrival: rate === undefined ? null : "poisson",
-    maxInFlight: null,
+  const { onProgress, maxRequests = 20, concurrency = 1, ...rest } = options ?? {};
+  return benchmark(client, {
+    gracePeriodS: 0,
+    ...rest,
     maxRequests,
-    warmup,
-    timeoutS,
-    requestTimeoutS: requestTimeoutS ?? null,
-    additionalSamplingParams: {},
-    userMetadata: { ...options.metadata },
-  };
-
-  const tokenizer = createTokenizer(tokenizerName);
-  let dir: string | null = null;
-  let timer: ReturnType<typeof setInterval> | undefined;
-  let jsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
-  try {
-    const prompts = synthesizePrompts({
-      tokenizer,
-      count: warmup + maxRequests,
-      seed,
-      meanInputTokens,
-      stddevInputTokens,
-      meanOutputTokens,
-      stddevOutputTokens,
-    });
-    if (resultsDir !== undefined) {
-      dir = await _newRunDir(resultsDir, model);
-      jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
-      await jsonl.append(runHeader(metadata, { startEpochMs: Date.now() }));
-    }
-    const progress: ProgressState = { total: maxRequests, records: [], startMs: performance.now() };
-    if (onProgress) {
-      timer = setInterval(
-        () => onProgress(progressLine(progress, performance.now())),
-        progressEveryMs,
-      );
-    }
-    const result = await runBenchmark(client, {
-      model,
-      prompt: (requestId) => prompts[requestId],
-      countTokens: (text) => tokenizer.countTokens(text),
-      concurrency,
-      rate,
-      maxRequests,
-      warmup,
-      seed,
-      durationMs: timeoutS * 1000,
-      requestTimeoutMs: requestTimeoutS === undefined ? undefined : requestTimeoutS * 1000,
-      signal,
-      onRecord: async (record: RequestRecord) => {
-        if (record.phase === "measure") progress.records.push(record);
-        await jsonl?.append(record);
-      },
-    });
-    clearInterval(timer);
-    timer = undefined;
-    onProgress?.(progressLine(progress, performance.now()));
-    const final: RunMetadata = {
-      ...metadata,
-      clientHealth: result.clientHealth,
-      stopReason: result.aborted ? "stopped by its signal" : null,
-      finished: !result.aborted,
-    };
-    const input: RunReportInput = {
-      records: result.records,
-      wallTimeMs: result.wallTimeMs,
-      startEpochMs: result.startEpochMs,
-      metadata: final,
-    };
-    let paths: string[] = [];
-    let report: RunReport;
-    if (jsonl && dir !== null) {
-      await jsonl.append(runFooter(final, {
-        finished: !result.aborted,
-        stopReason: final.stopReason ?? null,
-        wallTimeMs: result.wallTimeMs,
-        startEpochMs: result.startEpochMs,
-        numRecords: result.records.length,
-        endedAt: new Date().toISOString(),
-      }));
-      await jsonl.close();
-      // Derived files come from the JSONL, as `deno task bench` and `deno task summarize` make them.
-      const written = await rebuildRunFiles(dir);
-      paths = [jsonl.path, ...written.paths];
-      report = runReport(written.run.report);
-    } else {
-      report = runReport(input);
-    }
-    return { ...input, report, dir, paths, clientHealth: result.clientHealth };
-  } finally {
-    clearInterval(timer);
-    await jsonl?.close();
-    tokenizer.free();
-  }
-}
-
-/** Create and return a new, empty folder `<root>/<UTC time>_<model>` (suffixed when taken). */
-async function _newRunDir(root: string, model: string): Promise<string> {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const name = `${stamp}_${model.replace(/[^\w.-]+/g, "-").replace(/-{2,}/g, "-")}`;
-  await Deno.mkdir(root, { recursive: true });
-  for (let n = 0; n < 100; n++) {
-    const dir = `${root.replace(/\/+$/, "") || "/"}/${n === 0 ? name : `${name}-${n}`}`;
-    try {
-      await Deno.mkdir(dir);
-      return dir;
-    } catch (error) {
-      if (error instanceof Deno.errors.AlreadyExists) continue;
-      throw error;
-    }
-  }
-  throw new Deno.errors.AlreadyExists(
-    `Cannot run quick benchmark: no new run folder could be made in ${root}`,
-  );
+    concurrency,
+    ...(onProgress ? { onProgress: (p) => p.trigger !== "record" && onProgress(p.line) } : {}),
+  });
 }

@@ -11,7 +11,7 @@ import type { StreamEvent } from "../core/stream_event.ts";
 import { type StreamTiming, timeStream } from "../core/time_stream.ts";
 import { toRequestRecord } from "../core/to_request_record.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
-import { type ClientHealth, clientHealth } from "../core/client_health.ts";
+import { type ClientHealth, clientHealth, type ClientHealthInput } from "../core/client_health.ts";
 import { startLoopLag } from "./loop_lag.ts";
 import { preciseSleep } from "./precise_sleep.ts";
 import type { WorkerPool } from "./worker_pool.ts";
@@ -100,8 +100,11 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
 
 /** What {@link runBenchmark} returns. */
 export interface BenchmarkResult {
-  /** All records in launch order, warm-up first (flagged `phase: "warmup"`). */
+  /** All records in launch order, warm-up first (flagged `phase: "warmup"`); empty when
+   * `keepRecords` is false. */
   records: RequestRecord[];
+  /** Records made (warm-up included), kept or not. */
+  recordCount: number;
   /** Measurement phase wall time: first send to last completion, ms. */
   wallTimeMs: number;
   /** Epoch ms of the first measured send (now, if none was sent). */
@@ -193,9 +196,12 @@ export async function runBenchmark(
   const mainLag = startLoopLag();
   const cpuBefore = _cpuMs();
   await pool?.loopLag({ reset: true });
+  // Records in launch order (when kept), and the few numbers of each that client health and
+  // the run's start time need (always).
+  const kept: RequestRecord[] = [];
   let load;
   try {
-    load = await runLoad(async (slot) => {
+    load = await runLoad(async (slot): Promise<_HealthSample> => {
       const requestId = requestIds?.[slot.requestId] ?? slot.requestId;
       const p = prompt(requestId);
       const request = {
@@ -229,7 +235,8 @@ export async function runBenchmark(
         record.errorMessage = redactSecrets(record.errorMessage, { secrets });
       }
       await onRecord?.(record);
-      return keepRecords ? record : _compact(record);
+      if (keepRecords) kept[slot.requestId] = record;
+      return _healthSample(record);
     }, { ...options, sleep, leadMs, signal: loadSignal });
   } finally {
     clearTimeout(graceTimer);
@@ -244,7 +251,8 @@ export async function runBenchmark(
     if (r.phase === "measure" && r.startEpochMs < startEpochMs) startEpochMs = r.startEpochMs;
   }
   return {
-    records: keepRecords ? load.results : [],
+    records: kept.filter((r) => r !== undefined),
+    recordCount: load.results.filter((r) => r !== undefined).length,
     wallTimeMs: load.wallTimeMs,
     startEpochMs: Number.isFinite(startEpochMs)
       ? startEpochMs
@@ -340,10 +348,12 @@ function _cpuMs(): number | null {
   }
 }
 
-/** What the runner keeps of a record when `keepRecords` is false: the fields `clientHealth`
- * and the run's start time read. */
-function _compact(r: RequestRecord): RequestRecord {
-  const kept = {
+/** What the runner keeps of every record, kept or not: what `clientHealth` and the run's
+ * start time read. */
+type _HealthSample = ClientHealthInput["records"][number] & { startEpochMs: number };
+
+function _healthSample(r: RequestRecord): _HealthSample {
+  return {
     phase: r.phase,
     startEpochMs: r.startEpochMs,
     intendedSendMs: r.intendedSendMs,
@@ -351,7 +361,6 @@ function _compact(r: RequestRecord): RequestRecord {
     outputTokens: r.outputTokens,
     interTokenLatencyMs: r.interTokenLatencyMs,
   };
-  return kept as unknown as RequestRecord;
 }
 
 /** Codes a stream ends with when its request was aborted (the client's or the timer's view). */

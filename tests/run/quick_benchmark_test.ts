@@ -100,7 +100,7 @@ Deno.test("quickBenchmark() rejects bad options before sending anything", async 
   await assertRejects(
     () => quickBenchmark(client, { model: "m", concurrency: 0 }),
     RangeError,
-    "Cannot run quick benchmark: 'concurrency' must be a positive integer, got 0",
+    "Cannot run benchmark: 'concurrency' must be a positive integer, got 0",
   );
   await assertRejects(
     () => quickBenchmark(client, { model: "m", maxRequests: 2.5 }),

@@ -1,0 +1,485 @@
+/**
+ * `deno task bench`: LLMPerf's token benchmark, with LLMPerf's flags and their meaning, plus
+ * open-loop rates, warm-up, seeds, a choice of tokenizer, Workers, shards, sweeps and SLOs.
+ * Flags become {@link BenchmarkRunOptions}; the run is one {@link benchmark} (or
+ * {@link runSweep}) call that writes a new results folder.
+ *
+ * @module
+ */
+import { TOKENIZER_NAMES, type TokenizerName } from "../core/tokenizer.ts";
+import { corpusFromText } from "../core/corpus.ts";
+import { LENS_NAMES } from "../core/lenses.ts";
+import { isSecretName, redactSecrets, secretsFromEnv } from "../core/redact_secrets.ts";
+import type { RunSummaryDocument } from "../report/run_report.ts";
+import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
+import type { BenchmarkRunResult } from "../run/benchmark.ts";
+import { runSweep } from "../run/run_sweep.ts";
+import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts";
+import { type BuiltClient, buildClient, CLIENT_FLAGS, CLIENT_HELP, LLM_APIS, type LlmApi } from "./build_client.ts";
+import { checkResultsRoot } from "./results_dir.ts";
+import { reportRunHealth, scaleFlags } from "./scale_flags.ts";
+import { type SweepRequest, sweepRequest } from "./sweep_flags.ts";
+
+export const BENCH_HELP = `deno task bench [flags]
+
+Benchmark an LLM endpoint the way LLMPerf's token_benchmark_ray.py does.
+
+LLMPerf's flags (same meaning, same defaults):
+  --model NAME                       model id (required)
+  --mean-input-tokens N              mean prompt length in tokens (default 550)
+  --stddev-input-tokens N            stddev of prompt length (default 150)
+  --mean-output-tokens N             mean max_tokens (default 150)
+  --stddev-output-tokens N           stddev of max_tokens (default 80)
+  --num-concurrent-requests N        closed loop: N requests in flight (default 10)
+  --timeout S                        time budget of the whole run, seconds (default 90)
+  --max-num-completed-requests N     measured requests to send (default 10)
+  --additional-sampling-params JSON  merged into each request body (default {})
+  --results-dir DIR                  new folder for the results (default results/<time>_<model>)
+  --llm-api NAME                     ${LLM_APIS.join(" | ")} (default openai)
+  --metadata k=v,k=v                 recorded in the summary (default none)
+
+tokenbench's flags:
+  --rate R                           open loop: R requests/s instead of a closed loop
+  --arrival poisson|constant         open-loop arrivals (default poisson)
+  --max-in-flight N                  open-loop cap on requests in flight (default none)
+  --warmup N                         warm-up requests, excluded from results (default 0)
+  --request-timeout S                per-request timeout, seconds; a timeout is error 408 (default none)
+  --first-token-timeout S            error 408 when no token arrives within S of send (default none)
+  --grace-period S                   on SIGINT/SIGTERM, let requests in flight finish for up to S,
+                                     then cancel them (error 499) (default 5)
+  --seed N                           prompt and arrival seed (default 0)
+  --tokenizer NAME                   ${TOKENIZER_NAMES.join(" | ")} (default cl100k_base;
+                                     llama2 counts as LLMPerf does, BOS included)
+  --prompt-mode llmperf|random-tokens  prompt synthesis (default llmperf)
+  --corpus FILE                      text file whose lines make the prompts (default: built-in)
+  --keep-text                        keep each answer's text in requests.jsonl
+  --quiet                            no progress line
+Scale and trust (docs/scaling.md):
+  --workers N                        Deno Workers sending the requests; 0 = the main thread
+                                     (default: the number of cores)
+  --transport auto|fetch|http1       transport of the SSE clients (openai, anthropic,
+                                     vertexai); auto = http1 (light, over Deno.connect, stamps
+                                     chunks at the socket read) for http:// without a proxy,
+                                     else fetch (default auto)
+  --shard I/N                        run shard I (0-based) of N of this run: its share of the
+                                     request ids, concurrency and rate; merge with deno task merge
+  --concurrency N|LIST               same as --num-concurrent-requests; a list (1,4,16,64)
+                                     runs a sweep: one folder per level and a sweep summary
+  --rate R|LIST                      a list (1,2,5,10) runs an open-loop sweep
+  --slo NAME:MS,...                  goodput SLOs, e.g. ttft:500,tpot:50,e2e:10000 (default none)
+  --lens NAME                        metric definitions of the tables: ${LENS_NAMES.join(", ")}
+                                     (default tokenbench)
+${CLIENT_HELP}  -h, --help                         show this help
+`;
+
+export const BENCH_FLAGS = {
+  model: { type: "string" },
+  "mean-input-tokens": { type: "string" },
+  "stddev-input-tokens": { type: "string" },
+  "mean-output-tokens": { type: "string" },
+  "stddev-output-tokens": { type: "string" },
+  "num-concurrent-requests": { type: "string" },
+  timeout: { type: "string" },
+  "max-num-completed-requests": { type: "string" },
+  "additional-sampling-params": { type: "string" },
+  "results-dir": { type: "string" },
+  "llm-api": { type: "string" },
+  metadata: { type: "string" },
+  rate: { type: "string" },
+  arrival: { type: "string" },
+  "max-in-flight": { type: "string" },
+  warmup: { type: "string" },
+  "request-timeout": { type: "string" },
+  "first-token-timeout": { type: "string" },
+  "grace-period": { type: "string" },
+  seed: { type: "string" },
+  tokenizer: { type: "string" },
+  "prompt-mode": { type: "string" },
+  corpus: { type: "string" },
+  "keep-text": { type: "boolean" },
+  quiet: { type: "boolean" },
+  workers: { type: "string" },
+  transport: { type: "string" },
+  shard: { type: "string" },
+  concurrency: { type: "string" },
+  slo: { type: "string" },
+  lens: { type: "string" },
+  ...CLIENT_FLAGS,
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Parse `k=v,k=v` into an object; a UsageError names the bad pair. */
+export function parseMetadata(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!text) return out;
+  for (const pair of text.split(",")) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--metadata must be k=v,k=v; bad pair '${pair}'`);
+    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** Parse the sampling-parameter JSON object; a UsageError says what is wrong. */
+export function parseSamplingParams(text: string | undefined): Record<string, unknown> {
+  if (text === undefined || text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(
+      `--additional-sampling-params is not valid JSON: ${(err as Error).message}`,
+    );
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new UsageError(`--additional-sampling-params must be a JSON object, got ${text}`);
+  }
+  for (const key of _RESERVED_PARAMS) {
+    if (key in value) {
+      throw new UsageError(
+        `--additional-sampling-params must not set '${key}' (tokenbench sets it for every request)`,
+      );
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
+/** `value` when it is one of `allowed`, `fallback` when absent, else a UsageError. */
+export function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, got '${value}'`);
+  }
+  return value as T;
+}
+
+/** Request fields the benchmark sets itself; sampling parameters may not override them. */
+const _RESERVED_PARAMS = ["model", "messages", "prompt", "stream"] as const;
+
+/** Longest timer setTimeout can hold, s (about 24 days). */
+const _MAX_TIMER_S = (2 ** 31 - 1) / 1000;
+
+/** Options of {@link benchCommand}. */
+export interface BenchCommandOptions {
+  /** The environment (`OPENAI_API_KEY`, `AWS_REGION`, …). Default none. */
+  env?: Record<string, string>;
+}
+
+/**
+ * `deno task bench`: parse `args`, build the client, run the benchmark (or the sweep) into a
+ * new results folder, print the tables, the files and the client's health, and return the exit
+ * code (0; 130/143 when stopped by SIGINT/SIGTERM). Bad input is a {@link UsageError} (or a
+ * library's "Cannot …" RangeError/TypeError) before anything is sent or written; no message
+ * ever carries a secret of `env`.
+ *
+ * @example Help
+ * ```ts
+ * import { benchCommand } from "./bench_command.ts";
+ * const log = console.log;
+ * let text = "";
+ * console.log = (s: string) => text += s;
+ * try {
+ *   if (await benchCommand(["--help"]) !== 0) throw new Error("exit 0");
+ * } finally {
+ *   console.log = log;
+ * }
+ * if (!text.includes("--max-num-completed-requests")) throw new Error(text);
+ * ```
+ */
+export async function benchCommand(
+  args: string[],
+  options: BenchCommandOptions = {},
+): Promise<number> {
+  const env = options.env ?? {};
+  const envSecrets = secretsFromEnv(env);
+  try {
+    return await _bench(args, env, envSecrets);
+  } catch (error) {
+    // Whatever goes wrong, its message is printed: never with a secret in it.
+    if (error instanceof Error) error.message = redactSecrets(error.message, { secrets: envSecrets });
+    throw error;
+  }
+}
+
+/** The `main` of `scripts/token_benchmark.ts`: {@link benchCommand} with one-line errors. */
+export function benchMain(args: string[], env: Record<string, string>): Promise<number> {
+  return runMain(() => benchCommand(args, { env }));
+}
+
+/** What the flags ask for: the run's options, its client, and the sweep if any. */
+interface _Settings {
+  options: BenchmarkRunOptions;
+  built: BuiltClient;
+  sweep: SweepRequest | null;
+}
+
+async function _settings(
+  f: Record<string, string | boolean | undefined>,
+  env: Record<string, string>,
+  envSecrets: string[],
+): Promise<_Settings> {
+  // A list of concurrencies or rates: one run per level, then the sweep summary. The first
+  // level stands for all while the other flags are checked.
+  const sweep = sweepRequest(f);
+  if (sweep) f = { ...f, [sweep.flag]: String(sweep.levels[0]) };
+  if (!f.model) throw new UsageError("--model is required (e.g. --model gpt-4o-mini)");
+  const model = f.model as string;
+  const llmApi = oneOf<LlmApi>("llm-api", f["llm-api"] as string | undefined, LLM_APIS, "openai");
+  const tokenizer = oneOf<TokenizerName>(
+    "tokenizer",
+    f.tokenizer as string | undefined,
+    TOKENIZER_NAMES,
+    "cl100k_base",
+  );
+  const promptMode = oneOf(
+    "prompt-mode",
+    f["prompt-mode"] as string | undefined,
+    ["llmperf", "random-tokens"] as const,
+    "llmperf",
+  );
+  const s = (name: string) => f[name] as string | undefined;
+  const arrival = oneOf("arrival", s("arrival"), ["poisson", "constant"] as const, "poisson");
+  const meanInputTokens = intFlag("mean-input-tokens", s("mean-input-tokens"), 550, { min: 1 });
+  const stddevInputTokens = intFlag("stddev-input-tokens", s("stddev-input-tokens"), 150);
+  const meanOutputTokens = intFlag("mean-output-tokens", s("mean-output-tokens"), 150, { min: 1 });
+  const stddevOutputTokens = intFlag("stddev-output-tokens", s("stddev-output-tokens"), 80);
+  if (
+    f.concurrency !== undefined && f["num-concurrent-requests"] !== undefined &&
+    f.concurrency !== f["num-concurrent-requests"]
+  ) {
+    throw new UsageError("give --concurrency or --num-concurrent-requests, not both");
+  }
+  const concurrency = intFlag(
+    f.concurrency !== undefined ? "concurrency" : "num-concurrent-requests",
+    s("concurrency") ?? s("num-concurrent-requests"),
+    10,
+    { min: 1 },
+  );
+  const timeoutS = numberFlag("timeout", s("timeout"), 90, { min: 0, exclusive: true })!;
+  const maxRequests = intFlag("max-num-completed-requests", s("max-num-completed-requests"), 10, {
+    min: 1,
+  });
+  const rate = numberFlag("rate", s("rate"), undefined, { min: 0, exclusive: true });
+  const maxInFlight = f["max-in-flight"] === undefined
+    ? undefined
+    : intFlag("max-in-flight", s("max-in-flight"), 0, { min: 1 });
+  const warmup = intFlag("warmup", s("warmup"), 0);
+  const requestTimeoutS = numberFlag("request-timeout", s("request-timeout"), undefined, {
+    min: 0,
+    exclusive: true,
+  });
+  const firstTokenTimeoutS = numberFlag(
+    "first-token-timeout",
+    s("first-token-timeout"),
+    undefined,
+    { min: 0, exclusive: true },
+  );
+  const gracePeriodS = numberFlag("grace-period", s("grace-period"), 5, { min: 0 })!;
+  for (
+    const [name, value] of [
+      ["request-timeout", requestTimeoutS],
+      ["first-token-timeout", firstTokenTimeoutS],
+      ["grace-period", gracePeriodS],
+    ] as const
+  ) {
+    if (value !== undefined && value > _MAX_TIMER_S) {
+      throw new UsageError(
+        `--${name} must be at most ${Math.floor(_MAX_TIMER_S)} s, got '${value}'`,
+      );
+    }
+  }
+  const seed = intFlag("seed", s("seed"), 0);
+  const scale = scaleFlags(f, env, { concurrency, maxRequests, warmup, rate, seed });
+  const samplingParams = parseSamplingParams(s("additional-sampling-params"));
+  const userMetadata = parseMetadata(s("metadata"));
+  let corpus: string[] | undefined;
+  if (f.corpus !== undefined) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(s("corpus")!);
+    } catch (err) {
+      throw new UsageError(`--corpus cannot read '${f.corpus}': ${(err as Error).message}`);
+    }
+    corpus = corpusFromText(text);
+  }
+  // Secrets: from the environment, and any flag whose name says it holds one.
+  const secrets = [...envSecrets];
+  for (const [name, value] of Object.entries(f)) {
+    if (typeof value === "string" && isSecretName(name)) secrets.push(value);
+  }
+  const resultsDir = s("results-dir") ?? "results";
+  await checkResultsRoot(resultsDir);
+  const built = await buildClient(llmApi, f, env);
+  return {
+    sweep,
+    built,
+    options: {
+      model,
+      llmApi,
+      endpoint: built.endpoint,
+      ...(built.simulated ? { simulator: { info: built.simulator ?? {} } } : {}),
+      tokenizer,
+      promptMode,
+      corpus,
+      seed,
+      meanInputTokens,
+      stddevInputTokens,
+      meanOutputTokens,
+      stddevOutputTokens,
+      concurrency,
+      rate,
+      arrival,
+      maxInFlight,
+      maxRequests,
+      warmup,
+      timeoutS,
+      requestTimeoutS,
+      firstTokenTimeoutS,
+      gracePeriodS,
+      samplingParams,
+      metadata: userMetadata,
+      keepText: f["keep-text"] === true,
+      spec: built.spec,
+      workers: scale.workers,
+      transport: scale.transport,
+      shard: scale.plan?.shard,
+      slo: scale.slo,
+      lens: scale.lens,
+      secrets,
+      resultsDir,
+    },
+  };
+}
+
+/** Draws the progress line on stderr: redrawn in place on a terminal; in a log, a line every
+ * 10 requests or 10 s. */
+function _progressPrinter(): (p: BenchmarkProgress) => void {
+  const tty = Deno.stderr.isTerminal();
+  let lastDraw = -Infinity;
+  let lastLogged = { count: 0, at: performance.now() };
+  const encoder = new TextEncoder();
+  return (p) => {
+    const t = performance.now();
+    const final = p.trigger === "end";
+    if (tty) {
+      if (!final && t - lastDraw < 250) return;
+      lastDraw = t;
+      Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${p.line}${final ? "\n" : ""}`));
+    } else if (final || p.done - lastLogged.count >= 10 || t - lastLogged.at >= 10_000) {
+      lastLogged = { count: p.done, at: t };
+      console.error(p.line);
+    }
+  };
+}
+
+/** What a finished run prints: tables, files, client health, and a warning when every request
+ * failed. */
+async function _printRun(run: BenchmarkRunResult): Promise<void> {
+  console.log(run.report.tables);
+  console.log(`results: ${run.dir}`);
+  for (const path of run.paths) console.log(`  ${path}`);
+  if (run.dir !== null) await reportRunHealth(run.dir);
+  const measured = run.records.filter((r) => r.phase === "measure");
+  const failed = measured.filter((r) => r.status === "error");
+  if (measured.length > 0 && failed.length === measured.length) {
+    const codes = new Map<number, number>();
+    for (const r of failed) codes.set(r.errorCode!, (codes.get(r.errorCode!) ?? 0) + 1);
+    const list = [...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} x${n}`).join(", ");
+    console.error(
+      `warning: every request failed (${failed.length} of ${measured.length}: ${list}); ` +
+        `the summary says so in ${run.dir}/summary.json`,
+    );
+  }
+}
+
+async function _bench(
+  args: string[],
+  env: Record<string, string>,
+  envSecrets: string[],
+): Promise<number> {
+  const { values: f } = parseFlags(args, BENCH_FLAGS);
+  if (f.help) {
+    console.log(BENCH_HELP);
+    return 0;
+  }
+  // ---- validate everything before sending anything
+  const { options, built, sweep } = await _settings(f, env, envSecrets);
+  // First SIGINT/SIGTERM: stop launching, let requests in flight finish for the grace period,
+  // then cancel them. A second one cancels them at once.
+  const stop = new AbortController();
+  const cancelNow = new AbortController();
+  let stopReason: string | null = null;
+  let stopSignal: Deno.Signal | null = null;
+  const gracePeriodS = options.gracePeriodS;
+  const onSignal = (name: Deno.Signal) => () => {
+    if (stopReason === null) {
+      stopReason = `stopped by ${name}`;
+      stopSignal = name;
+      stop.abort(new DOMException(stopReason, "AbortError"));
+      console.error(
+        `${name}: no new requests; requests in flight get ${gracePeriodS} s to finish ` +
+          `(${name} again cancels them now)`,
+      );
+    } else if (!cancelNow.signal.aborted) {
+      cancelNow.abort(new DOMException(`${stopReason}, then by a second ${name}`, "AbortError"));
+    }
+  };
+  const stoppers: [Deno.Signal, () => void][] = [
+    ["SIGINT", onSignal("SIGINT")],
+    ["SIGTERM", onSignal("SIGTERM")],
+  ];
+  for (const [sig, fn] of stoppers) Deno.addSignalListener(sig, fn);
+  const run: BenchmarkRunOptions = {
+    ...options,
+    signal: stop.signal,
+    cancelSignal: cancelNow.signal,
+    ...(f.quiet ? {} : { onProgress: _progressPrinter(), progressEveryMs: 500 }),
+  };
+  const stopped = (result: BenchmarkRunResult) => {
+    const measured = result.records.filter((r) => r.phase === "measure");
+    const cancelled = measured.filter((r) => r.errorCode === 499).length;
+    console.error(
+      `run ${stopReason}: ${measured.length} of ${result.metadata.maxRequests} requests ` +
+        `recorded${cancelled > 0 ? ` (${cancelled} cancelled)` : ""}; results in ${result.dir}`,
+    );
+    return stopSignal === "SIGTERM" ? 143 : 130;
+  };
+  try {
+    if (sweep) {
+      const { variable, levels } = sweep;
+      let code = 0;
+      const result = await runSweep(built.client, {
+        ...run,
+        variable,
+        levels,
+        onLevel: async (level, levelRun) => {
+          await _printRun(levelRun);
+          if (!levelRun.finished && stopReason !== null) {
+            code = stopped(levelRun);
+            console.error(`sweep: stopped at ${variable} ${level} (exit code ${code})`);
+          } else {
+            console.error(
+              `sweep: ${variable} ${level} done (${levels.indexOf(level) + 1} of ${levels.length})`,
+            );
+          }
+        },
+      });
+      for (const note of result.notes) console.error(`note: ${note}`);
+      console.log("\n" + result.table);
+      console.log(`sweep results: ${result.dir}`);
+      for (const path of result.paths) console.log(`  ${path}`);
+      return code;
+    }
+    const result = await benchmark(built.client, run);
+    await _printRun(result);
+    return stopReason !== null ? stopped(result) : 0;
+  } finally {
+    for (const [sig, fn] of stoppers) Deno.removeSignalListener(sig, fn);
+    await built.close?.();
+  }
+}

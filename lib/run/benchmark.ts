@@ -1,0 +1,460 @@
+/**
+ * The run pipeline, in one call: prompts → load shape → client → streaming timer → records →
+ * files. `deno task bench`, `deno task demo`, sweeps, `quickBenchmark` and the notebooks all run
+ * through {@link benchmark}, so a notebook gets exactly the folder of files the CLI writes.
+ *
+ * @module
+ */
+import type { LlmClient } from "../core/llm_client.ts";
+import type { RequestRecord } from "../core/request_record.ts";
+import { createTokenizer, type TokenizerName } from "../core/tokenizer.ts";
+import { type PromptMode, synthesizePrompts } from "../core/synthesize_prompt.ts";
+import { addToProgress, progressLine, progressState } from "../core/progress_line.ts";
+import type { ClientHealth } from "../core/client_health.ts";
+import { type Shard, type ShardPlan, shardPlan } from "../core/shard.ts";
+import type { Slo } from "../core/goodput.ts";
+import { checkLensName, type LensName } from "../core/lenses.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
+import type { ClientSpec, Transport } from "../clients/create_client.ts";
+import { runFooter, runHeader, type RunMetadata } from "../report/run_metadata.ts";
+import { openJsonlWriter } from "../report/jsonl_writer.ts";
+import { rebuildRunFiles } from "../report/rebuild_run_files.ts";
+import { type RunReport, runReport, type RunReportInput } from "../report/run_report.ts";
+import { newRunDir } from "../report/new_run_dir.ts";
+import { runBenchmark } from "./run_benchmark.ts";
+import { openSender } from "./open_sender.ts";
+
+/** A progress report of {@link benchmark}. */
+export interface BenchmarkProgress {
+  /** `12/30 done | 0 errors | TTFT p50 0.412 s | 310.2 output tok/s | 3.1 s`. */
+  line: string;
+  /** Measured requests completed. */
+  done: number;
+  /** Measured requests the run means to send. */
+  total: number;
+  /** What prompted this report: the periodic timer, a completed request, or the run's end. */
+  trigger: "timer" | "record" | "end";
+}
+
+/** Options of {@link benchmark}. Defaults are LLMPerf's where LLMPerf has the setting. */
+export interface BenchmarkRunOptions {
+  /** Model id sent to the endpoint. Required. */
+  model: string;
+  /** Mean prompt length, tokens (LLMPerf `--mean-input-tokens`). Default 550. */
+  meanInputTokens?: number;
+  /** Stddev of the prompt length. Default 150. */
+  stddevInputTokens?: number;
+  /** Mean `max_tokens` (LLMPerf `--mean-output-tokens`). Default 150. */
+  meanOutputTokens?: number;
+  /** Stddev of `max_tokens`. Default 80. */
+  stddevOutputTokens?: number;
+  /** Seed of prompts and arrivals: same seed, same prompts. Default 0. */
+  seed?: number;
+  /** Tokenizer of prompts and answer counts. Default `"cl100k_base"`. */
+  tokenizer?: TokenizerName;
+  /** Prompt synthesis. Default `"llmperf"`. */
+  promptMode?: PromptMode;
+  /** Corpus lines the prompts are made of. Default: the built-in corpus. */
+  corpus?: string[];
+  /** Closed loop: requests in flight (LLMPerf `--num-concurrent-requests`). Default 10. */
+  concurrency?: number;
+  /** Open loop: requests per second instead of a closed loop. Default none. */
+  rate?: number;
+  /** Open-loop arrivals. Default `"poisson"`. */
+  arrival?: "poisson" | "constant";
+  /** Open loop: at most this many requests in flight. Default none. */
+  maxInFlight?: number;
+  /** Measured requests to send (LLMPerf `--max-num-completed-requests`). Default 10. */
+  maxRequests?: number;
+  /** Warm-up requests sent first and left out of every figure. Default 0. */
+  warmup?: number;
+  /** Time budget of the run, s: no request is started after it (LLMPerf `--timeout`).
+   * Default 90. */
+  timeoutS?: number;
+  /** Per-request timeout, s (error 408). Default none. */
+  requestTimeoutS?: number;
+  /** No content within this many s of send: error 408. Default none. */
+  firstTokenTimeoutS?: number;
+  /** After `signal` aborts, how long requests in flight may still finish, s. Default 5. */
+  gracePeriodS?: number;
+  /** Merged into each request body (LLMPerf `--additional-sampling-params`). Default none. */
+  samplingParams?: Record<string, unknown>;
+  /** Keep each answer's text in `requests.jsonl`. Default false. */
+  keepText?: boolean;
+  /** The client as data, to send from Workers or over another transport. Default none. */
+  spec?: ClientSpec;
+  /** Workers to send from (needs `spec`; 0: this thread). Default 0. */
+  workers?: number;
+  /** Transport of an SSE client built from `spec`. Default: the spec's own. */
+  transport?: Transport;
+  /** Run one shard of a larger run (its share of ids, concurrency and rate). Default none. */
+  shard?: Shard;
+  /** Goodput SLOs, ms per metric, recorded and reported in the summary. Default none. */
+  slo?: Slo;
+  /** Metric lens of the tables. Default `"tokenbench"`. */
+  lens?: LensName;
+  /** API label of the tables' Framework column. Default `client.api`. */
+  llmApi?: string;
+  /** Endpoint recorded in the metadata (without credentials). Default the simulator's URL,
+   * else `"unknown"`. */
+  endpoint?: string;
+  /**
+   * The simulator the client talks to: the run is recorded as simulated, with what the
+   * simulator says of itself (`startSimulator()`'s result, or `{ info }` from `/_sim/info`).
+   * Default none (a real endpoint).
+   */
+  simulator?: { url?: string; info: unknown };
+  /** Free-form pairs recorded in the summary (LLMPerf `--metadata`). Default none. */
+  metadata?: Record<string, string>;
+  /** More run context recorded in the metadata (a sweep's level, say). Default none. */
+  context?: Pick<RunMetadata, "sweep">;
+  /**
+   * Write a new run folder `<resultsDir>/<UTC time>_<model>` (created, never overwritten):
+   * `RUNNING` while the run goes, `requests.jsonl` as requests complete, then `summary.json`,
+   * `requests.csv`, `tables.md` and LLMPerf's two files. Default: nothing is written.
+   */
+  resultsDir?: string;
+  /** Called with progress every `progressEveryMs`, after each request, and at the end.
+   * Default none. */
+  onProgress?: (progress: BenchmarkProgress) => void;
+  /** How often `onProgress` is called by the timer, ms. Default 1000. */
+  progressEveryMs?: number;
+  /** Called with each record as it completes (after it is on disk). Default none. */
+  onRecord?: (record: RequestRecord) => void | Promise<void>;
+  /** Stops launching; requests in flight get `gracePeriodS`, then are cancelled (499). Its
+   * reason's message is recorded as the stop reason. Default none. */
+  signal?: AbortSignal;
+  /** Cancels requests in flight at once (a second Ctrl-C). Default none. */
+  cancelSignal?: AbortSignal;
+  /** Secret values removed from everything written (besides secret-looking patterns).
+   * Default none. */
+  secrets?: readonly string[];
+}
+
+/** What {@link benchmark} returns. */
+export interface BenchmarkRunResult extends RunReportInput {
+  /** The summary document, per-request CSV, the two seed-format tables, LLMPerf's files. */
+  report: RunReport;
+  /** The run folder, or null when nothing was written. */
+  dir: string | null;
+  /** Files written (`requests.jsonl` first); empty when nothing was written. */
+  paths: string[];
+  /** Whether the client kept up (event-loop and dispatch lag, CPU). */
+  clientHealth: ClientHealth;
+  /** False when the run was stopped before sending everything. */
+  finished: boolean;
+  /** Why the run stopped early, or null. */
+  stopReason: string | null;
+}
+
+const _WHAT = "Cannot run benchmark";
+
+function _int(name: string, value: unknown, min: number): number {
+  if (!(typeof value === "number" && Number.isSafeInteger(value) && value >= min)) {
+    const what = min === 0 ? "a non-negative integer" : "a positive integer";
+    throw new RangeError(`${_WHAT}: '${name}' must be ${what}, got ${value}`);
+  }
+  return value;
+}
+
+function _positive(name: string, value: unknown, { orZero = false } = {}): number {
+  if (
+    !(typeof value === "number" && Number.isFinite(value) && (value > 0 || (orZero && value === 0)))
+  ) {
+    throw new RangeError(
+      `${_WHAT}: '${name}' must be a ${orZero ? "non-negative" : "positive"} number, got ${value}`,
+    );
+  }
+  return value;
+}
+
+function _reasonText(reason: unknown): string {
+  const text = reason instanceof Error || reason instanceof DOMException
+    ? reason.message
+    : typeof reason === "string"
+    ? reason
+    : "";
+  return text && text !== "signal is aborted without reason" ? text : "stopped by its signal";
+}
+
+/** The run's settings, checked, with every default filled in. */
+interface _Plan {
+  options: BenchmarkRunOptions;
+  concurrency: number;
+  maxRequests: number;
+  warmup: number;
+  rate: number | undefined;
+  /** Prompts to synthesize: the whole run's (a shard sends only its share of them). */
+  promptCount: number;
+  shard: ShardPlan | undefined;
+  metadata: RunMetadata;
+}
+
+function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
+  if (typeof client?.stream !== "function") {
+    throw new TypeError(`${_WHAT}: 'client' must be an LlmClient, got ${client}`);
+  }
+  const o = options ?? ({} as BenchmarkRunOptions);
+  if (typeof o.model !== "string" || o.model === "") {
+    throw new TypeError(
+      `${_WHAT}: 'model' must be a non-empty string, got ${JSON.stringify(o.model)}`,
+    );
+  }
+  const meanInputTokens = _int("meanInputTokens", o.meanInputTokens ?? 550, 1);
+  const stddevInputTokens = _int("stddevInputTokens", o.stddevInputTokens ?? 150, 0);
+  const meanOutputTokens = _int("meanOutputTokens", o.meanOutputTokens ?? 150, 1);
+  const stddevOutputTokens = _int("stddevOutputTokens", o.stddevOutputTokens ?? 80, 0);
+  const seed = _int("seed", o.seed ?? 0, 0);
+  let concurrency = _int("concurrency", o.concurrency ?? 10, 1);
+  let maxRequests = _int("maxRequests", o.maxRequests ?? 10, 1);
+  let warmup = _int("warmup", o.warmup ?? 0, 0);
+  let rate = o.rate === undefined ? undefined : _positive("rate", o.rate);
+  const timeoutS = _positive("timeoutS", o.timeoutS ?? 90);
+  const gracePeriodS = _positive("gracePeriodS", o.gracePeriodS ?? 5, { orZero: true });
+  if (o.requestTimeoutS !== undefined) _positive("requestTimeoutS", o.requestTimeoutS);
+  if (o.firstTokenTimeoutS !== undefined) _positive("firstTokenTimeoutS", o.firstTokenTimeoutS);
+  const progressEveryMs = o.progressEveryMs ?? 1000;
+  _positive("progressEveryMs", progressEveryMs);
+  if (o.resultsDir !== undefined && (typeof o.resultsDir !== "string" || o.resultsDir === "")) {
+    throw new TypeError(
+      `${_WHAT}: 'resultsDir' must be a folder path, got ${JSON.stringify(o.resultsDir)}`,
+    );
+  }
+  if (o.lens !== undefined) checkLensName(o.lens);
+  const workers = _int("workers", o.workers ?? 0, 0);
+  const promptCount = warmup + maxRequests;
+  let shard: ShardPlan | undefined;
+  if (o.shard !== undefined) {
+    shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate, seed });
+    ({ concurrency, maxRequests, warmup, rate } = shard);
+  }
+  const arrival = o.arrival ?? "poisson";
+  const simulator = o.simulator;
+  const metadata: RunMetadata = {
+    llmApi: o.llmApi ?? client.api,
+    model: o.model,
+    endpoint: o.endpoint ?? simulator?.url ?? "unknown",
+    simulated: simulator !== undefined,
+    ...(simulator ? { simulator: simulator.info as Record<string, unknown> } : {}),
+    tokenizer: o.tokenizer ?? "cl100k_base",
+    promptMode: o.promptMode ?? "llmperf",
+    seed,
+    meanInputTokens,
+    stddevInputTokens,
+    meanOutputTokens,
+    stddevOutputTokens,
+    numConcurrentRequests: concurrency,
+    rate: rate ?? null,
+    arrival: rate === undefined ? null : arrival,
+    maxInFlight: o.maxInFlight ?? null,
+    maxRequests,
+    warmup,
+    timeoutS,
+    requestTimeoutS: o.requestTimeoutS ?? null,
+    firstTokenTimeoutS: o.firstTokenTimeoutS ?? null,
+    gracePeriodS,
+    additionalSamplingParams: o.samplingParams ?? {},
+    userMetadata: { ...o.metadata },
+    workers,
+    ...(o.spec && o.transport !== undefined ? { transport: o.transport } : {}),
+    ...(shard ? { shard: shard.shard } : {}),
+    ...(o.slo ? { slo: o.slo } : {}),
+    ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
+    ...(o.context?.sweep ? { sweep: o.context.sweep } : {}),
+  };
+  return {
+    options: o,
+    concurrency,
+    maxRequests,
+    warmup,
+    rate,
+    promptCount,
+    shard,
+    metadata: redactSecrets(metadata, { secrets: o.secrets ?? [] }),
+  };
+}
+
+/**
+ * Check `options` as {@link benchmark} does, without sending or writing anything: a
+ * `RangeError`/`TypeError` naming the bad option, else nothing.
+ *
+ * @example
+ * ```ts
+ * import { checkBenchmarkOptions } from "./benchmark.ts";
+ * import type { LlmClient } from "../core/llm_client.ts";
+ * const client: LlmClient = { api: "fake", async *stream() {} };
+ * let message = "";
+ * try {
+ *   checkBenchmarkOptions(client, { model: "m", concurrency: 0 });
+ * } catch (error) {
+ *   message = (error as Error).message;
+ * }
+ * if (!message.includes("'concurrency' must be a positive integer, got 0")) throw new Error(message);
+ * ```
+ */
+export function checkBenchmarkOptions(client: LlmClient, options: BenchmarkRunOptions): void {
+  _plan(client, options);
+}
+
+/**
+ * Benchmark `client` end to end: synthesize the prompts (same seed, same prompts), run them
+ * under the load shape (closed loop, or open loop with `rate`), time every stream, and derive
+ * the report. With `resultsDir`, a new run folder gets exactly the files `deno task bench`
+ * writes: `RUNNING` while the run goes, each record in `requests.jsonl` as soon as it
+ * completes, then every derived file rebuilt from that JSONL (`summary.json`, `requests.csv`,
+ * `tables.md`, LLMPerf's two files), as `deno task summarize` would. A failed request is a
+ * record, never an exception; bad options throw a `RangeError`/`TypeError` before anything is
+ * sent or written.
+ *
+ * @example Ten requests against the simulator, into a new folder
+ * ```ts
+ * import { benchmark } from "./benchmark.ts";
+ * import { startSimulator } from "../sim/simulator.ts";
+ * import { createOpenAiClient } from "../clients/openai_client.ts";
+ * await using sim = await startSimulator({ ttftMs: 10, itlMs: 1 });
+ * const resultsDir = await Deno.makeTempDir();
+ * const run = await benchmark(createOpenAiClient({ baseUrl: `${sim.url}/v1` }), {
+ *   model: "sim", maxRequests: 10, concurrency: 5, meanInputTokens: 50, stddevInputTokens: 0,
+ *   meanOutputTokens: 20, stddevOutputTokens: 0, simulator: sim, resultsDir,
+ * });
+ * if (run.report.summary.summary.numCompleted !== 10) throw new Error("10 completed");
+ * if (!run.paths.some((p) => p.endsWith("_individual_responses.json"))) throw new Error("files");
+ * await Deno.remove(resultsDir, { recursive: true });
+ * ```
+ */
+export async function benchmark(
+  client: LlmClient,
+  options: BenchmarkRunOptions,
+): Promise<BenchmarkRunResult> {
+  const plan = _plan(client, options);
+  const o = plan.options;
+  const { metadata } = plan;
+  const secrets = o.secrets ?? [];
+  const tokenizer = createTokenizer(metadata.tokenizer as TokenizerName);
+  let dir: string | null = null;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let jsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
+  let sender: Awaited<ReturnType<typeof openSender>> | undefined;
+  try {
+    const prompts = synthesizePrompts({
+      tokenizer,
+      count: plan.promptCount,
+      seed: metadata.seed,
+      mode: metadata.promptMode as PromptMode,
+      corpus: o.corpus,
+      meanInputTokens: metadata.meanInputTokens,
+      stddevInputTokens: metadata.stddevInputTokens,
+      meanOutputTokens: metadata.meanOutputTokens,
+      stddevOutputTokens: metadata.stddevOutputTokens,
+    });
+    sender = await openSender(client, {
+      spec: o.spec,
+      workers: metadata.workers,
+      transport: o.transport,
+    });
+    if (o.resultsDir !== undefined) {
+      dir = await newRunDir(o.resultsDir, o.model);
+      // A folder whose run has not ended carries RUNNING (removed once every file is written),
+      // and its requests.jsonl has no end line: `deno task summarize` reports it unfinished.
+      await Deno.writeTextFile(
+        `${dir}/RUNNING`,
+        JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
+        { createNew: true },
+      );
+      jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
+      await jsonl.append(runHeader(metadata, { startEpochMs: Date.now() }));
+    }
+    const progress = progressState(plan.maxRequests, performance.now());
+    const report = (trigger: BenchmarkProgress["trigger"]) =>
+      o.onProgress?.({
+        line: progressLine(progress, performance.now()),
+        done: progress.done,
+        total: progress.total,
+        trigger,
+      });
+    if (o.onProgress) timer = setInterval(() => report("timer"), o.progressEveryMs ?? 1000);
+    const ms = (s: number | undefined) => s === undefined ? undefined : s * 1000;
+    const result = await runBenchmark(sender.client, {
+      model: o.model,
+      prompt: (requestId) => prompts[requestId],
+      countTokens: (text) => tokenizer.countTokens(text),
+      samplingParams: o.samplingParams,
+      concurrency: plan.concurrency,
+      rate: plan.rate,
+      arrival: o.arrival,
+      maxInFlight: o.maxInFlight,
+      maxRequests: plan.maxRequests,
+      warmup: plan.warmup,
+      seed: plan.shard?.arrivalSeed ?? metadata.seed,
+      pool: sender.pool,
+      requestIds: plan.shard?.requestIds,
+      durationMs: metadata.timeoutS * 1000,
+      requestTimeoutMs: ms(o.requestTimeoutS),
+      firstTokenTimeoutMs: ms(o.firstTokenTimeoutS),
+      keepText: o.keepText ?? false,
+      keepRecords: jsonl === undefined,
+      signal: o.signal,
+      gracePeriodMs: (metadata.gracePeriodS ?? 0) * 1000,
+      cancelSignal: o.cancelSignal,
+      secrets,
+      onRecord: async (record: RequestRecord) => {
+        await jsonl?.append(record);
+        await o.onRecord?.(record);
+        if (record.phase === "measure") addToProgress(progress, record);
+        if (o.onProgress) report("record");
+      },
+    });
+    clearInterval(timer);
+    timer = undefined;
+    report("end");
+    const stopReason = result.aborted
+      ? _reasonText(o.cancelSignal?.aborted ? o.cancelSignal.reason : o.signal?.reason)
+      : null;
+    const final: RunMetadata = {
+      ...metadata,
+      clientHealth: result.clientHealth,
+      stopReason,
+      finished: !result.aborted,
+    };
+    const done = {
+      finished: !result.aborted,
+      stopReason,
+      clientHealth: result.clientHealth,
+    };
+    if (jsonl && dir !== null) {
+      // The end line: without it the file belongs to a run that was killed or is still going.
+      await jsonl.append(runFooter({ ...metadata, clientHealth: result.clientHealth }, {
+        finished: !result.aborted,
+        stopReason,
+        wallTimeMs: result.wallTimeMs,
+        startEpochMs: result.startEpochMs,
+        numRecords: result.recordCount,
+        endedAt: new Date().toISOString(),
+      }));
+      await jsonl.close();
+      // Every derived file comes from the JSONL, exactly as `deno task summarize` rebuilds it.
+      const written = await rebuildRunFiles(dir);
+      await Deno.remove(`${dir}/RUNNING`);
+      const input = written.run.report;
+      return {
+        ...input,
+        ...done,
+        report: runReport(input),
+        dir,
+        paths: [jsonl.path, ...written.paths],
+      };
+    }
+    const input: RunReportInput = {
+      records: result.records,
+      wallTimeMs: result.wallTimeMs,
+      startEpochMs: result.startEpochMs,
+      metadata: final,
+    };
+    return { ...input, ...done, report: runReport(input), dir: null, paths: [] };
+  } finally {
+    clearInterval(timer);
+    await jsonl?.close();
+    await sender?.close();
+    tokenizer.free();
+  }
+}
