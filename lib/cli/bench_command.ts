@@ -10,12 +10,18 @@ import { TOKENIZER_NAMES, type TokenizerName } from "../core/tokenizer.ts";
 import { corpusFromText } from "../core/corpus.ts";
 import { LENS_NAMES } from "../core/lenses.ts";
 import { isSecretName, redactSecrets, secretsFromEnv } from "../core/redact_secrets.ts";
-import type { RunSummaryDocument } from "../report/run_report.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
 import type { BenchmarkRunResult } from "../run/benchmark.ts";
 import { runSweep } from "../run/run_sweep.ts";
 import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts";
-import { type BuiltClient, buildClient, CLIENT_FLAGS, CLIENT_HELP, LLM_APIS, type LlmApi } from "./build_client.ts";
+import {
+  buildClient,
+  type BuiltClient,
+  CLIENT_FLAGS,
+  CLIENT_HELP,
+  LLM_APIS,
+  type LlmApi,
+} from "./build_client.ts";
 import { checkResultsRoot } from "./results_dir.ts";
 import { reportRunHealth, scaleFlags } from "./scale_flags.ts";
 import { type SweepRequest, sweepRequest } from "./sweep_flags.ts";
@@ -201,7 +207,9 @@ export async function benchCommand(
     return await _bench(args, env, envSecrets);
   } catch (error) {
     // Whatever goes wrong, its message is printed: never with a secret in it.
-    if (error instanceof Error) error.message = redactSecrets(error.message, { secrets: envSecrets });
+    if (error instanceof Error) {
+      error.message = redactSecrets(error.message, { secrets: envSecrets });
+    }
     throw error;
   }
 }

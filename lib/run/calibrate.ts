@@ -17,7 +17,7 @@ import { preciseSleep } from "./precise_sleep.ts";
 import { quantile } from "../core/quantile.ts";
 import { type LoadSlot, runLoad } from "./run_load.ts";
 import type { StreamTiming } from "../core/time_stream.ts";
-import { timeRequest } from "./run_benchmark.ts";
+import { timeRequest } from "./time_request.ts";
 import { createWorkerPool, type WorkerPool } from "./worker_pool.ts";
 import { _fmt, _gridTable } from "../report/grid_table.ts";
 

@@ -1,7 +1,7 @@
 /**
  * The Worker side of {@link createWorkerPool}: builds a client from a {@link ClientSpec}, runs
- * each request's stream and timer in this thread, and posts the timing back. Loaded as a Worker
- * module, it serves at once; imported anywhere else, it does nothing.
+ * each request's stream and timer in this thread, and posts the timing back. Importing it does
+ * nothing: the pool's Workers run `_request_worker_entry.ts`, which calls {@link serveRequests}.
  *
  * Protocol (structured-clone messages):
  * - in: `init {spec, loopLagIntervalMs}`, `send {id, request, timeoutMs}`, `abort {id}`,
@@ -13,8 +13,7 @@
 import { type ClientSpec, createClient, type CreatedClient } from "../clients/create_client.ts";
 import type { LlmRequest } from "../core/llm_client.ts";
 import { type LoopLagMonitor, startLoopLag } from "./loop_lag.ts";
-import { timeRequest } from "./run_benchmark.ts";
-import { failedTiming } from "./worker_pool.ts";
+import { failedTiming, timeRequest } from "./time_request.ts";
 
 /** A request as posted to a worker: an {@link LlmRequest} without its signal. */
 export type WorkerRequest = Omit<LlmRequest, "signal">;
@@ -138,11 +137,3 @@ export function serveRequests(scope: RequestWorkerScope): void {
     }
   };
 }
-
-function _isWorker(): boolean {
-  const scope = (globalThis as { WorkerGlobalScope?: abstract new () => unknown })
-    .WorkerGlobalScope;
-  return typeof scope === "function" && globalThis instanceof scope;
-}
-
-if (_isWorker()) serveRequests(globalThis as unknown as RequestWorkerScope);

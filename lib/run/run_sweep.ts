@@ -116,7 +116,9 @@ export async function runSweep(
   for (const level of levels) {
     const run = await benchmark(client, {
       ...levelRunOptions(level),
-      ...(dir === null ? {} : { resultsDir: `${dir}/${variable === "rate" ? "rate" : "c"}${level}` }),
+      ...(dir === null
+        ? {}
+        : { resultsDir: `${dir}/${variable === "rate" ? "rate" : "c"}${level}` }),
     });
     runs.push({ level, run });
     levelRuns.push({ level, dir: run.dir ?? "(not saved)", summary: run.report.summary });

@@ -9,6 +9,7 @@ import type { ClientSpec } from "../clients/create_client.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import type { RequestWorkerInput, RequestWorkerOutput, WorkerRequest } from "./request_worker.ts";
 import type { StreamTiming } from "../core/time_stream.ts";
+import { failedTiming } from "./time_request.ts";
 
 /** Options of {@link createWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -16,13 +17,14 @@ export interface WorkerPoolOptions {
   workers?: number;
   /** Period of each worker's event-loop lag timer, ms. Default 10. */
   loopLagIntervalMs?: number;
-  /** Module each worker runs. Default `./request_worker.ts` next to this file. */
+  /** Module each worker runs. Default `./_request_worker_entry.ts` next to this file (it
+   * calls `serveRequests(self)`). */
   workerUrl?: string | URL;
   /** Give up waiting for the workers to start after this many ms. Default 30000. */
   startTimeoutMs?: number;
 }
 
-/** Options of {@link WorkerPool.timeRequest}: those of `timeRequest` (run_benchmark.ts). */
+/** Options of {@link WorkerPool.timeRequest}: those of `timeRequest` (time_request.ts). */
 export interface PoolTimeRequestOptions {
   /** Timeout from send to the end of the stream, ms (error 408), run in the worker. Default none. */
   requestTimeoutMs?: number;
@@ -43,7 +45,7 @@ export interface WorkerPool {
   /** Number of workers. */
   readonly size: number;
   /**
-   * Send `request` from the least busy worker (`timeRequest` of run_benchmark.ts runs there)
+   * Send `request` from the least busy worker (`timeRequest` of time_request.ts runs there)
    * and resolve with its timing. Never rejects: a worker that fails gives an error timing
    * (599). Times in the timing are the worker's own (relative to its send; `startEpochMs` is
    * epoch ms).
@@ -64,49 +66,6 @@ interface _Slot {
   pending: Map<number, (timing: StreamTiming) => void>;
   lagWaiters: ((samples: number[]) => void)[];
   closed: PromiseWithResolvers<void>;
-}
-
-/**
- * A timing for a request that never reached a client: sent and ended now, with a 599 error.
- *
- * @example
- * ```ts
- * import { failedTiming } from "./worker_pool.ts";
- * const t = failedTiming("worker failed");
- * if (t.error?.code !== 599 || t.ttftMs !== null) throw new Error("failed timing");
- * ```
- */
-export function failedTiming(
-  message: string,
-  code: number = CLIENT_ERROR_CODES.network,
-): StreamTiming {
-  const startMs = performance.now();
-  const timing: StreamTiming = {
-    startMs,
-    startEpochMs: performance.timeOrigin + startMs,
-    httpStatus: null,
-    headersMs: null,
-    firstMessageMs: null,
-    ttftMs: null,
-    firstReasoningMs: null,
-    lastContentMs: null,
-    endMs: 0,
-    text: "",
-    reasoningText: "",
-    chunkArrivalMs: [],
-    chunkTexts: [],
-    chunkTokensGiven: [],
-    chunkSentEpochMs: null,
-    reasoningArrivalMs: [],
-    messageCount: 0,
-    choicesArrivalMs: [],
-    lastMessageMs: null,
-    usage: {},
-    error: { code, message },
-    finishReason: null,
-    retries: 0,
-  };
-  return timing;
 }
 
 /**
@@ -153,7 +112,7 @@ export async function createWorkerPool(
       `Cannot create worker pool: 'loopLagIntervalMs' must be a positive number, got ${loopLagIntervalMs}`,
     );
   }
-  const url = options.workerUrl ?? new URL("./request_worker.ts", import.meta.url);
+  const url = options.workerUrl ?? new URL("./_request_worker_entry.ts", import.meta.url);
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   // Structured clone fails on functions: fail here with a clear message instead.
   try {

@@ -1,0 +1,19 @@
+/**
+ * tokenbench/wire: each provider's wire format, shared by the clients that read it and the
+ * simulator that writes it: field names, request-body builders, payload decoders that turn one
+ * wire message into `StreamEvent`s, error tables, AWS event-stream framing, HTTP/1.1 framing.
+ * Pure: no I/O.
+ *
+ * @example
+ * ```ts
+ * import { bedrockModelFamily } from "tokenbench/wire";
+ * if (bedrockModelFamily("anthropic.claude-instant-v1") !== "anthropic") throw new Error("family");
+ * ```
+ *
+ * @module
+ */
+export * from "./bedrock_bodies.ts";
+export * from "./bedrock_errors.ts";
+export * from "./eventstream_frames.ts";
+export * from "./http1_wire.ts";
+export * from "./json_fields.ts";
