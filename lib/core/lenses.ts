@@ -38,7 +38,7 @@ export type LensName = typeof LENS_NAMES[number];
  * - `itlMs`: the tool's "inter-token latency" (per request, or pooled chunk gaps for vLLM).
  * - `tpotMs`: the tool's "time per output token".
  * - `e2eMs`: request latency as the tool ends it.
- * - `outputTokensPerS`: the tool's per-request output speed.
+ * - `outputThroughputTokPerS`: the tool's per-request output speed.
  * - `outputTokens`: the tool's output token count N.
  * - `ttstMs`: GenAI-Perf/AIPerf time to second token (a gap: second − first token response).
  * - `firstAnswerMs`: GenAI-Perf/AIPerf time to first output (non-reasoning) token.
@@ -55,7 +55,7 @@ export const LENS_METRICS = [
   "itlMs",
   "tpotMs",
   "e2eMs",
-  "outputTokensPerS",
+  "outputThroughputTokPerS",
   "outputTokens",
   "ttstMs",
   "firstAnswerMs",
@@ -79,7 +79,7 @@ export const LENS_METRIC_UNITS = {
   itlMs: "ms",
   tpotMs: "ms",
   e2eMs: "ms",
-  outputTokensPerS: "tokens/s",
+  outputThroughputTokPerS: "tokens/s",
   outputTokens: "tokens",
   ttstMs: "ms",
   firstAnswerMs: "ms",
@@ -120,7 +120,7 @@ export const LENSES = {
       itlMs: "(t_C − t_1) / (N − 1)",
       tpotMs: "(t_C − t_1) / (N − 1) (same figure as itlMs)",
       e2eMs: "T_end − T0",
-      outputTokensPerS: "N / E2E",
+      outputThroughputTokPerS: "N / E2E",
       outputTokens: "N (run tokenizer, answer text)",
     },
     pooled: null,
@@ -132,7 +132,7 @@ export const LENSES = {
       ttftMs: "t_1 − T0",
       itlMs: "(t_C − T0) / M (wire messages; includes TTFT)",
       e2eMs: "T_end − T0",
-      outputTokensPerS: "N / E2E",
+      outputThroughputTokPerS: "N / E2E",
       outputTokens: "N",
     },
     pooled: null,
@@ -144,7 +144,7 @@ export const LENSES = {
       ttftMs: "t_1 − T0",
       itlMs: "(t_C − T0) / N (includes TTFT)",
       e2eMs: "T_end − T0",
-      outputTokensPerS: "M / E2E (wire messages per second)",
+      outputThroughputTokPerS: "M / E2E (wire messages per second)",
       outputTokens: "N",
     },
     pooled: null,
@@ -168,7 +168,7 @@ export const LENSES = {
       ttftMs: "min(t_1, r_1) − T0 (first content or reasoning response)",
       itlMs: "(E2E − TTFT) / (OSL − 1), OSL = N + R",
       e2eMs: "last content or reasoning response − T0",
-      outputTokensPerS: "1000 / ITL (output token throughput per user)",
+      outputThroughputTokPerS: "1000 / ITL (output token throughput per user)",
       outputTokens: "OSL = N + R",
       ttstMs: "second − first content or reasoning response",
       firstAnswerMs: "t_1 − T0 (time to first output token)",
@@ -184,7 +184,7 @@ export const LENSES = {
       itlMs: "(t_last − t_first) / (N_g − 1)",
       tpotMs: "(t_last − T0) / N_g (includes TTFT)",
       e2eMs: "T_end − T0",
-      outputTokensPerS: "N_g / E2E",
+      outputThroughputTokPerS: "N_g / E2E",
       outputTokens: "N_g = U ?? (answer + reasoning chunks)",
     },
     pooled: null,
@@ -315,7 +315,7 @@ export function lensRequestValues(lens: LensName, record: LensRecord): LensReque
     itlMs: null,
     tpotMs: null,
     e2eMs: null,
-    outputTokensPerS: null,
+    outputThroughputTokPerS: null,
     outputTokens: null,
     ttstMs: null,
     firstAnswerMs: null,
@@ -336,7 +336,7 @@ export function lensRequestValues(lens: LensName, record: LensRecord): LensReque
         itlMs: itl,
         tpotMs: itl,
         e2eMs: r.e2eMs,
-        outputTokensPerS: perS(n, r.e2eMs),
+        outputThroughputTokPerS: perS(n, r.e2eMs),
         outputTokens: n,
       });
       break;
@@ -349,7 +349,7 @@ export function lensRequestValues(lens: LensName, record: LensRecord): LensReque
         ttftMs: r.ttftMs,
         itlMs: r.lastContentMs !== null && n > 0 && divisor > 0 ? r.lastContentMs / divisor : null,
         e2eMs: r.e2eMs,
-        outputTokensPerS: perS(name === "llmperf" ? n : messages, r.e2eMs),
+        outputThroughputTokPerS: perS(name === "llmperf" ? n : messages, r.e2eMs),
         outputTokens: n,
       });
       break;
@@ -382,7 +382,7 @@ export function lensRequestValues(lens: LensName, record: LensRecord): LensReque
         ttftMs: ttft,
         itlMs: itl,
         e2eMs: e2e,
-        outputTokensPerS: itl !== null && itl > 0 ? 1000 / itl : null,
+        outputThroughputTokPerS: itl !== null && itl > 0 ? 1000 / itl : null,
         outputTokens: osl,
         ttstMs: responses.length > 1 ? responses[1] - responses[0] : null,
         firstAnswerMs: r.ttftMs,
@@ -401,7 +401,7 @@ export function lensRequestValues(lens: LensName, record: LensRecord): LensReque
         itlMs: first !== null && tokens > 1 ? (last - first) / (tokens - 1) : null,
         tpotMs: tokens > 0 ? last / tokens : null,
         e2eMs: r.e2eMs,
-        outputTokensPerS: perS(tokens, r.e2eMs),
+        outputThroughputTokPerS: perS(tokens, r.e2eMs),
         outputTokens: tokens,
       });
       break;

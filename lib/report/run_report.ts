@@ -131,10 +131,12 @@ export function runReport(input: RunReportInput): RunReport {
   const lensName = metadata.lens === undefined ? "tokenbench" : checkLensName(metadata.lens);
   // The tables read the records through the run's lens (ours by default).
   const lensed = lensName === "tokenbench"
-    ? ok.map((r) => ({ ttftMs: r.ttftMs, outputTokensPerS: r.outputThroughputTokPerS }))
+    ? ok.map((r) => ({ ttftMs: r.ttftMs, outputThroughputTokPerS: r.outputThroughputTokPerS }))
     : ok.map((r) => lensRequestValues(lensName, r));
   const ttftS = lensed.flatMap((v) => v.ttftMs === null ? [] : [v.ttftMs / 1000]);
-  const throughput = lensed.flatMap((v) => v.outputTokensPerS === null ? [] : [v.outputTokensPerS]);
+  const throughput = lensed.flatMap((v) =>
+    v.outputThroughputTokPerS === null ? [] : [v.outputThroughputTokPerS]
+  );
   const label = { framework, model: metadata.model, digits: 2 };
   const lensNote = lensName === "tokenbench" ? "" : `, ${lensName} lens`;
   const tables = [

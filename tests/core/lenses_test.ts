@@ -84,16 +84,16 @@ const WITH_EXTRAS: Record<LensName, Expected> = {
     itlMs: 100 / 7,
     tpotMs: 100 / 7,
     e2eMs: 220,
-    outputTokensPerS: 8 / 0.22,
+    outputThroughputTokPerS: 8 / 0.22,
     outputTokens: 8,
     ttstMs: null,
     firstAnswerMs: null,
     gapsMs: [],
   },
   // ITL = (t_C − T0)/M = 200/10 (TTFT included); throughput N/E2E = 8/0.22.
-  llmperf: { ttftMs: 100, itlMs: 20, tpotMs: null, e2eMs: 220, outputTokensPerS: 8 / 0.22 },
+  llmperf: { ttftMs: 100, itlMs: 20, tpotMs: null, e2eMs: 220, outputThroughputTokPerS: 8 / 0.22 },
   // ITL = (t_C − T0)/N = 200/8; throughput M/E2E = 10/0.22.
-  "llmperf-2023": { ttftMs: 100, itlMs: 25, e2eMs: 220, outputTokensPerS: 10 / 0.22 },
+  "llmperf-2023": { ttftMs: 100, itlMs: 25, e2eMs: 220, outputThroughputTokPerS: 10 / 0.22 },
   // TTFT at the role chunk (10); E2E at the last data message, the usage chunk (215);
   // N = usage 12; TPOT = (215 − 10)/(12 − 1) = 205/11; ITL pooled: gaps between the 9 choices
   // messages 10,40,60,80,100,130,170,200,210.
@@ -103,7 +103,7 @@ const WITH_EXTRAS: Record<LensName, Expected> = {
     tpotMs: 205 / 11,
     e2eMs: 215,
     outputTokens: 12,
-    outputTokensPerS: null,
+    outputThroughputTokPerS: null,
     gapsMs: [30, 20, 20, 20, 30, 40, 30, 10],
   },
   // Responses with content or reasoning: 40,60,80,100,130,170,200. TTFT 40, TTST 60 − 40,
@@ -114,7 +114,7 @@ const WITH_EXTRAS: Record<LensName, Expected> = {
     itlMs: 160 / 11,
     tpotMs: null,
     e2eMs: 200,
-    outputTokensPerS: 68.75,
+    outputThroughputTokPerS: 68.75,
     outputTokens: 12,
     ttstMs: 20,
     firstAnswerMs: 100,
@@ -127,7 +127,7 @@ const WITH_EXTRAS: Record<LensName, Expected> = {
     itlMs: 160 / 11,
     tpotMs: 200 / 12,
     e2eMs: 220,
-    outputTokensPerS: 12 / 0.22,
+    outputThroughputTokPerS: 12 / 0.22,
     outputTokens: 12,
   },
 };
@@ -171,7 +171,7 @@ Deno.test("the tokenbench lens agrees with the record's own derived metrics", as
   const r = await recordedStream();
   const v = lensRequestValues("tokenbench", r);
   strictEqual(v.itlMs, r.interTokenLatencyMs);
-  strictEqual(v.outputTokensPerS, r.outputThroughputTokPerS);
+  strictEqual(v.outputThroughputTokPerS, r.outputThroughputTokPerS);
   // LLMPerf-2023's ITL is the record's llmperfInterTokenLatencyS, in ms.
   assertAlmostEquals(
     lensRequestValues("llmperf-2023", r).itlMs!,
@@ -191,7 +191,7 @@ Deno.test("lenses fall back to what a record holds when the extra fields are mis
   } = await recordedStream();
   // LLMPerf: M falls back to the 4 answer chunks: ITL 200/4, 2023 throughput 4/0.22.
   check("llmperf", r, { itlMs: 50 });
-  check("llmperf-2023", r, { outputTokensPerS: 4 / 0.22 });
+  check("llmperf-2023", r, { outputThroughputTokPerS: 4 / 0.22 });
   // vLLM: choices messages rebuilt as the first message (10, before any token), the first
   // reasoning chunk (40) and the answer chunks; E2E falls back to the end of stream (220).
   check("vllm", r, { ttftMs: 10, e2eMs: 220, tpotMs: 210 / 11, gapsMs: [30, 60, 30, 40, 30] });
