@@ -17,10 +17,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { calibrate, type CalibrationDispatch, type CalibrationLevel } from "../lib/run/calibrate.ts";
-import type { Transport } from "../lib/clients/create_client.ts";
-import { quantile } from "../lib/core/quantile.ts";
-import { spawnSimulator } from "../scripts/demo.ts";
+import {
+  calibrate,
+  type CalibrationDispatch,
+  type CalibrationLevel,
+  spawnSimulator,
+} from "tokenbench/run";
+import type { Transport } from "tokenbench/clients";
+import { quantile } from "tokenbench/core";
 
 interface _Config {
   label: string;

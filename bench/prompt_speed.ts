@@ -8,10 +8,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createTokenizer, TOKENIZER_NAMES } from "../lib/core/tokenizer.ts";
-import { createRandom } from "../lib/core/random.ts";
-import { quantile } from "../lib/core/quantile.ts";
-import { prepareCorpus, PROMPT_MODES, synthesizePrompt } from "../lib/core/synthesize_prompt.ts";
+import {
+  createRandom,
+  createTokenizer,
+  prepareCorpus,
+  PROMPT_MODES,
+  quantile,
+  synthesizePrompt,
+  TOKENIZER_NAMES,
+} from "tokenbench/core";
 
 const HELP = `Usage: deno run -A bench/prompt_speed.ts [options]
 

@@ -15,11 +15,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createOpenAiClient } from "../lib/clients/openai_client.ts";
-import { openJsonlWriter } from "../lib/report/jsonl_writer.ts";
-import { runBenchmark } from "../lib/run/run_benchmark.ts";
-import type { RequestRecord } from "../lib/core/request_record.ts";
-import { createTokenizer } from "../lib/core/tokenizer.ts";
+import { createOpenAiClient } from "tokenbench/clients";
+import { openJsonlWriter } from "tokenbench/report";
+import { runBenchmark } from "tokenbench/run";
+import { createTokenizer, type RequestRecord } from "tokenbench/core";
 
 const SIM = new URL("../scripts/sim.ts", import.meta.url).pathname;
 

@@ -15,9 +15,7 @@
 
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { readResults } from "../lib/report/read_results.ts";
-import { llmperfSummary } from "../lib/report/llmperf_summary.ts";
-import { reproduceTables } from "../lib/report/reproduce_tables.ts";
+import { llmperfSummary, readResults, reproduceTables } from "tokenbench/report";
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

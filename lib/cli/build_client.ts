@@ -4,12 +4,15 @@
  *
  * @module
  */
-import { createBedrockClient, createOpenAiClient, type LlmClient } from "tokenbench";
+import type { LlmClient } from "../core/llm_client.ts";
+import { createOpenAiClient } from "../clients/openai_client.ts";
 import type { ClientSpec } from "../clients/create_client.ts";
 import { ANTHROPIC_BASE_URL, createAnthropicClient } from "../clients/anthropic_client.ts";
-import { createSageMakerClient, SAGEMAKER_PAYLOADS } from "../clients/sagemaker_client.ts";
 import { createVertexClient, VERTEX_DEFAULT_REGION } from "../clients/vertex_client.ts";
 import { UsageError } from "./flags.ts";
+
+// The Bedrock and SageMaker clients are imported when asked for: the AWS SDK reads the
+// environment as it loads, and the commands without a client run without --allow-env.
 
 /** The `--llm-api` values. */
 export const LLM_APIS = ["openai", "bedrock", "anthropic", "sagemaker", "vertexai"] as const;
@@ -191,6 +194,7 @@ export async function buildClient(
   }
   await checkReachable(flags["endpoint-url"] ? "--endpoint-url" : "the Bedrock endpoint", url);
   const simulator = await probeSimulator(url);
+  const { createBedrockClient } = await import("../clients/bedrock_client.ts");
   const built = createBedrockClient({ api: bedrockApi, region, endpointUrl: url.href, retries });
   return {
     client: built,
@@ -234,6 +238,9 @@ async function buildAnthropic(flags: Flags, env: Record<string, string>): Promis
 }
 
 async function buildSageMaker(flags: Flags, env: Record<string, string>): Promise<BuiltClient> {
+  const { createSageMakerClient, SAGEMAKER_PAYLOADS } = await import(
+    "../clients/sagemaker_client.ts"
+  );
   const region = str(flags.region) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new UsageError("no AWS region: pass --region or set AWS_REGION");
   const payload = str(flags["sagemaker-payload"]) ?? "tgi";

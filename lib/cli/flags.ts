@@ -10,12 +10,27 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/**
+ * What {@link parseFlags} returns: `parseArgs`'s `{ values, positionals }` for `options`.
+ *
+ * @example
+ * ```ts
+ * import { parseFlags, type ParsedFlags } from "./flags.ts";
+ * const FLAGS = { quick: { type: "boolean" } } as const;
+ * const parsed: ParsedFlags<typeof FLAGS> = parseFlags(["--quick"], FLAGS);
+ * if (parsed.values.quick !== true) throw new Error("--quick");
+ * ```
+ */
+export type ParsedFlags<T extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: boolean }>
+>;
+
 /** Parse flags strictly; unknown flags and missing values become a {@link UsageError}. */
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: T,
   allowPositionals = false,
-) {
+): ParsedFlags<T> {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {

@@ -2,7 +2,8 @@
  * tokenbench/run: running a benchmark. Load shapes (`runLoad`: closed loop, open loop), the
  * per-request timer wherever the client runs (`timeRequest`), Worker pools, and the one run pipeline
  * `benchmark` (prompts → load → client → timer → records → files) that the CLI, sweeps
- * (`runSweep`), `quickBenchmark` and notebooks all use; calibration against the simulator.
+ * (`runSweep`), `quickBenchmark` and notebooks all use; calibration against the simulator, and
+ * the simulator in a child process (`spawnSimulator`).
  *
  * @example
  * ```ts
@@ -29,4 +30,5 @@ export * from "./request_worker.ts";
 export * from "./run_benchmark.ts";
 export * from "./run_load.ts";
 export * from "./run_sweep.ts";
+export * from "./spawn_simulator.ts";
 export * from "./worker_pool.ts";

@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { bedrockModelFamily } from "tokenbench/wire";
- * if (bedrockModelFamily("anthropic.claude-instant-v1") !== "anthropic") throw new Error("family");
+ * if (bedrockModelFamily("anthropic.claude-instant-v1") !== "anthropic-text") throw new Error("family");
  * ```
  *
  * @module

@@ -2,11 +2,11 @@ import { assert, assertEquals } from "../_assert.ts";
 import {
   cellExpectations,
   checkNotebook,
-  EXIT_NO_JUPYTER,
   type Notebook,
   type NotebookCell,
-} from "../../scripts/run_notebooks.ts";
-import { notebookJson, stripNotebook } from "../../scripts/strip_notebooks.ts";
+} from "../../lib/cli/check_notebook.ts";
+import { EXIT_NO_JUPYTER } from "../../lib/cli/run_notebooks_command.ts";
+import { notebookJson, stripNotebook } from "../../lib/cli/strip_notebook.ts";
 
 const ROOT = new URL("../..", import.meta.url);
 
