@@ -79,11 +79,11 @@ Exit status: 0 ok; 1 some files could not be loaded (named on stderr, the rest a
 2 bad flags or paths (one line on stderr, nothing printed).
 
 Example (the LLMPerf leaderboard's 70B tables):
-  deno task tables ../shared/reference/llmperf-leaderboard/raw_data/individual/*_70b.json \\
+  deno task tables raw_data/llmperf-leaderboard/individual/*_70b.json \\
     --throughput tokens-per-e2e --throughput-digits 0 --ttft-digits 2 \\
     --row-recipe groq:throughput=stored --row-recipe=bedrock:include-error-codes=-100 \\
     --row-recipe replicate:model=meta/llama-2-70b-chat \\
-    --compare ../shared/reference/llmperf-leaderboard/published-70b.md
+    --compare raw_data/llmperf-leaderboard/published_70b.md
 `;
 
 /** Where {@link reproduceTablesCommand} writes; defaults to the process's stdout and stderr. */

@@ -25,6 +25,7 @@ export * from "./llm_client.ts";
 export * from "./load_point.ts";
 export * from "./median_request.ts";
 export * from "./metric_names.ts";
+export * from "./pairwise_sum.ts";
 export * from "./percentile_support.ts";
 export * from "./progress_line.ts";
 export * from "./quantile.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { quantileSorted } from "./quantile.ts";
-import { _pairwiseSum } from "./_pairwise_sum.ts";
+import { pairwiseSum } from "./pairwise_sum.ts";
 
 /**
  * The fields of {@link Stats}, in report order.
@@ -123,11 +123,11 @@ export function summarize(values: ArrayLike<number>): Stats {
   }
   // Mean and variance as numpy computes them, in input order: pairwise sums, then
   // sqrt(sum((x - mean)^2) / (n - 1)), so they round like numpy.mean / numpy.std(ddof=1).
-  const mean = _pairwiseSum(x, 0, n) / n;
+  const mean = pairwiseSum(x, 0, n) / n;
   let stddev: number | null = null;
   if (n >= 2) {
     const squares = x.map((v) => (v - mean) * (v - mean));
-    stddev = Math.sqrt(_pairwiseSum(squares, 0, n) / (n - 1));
+    stddev = Math.sqrt(pairwiseSum(squares, 0, n) / (n - 1));
   }
   const sorted = x.slice().sort();
   const q = (p: number) => quantileSorted(sorted, p);

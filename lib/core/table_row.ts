@@ -6,7 +6,7 @@
  */
 
 import { quantileSorted } from "./quantile.ts";
-import { _pairwiseSum } from "./_pairwise_sum.ts";
+import { pairwiseSum } from "./pairwise_sum.ts";
 
 /** The statistic columns of a seed-card table, in column order. */
 export const TABLE_COLUMNS = ["median", "mean", "min", "max", "p25", "p75", "p95", "p99"] as const;
@@ -81,7 +81,7 @@ export function tableRow(values: ArrayLike<number>, options: TableRowOptions): T
       throw new RangeError(`Cannot make table row: value ${i} is NaN`);
     }
   }
-  const mean = sorted.length ? _pairwiseSum(sorted, 0, sorted.length) / sorted.length : null;
+  const mean = sorted.length ? pairwiseSum(sorted, 0, sorted.length) / sorted.length : null;
   sorted.sort();
   const n = sorted.length;
   const cut = (x: number | null) =>

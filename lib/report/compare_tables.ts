@@ -5,7 +5,12 @@
  */
 
 import type { MarkdownTable } from "./markdown_table.ts";
-import { TABLE_COLUMNS, TABLE_HEADINGS, type TableColumn, type TableRow } from "../core/table_row.ts";
+import {
+  TABLE_COLUMNS,
+  TABLE_HEADINGS,
+  type TableColumn,
+  type TableRow,
+} from "../core/table_row.ts";
 
 /** The two kinds of seed-card table. */
 export const TABLE_KINDS = ["ttft", "throughput"] as const;

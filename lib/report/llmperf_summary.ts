@@ -8,7 +8,7 @@
 import type { LlmperfIndividualRecord } from "./llmperf_individual.ts";
 import { llmperfFileStem } from "./llmperf_file_stem.ts";
 import { quantileSorted } from "../core/quantile.ts";
-import { _pairwiseSum } from "../core/_pairwise_sum.ts";
+import { pairwiseSum } from "../core/pairwise_sum.ts";
 
 /** The `version` field LLMPerf writes (`RESULTS_VERSION` in `llmperf/utils.py`). */
 export const LLMPERF_RESULTS_VERSION = "2023-08-31";
@@ -374,7 +374,7 @@ function _pandasStats(values: Float64Array): _Stats {
   if (n === 0) {
     return { mean: null, min: null, max: null, stddev: null, quantile: () => null };
   }
-  const mean = _pairwiseSum(values, 0, n) / n;
+  const mean = pairwiseSum(values, 0, n) / n;
   let stddev: number | null = null;
   if (n > 1) {
     const sq = new Float64Array(n);
@@ -382,7 +382,7 @@ function _pandasStats(values: Float64Array): _Stats {
       const d = mean - values[i];
       sq[i] = d * d;
     }
-    stddev = Math.sqrt(_pairwiseSum(sq, 0, n) / (n - 1));
+    stddev = Math.sqrt(pairwiseSum(sq, 0, n) / (n - 1));
   }
   const sorted = values.sort(); // a private column: sort in place
   return {

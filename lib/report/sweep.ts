@@ -7,7 +7,7 @@
 import type { LoadPoint } from "../core/load_point.ts";
 import type { RunSummaryDocument } from "./run_report.ts";
 import { SCHEMA_VERSION, TOOL_VERSION } from "./run_metadata.ts";
-import { _fmt, _gridTable } from "./grid_table.ts";
+import { formatCell, gridTable } from "./grid_table.ts";
 
 /** What a sweep varies. */
 export const SWEEP_VARIABLES = ["concurrency", "rate"] as const;
@@ -201,23 +201,23 @@ export function sweepTable(summary: SweepSummary): string {
     String(r.load),
     `${r.numCompleted}/${r.numRequestsStarted}`,
     r.errorRate === null ? "n/a" : `${(r.errorRate * 100).toFixed(1)}%`,
-    _fmt(r.ttftP50Ms, 1),
-    _fmt(r.ttftP99Ms, 1),
-    _fmt(r.e2eP50Ms, 1),
-    _fmt(r.e2eP99Ms, 1),
-    _fmt(r.itlP50Ms, 2),
-    _fmt(r.outputTokensPerS, 1),
-    _fmt(r.completedRequestsPerMin, 1),
+    formatCell(r.ttftP50Ms, 1),
+    formatCell(r.ttftP99Ms, 1),
+    formatCell(r.e2eP50Ms, 1),
+    formatCell(r.e2eP99Ms, 1),
+    formatCell(r.itlP50Ms, 2),
+    formatCell(r.outputTokensPerS, 1),
+    formatCell(r.completedRequestsPerMin, 1),
     ...(goodput
       ? [
         r.goodputShare === null ? "n/a" : (r.goodputShare * 100).toFixed(1),
-        _fmt(r.goodputRatePerS, 2),
+        formatCell(r.goodputRatePerS, 2),
       ]
       : []),
-    ...(lag ? [_fmt(r.clientLoopLagMsP99, 2)] : []),
+    ...(lag ? [formatCell(r.clientLoopLagMsP99, 2)] : []),
   ]);
   return `### Latency and throughput vs ${summary.variable} (${summary.model})\n\n` +
-    _gridTable(headings, rows);
+    gridTable(headings, rows);
 }
 
 /**

@@ -19,7 +19,7 @@ import { type LoadSlot, runLoad } from "./run_load.ts";
 import type { StreamTiming } from "../core/time_stream.ts";
 import { timeRequest } from "./time_request.ts";
 import { createWorkerPool, type WorkerPool } from "./worker_pool.ts";
-import { _fmt, _gridTable } from "../report/grid_table.ts";
+import { formatCell, gridTable } from "../report/grid_table.ts";
 
 /**
  * The accuracy targets of issue 6 for a 2-core machine with the simulator on it, at 50 tokens/s
@@ -473,23 +473,23 @@ export function calibrationTable(
   const targets = CALIBRATION_TARGETS;
   const rows = levels.map((l) => {
     const target = targets.chunkDelayMsP99[String(l.concurrency)];
-    const p99 = _fmt(l.chunkDelayMs.p99, 2);
+    const p99 = formatCell(l.chunkDelayMs.p99, 2);
     const verdict = (value: number | null, limit: number) =>
       value === null ? "" : value <= limit ? ` (≤ ${limit} ok)` : ` (≤ ${limit} MISSED)`;
     return [
       String(l.concurrency),
-      _fmt(l.ttftErrorMs.p50, 2),
-      _fmt(l.ttftErrorMs.p99, 2),
-      _fmt(l.chunkDelayMs.p50, 2),
+      formatCell(l.ttftErrorMs.p50, 2),
+      formatCell(l.ttftErrorMs.p99, 2),
+      formatCell(l.chunkDelayMs.p50, 2),
       target === undefined ? p99 : p99 + verdict(l.chunkDelayMs.p99, target),
-      _fmt(l.chunkDelayMs.max, 2),
-      _fmt(l.loopLagMsP99, 2),
-      _fmt(l.dispatchLagMsP99, 2),
-      _fmt(l.cpuMsPer1kTokens, 1),
+      formatCell(l.chunkDelayMs.max, 2),
+      formatCell(l.loopLagMsP99, 2),
+      formatCell(l.dispatchLagMsP99, 2),
+      formatCell(l.cpuMsPer1kTokens, 1),
       `${l.requests - l.errors}/${l.requests}`,
     ];
   });
-  const table = _gridTable([
+  const table = gridTable([
     "Streams",
     "TTFT err p50",
     "TTFT err p99",
@@ -506,8 +506,8 @@ export function calibrationTable(
   const p99 = dispatch.dispatchLagMsP99;
   const ok = p99 === null ? "" : p99 <= limit ? ` (≤ ${limit} ok)` : ` (≤ ${limit} MISSED)`;
   return `${table}\n\nOpen-loop dispatch lag alone at ${dispatch.rate} requests/s, ${dispatch.requests} ` +
-    `arrivals: p50 ${_fmt(dispatch.dispatchLagMsP50, 2)}, p99 ${_fmt(p99, 2)}${ok}, ` +
-    `max ${_fmt(dispatch.dispatchLagMsMax, 2)} ms`;
+    `arrivals: p50 ${formatCell(dispatch.dispatchLagMsP50, 2)}, p99 ${formatCell(p99, 2)}${ok}, ` +
+    `max ${formatCell(dispatch.dispatchLagMsMax, 2)} ms`;
 }
 
 interface _Validated {

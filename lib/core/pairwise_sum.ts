@@ -10,11 +10,11 @@
  *
  * @example
  * ```ts
- * import { _pairwiseSum } from "./_pairwise_sum.ts";
- * if (_pairwiseSum(new Float64Array([1, 2, 3]), 0, 3) !== 6) throw new Error("sum");
+ * import { pairwiseSum } from "./pairwise_sum.ts";
+ * if (pairwiseSum(new Float64Array([1, 2, 3]), 0, 3) !== 6) throw new Error("sum");
  * ```
  */
-export function _pairwiseSum(a: ArrayLike<number>, lo: number, n: number): number {
+export function pairwiseSum(a: ArrayLike<number>, lo: number, n: number): number {
   if (n < 8) {
     let res = 0;
     for (let i = 0; i < n; i++) res += a[lo + i];
@@ -41,5 +41,5 @@ export function _pairwiseSum(a: ArrayLike<number>, lo: number, n: number): numbe
   }
   let n2 = Math.floor(n / 2);
   n2 -= n2 % 8;
-  return _pairwiseSum(a, lo, n2) + _pairwiseSum(a, lo + n2, n - n2);
+  return pairwiseSum(a, lo, n2) + pairwiseSum(a, lo + n2, n - n2);
 }
