@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { createParser } from "eventsource-parser";
+import { SIM_SENT_AT_FIELD } from "tokenbench/wire";
 import { createSseParser } from "./_sse_parser.ts";
 
 function _stream(events: number): string {
@@ -21,7 +22,7 @@ function _stream(events: number): string {
       model: "tokenbench-sim",
       choices: [{ index: 0, delta: { content: ` word${i}` }, logprobs: null, finish_reason: null }],
       usage: null,
-      tokenbench_sent_at_ms: 1700000000000.123 + i,
+      [SIM_SENT_AT_FIELD]: 1700000000000.123 + i,
     };
     text += `data: ${JSON.stringify(chunk)}\n\n`;
     if (i % 100 === 0) text += ": keep-alive\n\n";

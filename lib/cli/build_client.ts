@@ -9,6 +9,7 @@ import { createOpenAiClient } from "../clients/openai_client.ts";
 import type { ClientSpec } from "../clients/create_client.ts";
 import { ANTHROPIC_BASE_URL, createAnthropicClient } from "../clients/anthropic_client.ts";
 import { createVertexClient, VERTEX_DEFAULT_REGION } from "../clients/vertex_client.ts";
+import { SAGEMAKER_PAYLOADS } from "../wire/sagemaker.ts";
 import { UsageError } from "./flags.ts";
 
 // The Bedrock and SageMaker clients are imported when asked for: the AWS SDK reads the
@@ -238,9 +239,7 @@ async function buildAnthropic(flags: Flags, env: Record<string, string>): Promis
 }
 
 async function buildSageMaker(flags: Flags, env: Record<string, string>): Promise<BuiltClient> {
-  const { createSageMakerClient, SAGEMAKER_PAYLOADS } = await import(
-    "../clients/sagemaker_client.ts"
-  );
+  const { createSageMakerClient } = await import("../clients/sagemaker_client.ts");
   const region = str(flags.region) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new UsageError("no AWS region: pass --region or set AWS_REGION");
   const payload = str(flags["sagemaker-payload"]) ?? "tgi";

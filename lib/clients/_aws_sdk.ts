@@ -83,11 +83,6 @@ export function awsSdkConfig(options: AwsSdkOptions): {
   };
 }
 
-/** True for an integer HTTP error status (400–599). */
-export function isErrorStatus(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 400 && value <= 599;
-}
-
 /** 408 (timeout reason) or 499 when `signal` aborted, else undefined. */
 export function abortedCode(signal: AbortSignal | undefined): number | undefined {
   if (!signal?.aborted) return undefined;

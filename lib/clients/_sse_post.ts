@@ -8,16 +8,8 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
+import { oneLine, type SseDecoded } from "../wire/sse.ts";
 import { receivedMs } from "./http1_fetch.ts";
-
-/** Longest error message kept, in characters. */
-const _MAX_MESSAGE = 500;
-
-/** Collapses whitespace and caps `text` at 500 characters (an ellipsis marks a cut). */
-export function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > _MAX_MESSAGE ? line.slice(0, _MAX_MESSAGE) + "…" : line;
-}
 
 /** The `error` event of an aborted request: 408 for a `TimeoutError` reason, else 499. */
 export function abortError(signal: AbortSignal): ErrorEvent {
@@ -43,25 +35,6 @@ export function scrubber(secrets: readonly unknown[]): (message: string) => stri
     for (const secret of kept) out = out.split(secret).join("[redacted]");
     return out;
   };
-}
-
-/** The 599 `error` that ends a stream whose `data` is not JSON. */
-export function malformedData(data: string): SseDecoded {
-  return {
-    events: [{
-      kind: "error",
-      code: CLIENT_ERROR_CODES.network,
-      message: `Malformed stream data: ${oneLine(data).slice(0, 100)}`,
-    }],
-    end: true,
-  };
-}
-
-/** Result of decoding one SSE message. */
-export interface SseDecoded {
-  events: StreamEvent[];
-  /** The stream is over. */
-  end: boolean;
 }
 
 /** Options of {@link postSse}. */

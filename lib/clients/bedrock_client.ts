@@ -22,9 +22,9 @@ import {
   bedrockModelFamily,
   decodeBedrockInvokeChunk,
 } from "../wire/bedrock_bodies.ts";
-import { bedrockErrorEvent } from "../wire/bedrock_errors.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { awsSdkConfig, sendAwsStream, validateAwsSdkOptions } from "./_aws_sdk.ts";
+import { bedrockErrorEvent } from "./bedrock_error_event.ts";
 
 /** The Bedrock Runtime streaming APIs (`--bedrock-api`). */
 export const BEDROCK_APIS = ["converse", "invoke"] as const;

@@ -15,6 +15,7 @@
  */
 export * from "./anthropic_client.ts";
 export * from "./bedrock_client.ts";
+export * from "./bedrock_error_event.ts";
 export * from "./create_client.ts";
 export * from "./http1_fetch.ts";
 export * from "./openai_client.ts";

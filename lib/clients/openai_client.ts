@@ -1,20 +1,20 @@
 /**
  * The OpenAI-compatible streaming client (chat completions and completions) over `fetch` and
  * server-sent events: OpenAI, Azure OpenAI, vLLM, TGI, SGLang, llama.cpp, Ollama, LiteLLM, the
- * built-in simulator.
+ * built-in simulator. The wire format itself (body, SSE payload decoding) is lib/wire/openai.ts.
  *
  * @module
  */
 import type { LlmClient, LlmRequest } from "../core/llm_client.ts";
-import type { ErrorEvent, StreamEvent, UsageEvent } from "../core/stream_event.ts";
-import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
+import type { StreamEvent } from "../core/stream_event.ts";
 import {
-  malformedData,
-  oneLine as _oneLine,
-  postSse,
-  scrubber,
-  secretValues,
-} from "./_sse_post.ts";
+  decodeOpenAiData,
+  openAiHttpError,
+  openAiRequestBody,
+  openAiStreamEnd,
+  type OpenAiStreamState,
+} from "../wire/openai.ts";
+import { postSse, scrubber, secretValues } from "./_sse_post.ts";
 
 /** Options of {@link createOpenAiClient}. */
 export interface OpenAiClientOptions {
@@ -41,113 +41,6 @@ export interface OpenAiClientOptions {
   includeUsage?: boolean;
   /** The `fetch` to use. Default `globalThis.fetch`. */
   fetch?: typeof fetch;
-}
-
-const _SENT_AT_FIELD = "tokenbench_sent_at_ms";
-
-function _errorFromBody(text: string): { message: string; name?: string; code?: number } | null {
-  try {
-    const json = JSON.parse(text);
-    const error = json?.error ?? json;
-    if (typeof error === "string") return { message: error };
-    if (error && typeof error === "object") {
-      const message = typeof error.message === "string"
-        ? error.message
-        : typeof error.detail === "string"
-        ? error.detail
-        : JSON.stringify(error);
-      const name = typeof error.type === "string" ? error.type : undefined;
-      const code = typeof error.code === "number" ? error.code : undefined;
-      return { message, name, code };
-    }
-  } catch { /* not JSON */ }
-  return null;
-}
-
-function _usage(usage: Record<string, unknown>): UsageEvent {
-  const event: UsageEvent = { kind: "usage" };
-  const num = (value: unknown) => (typeof value === "number" ? value : undefined);
-  const input = num(usage.prompt_tokens);
-  const output = num(usage.completion_tokens);
-  const completionDetails = usage.completion_tokens_details as Record<string, unknown> | null;
-  const promptDetails = usage.prompt_tokens_details as Record<string, unknown> | null;
-  const reasoning = num(completionDetails?.reasoning_tokens);
-  const cached = num(promptDetails?.cached_tokens);
-  if (input !== undefined) event.inputTokens = input;
-  if (output !== undefined) event.outputTokens = output;
-  if (reasoning !== undefined) event.reasoningTokens = reasoning;
-  if (cached !== undefined) event.cacheReadInputTokens = cached;
-  return event;
-}
-
-/** Result of decoding one SSE `data` payload. */
-interface _Decoded {
-  events: StreamEvent[];
-  /** The stream is over (`[DONE]` or an in-stream error). */
-  end: boolean;
-}
-
-function _decodeData(
-  data: string,
-  chat: boolean,
-  state: { finishReason?: string },
-): _Decoded {
-  if (data === "[DONE]") {
-    return { events: [{ kind: "done", finishReason: state.finishReason }], end: true };
-  }
-  let chunk: Record<string, unknown>;
-  try {
-    chunk = JSON.parse(data);
-  } catch {
-    return malformedData(data);
-  }
-  if (chunk === null || typeof chunk !== "object") {
-    return {
-      events: [{ kind: "error", code: CLIENT_ERROR_CODES.network, message: "Malformed chunk" }],
-      end: true,
-    };
-  }
-  if (chunk.error !== undefined && chunk.error !== null) {
-    const parsed = _errorFromBody(JSON.stringify({ error: chunk.error }));
-    const code = parsed?.code !== undefined && parsed.code >= 400 && parsed.code <= 599
-      ? parsed.code
-      : 500;
-    const event: StreamEvent = {
-      kind: "error",
-      code,
-      message: _oneLine(parsed?.message ?? "In-stream error"),
-    };
-    if (parsed?.name) event.name = parsed.name;
-    return { events: [event], end: true };
-  }
-  const sentAt = chunk[_SENT_AT_FIELD];
-  const stamp = typeof sentAt === "number" ? { sentAtEpochMs: sentAt } : {};
-  const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-  // Every wire message first yields a `message` event; its text and usage follow.
-  const events: StreamEvent[] = [{ kind: "message", choices: choices.length > 0, ...stamp }];
-  for (const choice of choices) {
-    if (!choice || typeof choice !== "object") continue;
-    if (typeof choice.finish_reason === "string") state.finishReason = choice.finish_reason;
-    if (chat) {
-      const delta = choice.delta ?? choice.message;
-      if (!delta || typeof delta !== "object") continue;
-      const reasoning = typeof delta.reasoning_content === "string"
-        ? delta.reasoning_content
-        : typeof delta.reasoning === "string"
-        ? delta.reasoning
-        : "";
-      if (reasoning !== "") events.push({ kind: "reasoning", text: reasoning, ...stamp });
-      if (typeof delta.content === "string" && delta.content !== "") {
-        events.push({ kind: "content", text: delta.content, ...stamp });
-      }
-    } else if (typeof choice.text === "string" && choice.text !== "") {
-      events.push({ kind: "content", text: choice.text, ...stamp });
-    }
-  }
-  if (chunk.usage && typeof chunk.usage === "object") {
-    events.push(_usage(chunk.usage as Record<string, unknown>));
-  }
-  return { events, end: false };
 }
 
 /**
@@ -242,48 +135,21 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   const systemPrompt = options.systemPrompt;
 
   function stream(request: LlmRequest): AsyncGenerator<StreamEvent> {
-    const state: { finishReason?: string } = {};
+    const state: OpenAiStreamState = { chat };
     return postSse({
       fetch: fetchImpl,
       headers,
       signal: request.signal,
       scrub,
-      request: () => {
-        const body: Record<string, unknown> = { model: request.model };
-        if (chat) {
-          body.messages = systemPrompt === undefined
-            ? [{ role: "user", content: request.prompt }]
-            : [{ role: "system", content: systemPrompt }, {
-              role: "user",
-              content: request.prompt,
-            }];
-        } else {
-          body.prompt = request.prompt;
-        }
-        body[maxTokensField] = request.maxTokens;
-        body.stream = true;
-        if (includeUsage) body.stream_options = { include_usage: true };
-        Object.assign(body, request.samplingParams ?? {});
-        return { url: href, body: JSON.stringify(body) };
-      },
-      errorFromBody: (status, text, statusText) => {
-        const parsed = _errorFromBody(text);
-        const message = parsed?.message ?? (text || statusText || "HTTP error");
-        const event: ErrorEvent = {
-          kind: "error",
-          code: status,
-          message: _oneLine(`HTTP ${status}: ${message}`),
-        };
-        if (parsed?.name) event.name = parsed.name;
-        return event;
-      },
-      onMessage: (message) => _decodeData(message.data, chat, state),
-      onEnd: () =>
-        state.finishReason !== undefined ? { kind: "done", finishReason: state.finishReason } : {
-          kind: "error",
-          code: CLIENT_ERROR_CODES.network,
-          message: "Stream ended before [DONE]",
-        },
+      request: () => ({
+        url: href,
+        body: JSON.stringify(
+          openAiRequestBody(request, { chat, systemPrompt, maxTokensField, includeUsage }),
+        ),
+      }),
+      errorFromBody: (status, text, statusText) => openAiHttpError({ status, text, statusText }),
+      onMessage: (message) => decodeOpenAiData(message.data, state),
+      onEnd: () => openAiStreamEnd(state),
     });
   }
 

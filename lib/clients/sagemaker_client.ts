@@ -2,7 +2,8 @@
  * The Amazon SageMaker client: `InvokeEndpointWithResponseStream` through
  * `@aws-sdk/client-sagemaker-runtime`, for endpoints serving TGI or LMI (DJL) containers, whose
  * payload parts carry JSON lines (TGI's `data:{"token":…}` messages, LMI's JSON lines, or
- * OpenAI-style chat chunks).
+ * OpenAI-style chat chunks). The wire format itself (bodies, line decoding) is
+ * lib/wire/sagemaker.ts.
  *
  * @module
  */
@@ -13,57 +14,24 @@ import {
 } from "@aws-sdk/client-sagemaker-runtime";
 import type { LlmClient, LlmRequest } from "../core/llm_client.ts";
 import type { ErrorEvent, StreamEvent, UsageEvent } from "../core/stream_event.ts";
-import { sanitizeBedrockMessage } from "../wire/bedrock_errors.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
+import { isErrorStatus } from "../wire/is_error_status.ts";
+import { obj } from "../wire/json_fields.ts";
+import {
+  decodeSageMakerLine,
+  SAGEMAKER_ERROR_CODES,
+  SAGEMAKER_PAYLOADS,
+  type SageMakerPayload,
+  sagemakerRequestBody,
+} from "../wire/sagemaker.ts";
 import {
   abortedCode,
   awsSdkConfig,
-  isErrorStatus as _validStatus,
   retriesSuffix,
   sendAwsStream,
   validateAwsSdkOptions,
 } from "./_aws_sdk.ts";
-import { type Json, num, obj } from "../wire/json_fields.ts";
-
-/** Request body formats (`--sagemaker-payload`): `tgi` is `{inputs, parameters, stream}` (TGI,
- * LMI); `messages` is an OpenAI-style chat body (TGI and LMI Messages API). */
-export const SAGEMAKER_PAYLOADS = ["tgi", "messages"] as const;
-
-/** One of {@link SAGEMAKER_PAYLOADS}. */
-export type SageMakerPayload = typeof SAGEMAKER_PAYLOADS[number];
-
-/**
- * HTTP-like codes of SageMaker Runtime's exceptions (the service model's `httpError`), plus
- * `ThrottlingException` (AWS's request-rate throttling, not in the model) and the in-stream
- * `InternalStreamFailure` (500). `ModelError` carries the container's own status in
- * `OriginalStatusCode`, which {@link sagemakerErrorEvent} prefers over 424; `ModelStreamError`
- * is 408 when its `ErrorCode` is `ModelInvocationTimeExceeded`, else 424.
- */
-export const SAGEMAKER_ERROR_CODES = {
-  ValidationError: 400,
-  ModelError: 424,
-  ModelStreamError: 424,
-  ModelNotReadyException: 429,
-  ThrottlingException: 429,
-  InternalFailure: 500,
-  InternalStreamFailure: 500,
-  ServiceUnavailable: 503,
-  InternalDependencyException: 530,
-  AccessDeniedException: 403,
-  UnrecognizedClientException: 403,
-  InvalidSignatureException: 403,
-  ExpiredTokenException: 403,
-  CredentialsProviderError: 401,
-} as const;
-
-/** Codes of TGI's in-stream `error_type`s (`{"error": "...", "error_type": "overloaded"}`). */
-const _TGI_ERROR_TYPES: Record<string, number> = {
-  overloaded: 429,
-  validation: 422,
-  tokenizer: 422,
-  generation: 500,
-  incomplete_generation: 500,
-};
+import { sanitizeBedrockMessage } from "./bedrock_error_event.ts";
 
 /** Options of {@link createSageMakerClient}. */
 export interface SageMakerClientOptions {
@@ -85,8 +53,6 @@ export interface SageMakerClientOptions {
   client?: SageMakerRuntimeClient;
 }
 
-const _SENT_AT_FIELD = "tokenbench_sent_at_ms";
-
 /** Options of {@link sagemakerErrorEvent}. */
 export interface SageMakerErrorEventOptions {
   /** The request's signal: a failure after it aborted is a timeout (408, `TimeoutError`
@@ -102,7 +68,7 @@ export interface SageMakerErrorEventOptions {
  * request's signal aborted; `ModelError.OriginalStatusCode` (the container's status); 429 for
  * `ThrottlingException` (AWS sends it with 400); `ModelStreamError` 408
  * (`ModelInvocationTimeExceeded`) or 424; the HTTP status; the name's code in
- * {@link SAGEMAKER_ERROR_CODES}; else 599 (network failure, malformed stream).
+ * `SAGEMAKER_ERROR_CODES` (lib/wire/sagemaker.ts); else 599 (network failure, malformed stream).
  *
  * @example A container overload surfaced as ModelError
  * ```ts
@@ -138,13 +104,13 @@ export function sagemakerErrorEvent(
   let code: number;
   if (aborted !== undefined) {
     code = aborted;
-  } else if (_validStatus(e.OriginalStatusCode)) {
+  } else if (isErrorStatus(e.OriginalStatusCode)) {
     code = e.OriginalStatusCode;
   } else if (name === "ThrottlingException") {
     code = 429;
   } else if (name === "ModelStreamError") {
     code = e.ErrorCode === "ModelInvocationTimeExceeded" ? 408 : 424;
-  } else if (_validStatus(e.$metadata?.httpStatusCode)) {
+  } else if (isErrorStatus(e.$metadata?.httpStatusCode)) {
     code = e.$metadata.httpStatusCode;
   } else if (name in SAGEMAKER_ERROR_CODES) {
     code = SAGEMAKER_ERROR_CODES[name as keyof typeof SAGEMAKER_ERROR_CODES];
@@ -157,135 +123,6 @@ export function sagemakerErrorEvent(
     `${name}${errorCode}: ${rawMessage || "no message"}${suffix}`,
   );
   return { kind: "error", code, message, name };
-}
-
-/** The request body for `payload`. */
-function _body(payload: SageMakerPayload, request: LlmRequest): Json {
-  const sampling = { ...(request.samplingParams ?? {}) };
-  if (payload === "messages") {
-    return {
-      messages: [{ role: "user", content: request.prompt }],
-      max_tokens: request.maxTokens,
-      stream: true,
-      stream_options: { include_usage: true },
-      ...sampling,
-    };
-  }
-  // TGI rejects temperature 0 ("must be strictly positive"): greedy decoding is do_sample false.
-  if (sampling.temperature === 0) {
-    delete sampling.temperature;
-    sampling.do_sample ??= false;
-  }
-  return {
-    inputs: request.prompt,
-    parameters: { max_new_tokens: request.maxTokens, details: true, ...sampling },
-    stream: true,
-  };
-}
-
-/** What one JSON line said. */
-interface _Line {
-  events: StreamEvent[];
-  usage?: UsageEvent;
-  finishReason?: string;
-  error?: ErrorEvent;
-  sentAtEpochMs?: number;
-}
-
-function _lineError(json: Json): ErrorEvent | undefined {
-  const error = json.error;
-  if (error === undefined || error === null) return undefined;
-  if (typeof error === "string") {
-    const type = typeof json.error_type === "string" ? json.error_type : undefined;
-    const event: ErrorEvent = {
-      kind: "error",
-      code: (type && _TGI_ERROR_TYPES[type]) || 500,
-      message: sanitizeBedrockMessage(`${type ? `${type}: ` : ""}${error}`),
-    };
-    if (type) event.name = type;
-    return event;
-  }
-  const e = obj(error);
-  const type = typeof e.type === "string" ? e.type : undefined;
-  const code = _validStatus(e.code) ? e.code : (type && _TGI_ERROR_TYPES[type]) || 500;
-  const message = typeof e.message === "string" ? e.message : JSON.stringify(error);
-  const event: ErrorEvent = {
-    kind: "error",
-    code,
-    message: sanitizeBedrockMessage(`${type ? `${type}: ` : ""}${message}`),
-  };
-  if (type) event.name = type;
-  return event;
-}
-
-/** Decodes one line of the payload stream (`data:` prefix optional, as TGI and LMI differ). */
-function _decodeLine(raw: string): _Line | null {
-  let line = raw.trim();
-  if (line === "" || line.startsWith(":")) return null;
-  if (line.startsWith("data:")) line = line.slice(5).trim();
-  if (line === "" || line === "[DONE]") return null;
-  let json: Json;
-  try {
-    json = obj(JSON.parse(line));
-  } catch {
-    return {
-      events: [],
-      error: {
-        kind: "error",
-        code: CLIENT_ERROR_CODES.network,
-        name: "MalformedPayload",
-        message: `MalformedPayload: a payload line is not JSON: ${line.slice(0, 100)}`,
-      },
-    };
-  }
-  const out: _Line = { events: [] };
-  const sentAt = num(json[_SENT_AT_FIELD]);
-  if (sentAt !== undefined) out.sentAtEpochMs = sentAt;
-  const stamp = sentAt === undefined ? {} : { sentAtEpochMs: sentAt };
-  const error = _lineError(json);
-  if (error) {
-    out.error = error;
-    return out;
-  }
-  // TGI / LMI token messages.
-  const token = obj(json.token);
-  if (typeof token.text === "string" && token.text !== "" && token.special !== true) {
-    out.events.push({ kind: "content", text: token.text, ...stamp });
-  }
-  const details = obj(json.details);
-  if (typeof details.finish_reason === "string") out.finishReason = details.finish_reason;
-  const usage: UsageEvent = { kind: "usage" };
-  const generated = num(details.generated_tokens);
-  const inputLength = num(details.input_length);
-  if (generated !== undefined) usage.outputTokens = generated;
-  if (inputLength !== undefined) usage.inputTokens = inputLength;
-  // OpenAI-style chunks (Messages API of TGI and LMI).
-  if (Array.isArray(json.choices)) {
-    for (const choice of json.choices) {
-      const c = obj(choice);
-      if (typeof c.finish_reason === "string") out.finishReason = c.finish_reason;
-      const delta = obj(c.delta);
-      const reasoning = typeof delta.reasoning_content === "string"
-        ? delta.reasoning_content
-        : typeof delta.reasoning === "string"
-        ? delta.reasoning
-        : "";
-      if (reasoning !== "") out.events.push({ kind: "reasoning", text: reasoning, ...stamp });
-      const text = typeof delta.content === "string"
-        ? delta.content
-        : typeof c.text === "string"
-        ? c.text
-        : "";
-      if (text !== "") out.events.push({ kind: "content", text, ...stamp });
-    }
-    const u = obj(json.usage);
-    const input = num(u.prompt_tokens);
-    const output = num(u.completion_tokens);
-    if (input !== undefined) usage.inputTokens = input;
-    if (output !== undefined) usage.outputTokens = output;
-  }
-  if (Object.keys(usage).length > 1) out.usage = usage;
-  return out;
 }
 
 /**
@@ -340,7 +177,7 @@ function _stream(
         EndpointName: request.model,
         ContentType: "application/json",
         Accept: "application/json",
-        Body: new TextEncoder().encode(JSON.stringify(_body(payload, request))),
+        Body: new TextEncoder().encode(JSON.stringify(sagemakerRequestBody(payload, request))),
         ...(options.customAttributes !== undefined
           ? { CustomAttributes: options.customAttributes }
           : {}),
@@ -366,7 +203,7 @@ async function* _payloadEvents(
     const events: StreamEvent[] = [];
     let sentAt: number | undefined;
     for (const raw of lines) {
-      const line = _decodeLine(raw);
+      const line = decodeSageMakerLine(raw, { sanitize: sanitizeBedrockMessage });
       if (line === null) continue;
       sentAt ??= line.sentAtEpochMs;
       events.push(...line.events);

@@ -13,9 +13,7 @@ import type {
   SimWireFormat,
 } from "./sim_wire_format.ts";
 import type { SimFaultEncoder, SimFaultKind } from "./sim_faults.ts";
-
-/** Field of every simulated JSON chunk carrying its send time (epoch ms, sub-ms precision). */
-export const SIM_SENT_AT_FIELD = "tokenbench_sent_at_ms";
+import { SIM_SENT_AT_FIELD } from "../wire/sim_stamp.ts";
 
 function _messageText(content: unknown): string {
   if (typeof content === "string") return content;

@@ -13,8 +13,8 @@ import type {
   SimResponseEncoder,
   SimWireFormat,
 } from "./sim_wire_format.ts";
-import { ANTHROPIC_ERROR_CODES, type AnthropicErrorType } from "../clients/anthropic_client.ts";
-import { SIM_SENT_AT_FIELD } from "./openai_sim_format.ts";
+import { ANTHROPIC_ERROR_CODES, type AnthropicErrorType } from "../wire/anthropic.ts";
+import { SIM_SENT_AT_FIELD } from "../wire/sim_stamp.ts";
 import { contentText, type Json, obj } from "../wire/json_fields.ts";
 
 /** A parsed Messages request: what the simulator needs plus the thinking budget. */
@@ -206,7 +206,8 @@ function _encoder(request: _AnthropicRequest, context: SimResponseContext): SimR
  * `signature_delta`), the rest `text_delta`s in a `text` block; `output_tokens` counts both, as
  * Anthropic's does. Injected HTTP errors have Anthropic's body
  * (`{"type":"error","error":{"type":"rate_limit_error",…}}`), in-stream ones are `error` events
- * (`overloaded_error` for 529). Every event carries its send stamp in `tokenbench_sent_at_ms`.
+ * (`overloaded_error` for 529). Every event carries its send stamp in
+ * {@link SIM_SENT_AT_FIELD}.
  *
  * @example Parse a request with thinking
  * ```ts

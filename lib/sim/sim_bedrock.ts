@@ -16,10 +16,10 @@ import type {
 } from "./sim_wire_format.ts";
 import {
   BEDROCK_INVOCATION_METRICS_KEY,
-  BEDROCK_SIM_SENT_AT_FIELD,
   type BedrockModelFamily,
   bedrockModelFamily,
 } from "../wire/bedrock_bodies.ts";
+import { SIM_SENT_AT_FIELD } from "../wire/sim_stamp.ts";
 import { bedrockExceptionForStatus } from "../wire/bedrock_errors.ts";
 import { createEventstreamFrames, type EventstreamFrames } from "../wire/eventstream_frames.ts";
 import { contentText, type Json, obj } from "../wire/json_fields.ts";
@@ -407,7 +407,7 @@ function _encoder(
   const encodeChunks = (list: Json[]) =>
     list.length === 0
       ? null
-      : _concat(list.map((c) => frames.chunk({ ...c, [BEDROCK_SIM_SENT_AT_FIELD]: sentAt })));
+      : _concat(list.map((c) => frames.chunk({ ...c, [SIM_SENT_AT_FIELD]: sentAt })));
   return {
     streamContentType: BEDROCK_EVENTSTREAM_CONTENT_TYPE,
     encodeStep(step: SimStep, sentAtEpochMs: number): Uint8Array | null {
@@ -499,8 +499,9 @@ function _encoder(
  * the model id, else from the body's shape. Injected HTTP errors are sent as AWS does (status,
  * `x-amzn-errortype`, `{"message"}`); in-stream errors as exception frames
  * (`:message-type: exception`), e.g. `throttlingException` for 429. Every InvokeModel chunk also
- * carries its send stamp in `tokenbench_sent_at_ms`; Converse events cannot (the SDK drops unknown
- * fields), so compare against the simulator's log there. Request signatures are not checked.
+ * carries its send stamp in {@link SIM_SENT_AT_FIELD}; Converse events cannot (the SDK drops
+ * unknown fields), so compare against the simulator's log there. Request signatures are not
+ * checked.
  *
  * @example Parse a Converse request
  * ```ts

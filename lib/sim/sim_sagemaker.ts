@@ -17,14 +17,15 @@ import type {
   SimWireFormat,
 } from "./sim_wire_format.ts";
 import { createEventstreamFrames } from "../wire/eventstream_frames.ts";
-import { SIM_SENT_AT_FIELD } from "./openai_sim_format.ts";
+import type { SageMakerPayload } from "../wire/sagemaker.ts";
+import { SIM_SENT_AT_FIELD } from "../wire/sim_stamp.ts";
 import { contentText, type Json, obj } from "../wire/json_fields.ts";
 
 const _PATH = /^\/endpoints\/([^/]+)\/(invocations-response-stream|invocations)$/;
 
 /** A parsed SageMaker request: what the simulator needs plus the body format. */
 interface _SageMakerRequest extends SimParsedRequest {
-  payload: "tgi" | "messages";
+  payload: SageMakerPayload;
 }
 
 function _parse(body: string, url: URL): _SageMakerRequest | SimBadRequest {
@@ -46,7 +47,7 @@ function _parse(body: string, url: URL): _SageMakerRequest | SimBadRequest {
   const b = obj(json);
   let max: unknown;
   let prompt: string;
-  let payload: "tgi" | "messages";
+  let payload: SageMakerPayload;
   if (typeof b.inputs === "string") {
     payload = "tgi";
     prompt = b.inputs;
@@ -253,7 +254,7 @@ function _encoder(request: _SageMakerRequest, context: SimResponseContext): SimR
  * `ModelStreamError` frame (`ModelInvocationTimeExceeded`), 5xx an `InternalStreamFailure` frame,
  * 429/400/422 a TGI error line (`{"error", "error_type": "overloaded"}`), others a
  * `ModelStreamError` (`StreamBroken`). Every line carries its send stamp in
- * `tokenbench_sent_at_ms`. Request signatures are not checked.
+ * {@link SIM_SENT_AT_FIELD}. Request signatures are not checked.
  *
  * @example Parse a TGI request
  * ```ts

@@ -14,8 +14,8 @@ import type {
   SimResponseEncoder,
   SimWireFormat,
 } from "./sim_wire_format.ts";
-import { GOOGLE_RPC_STATUS_CODES } from "../clients/vertex_client.ts";
-import { SIM_SENT_AT_FIELD } from "./openai_sim_format.ts";
+import { GOOGLE_RPC_STATUS_CODES } from "../wire/vertex.ts";
+import { SIM_SENT_AT_FIELD } from "../wire/sim_stamp.ts";
 import { type Json, obj } from "../wire/json_fields.ts";
 
 const _PATH =
@@ -201,7 +201,7 @@ function _encoder(request: _VertexRequest, context: SimResponseContext): SimResp
  * (`thought: true`), counted in `thoughtsTokenCount` and not in `candidatesTokenCount`
  * (`maxOutputTokens` covers both). Errors have Google's body `{error: {code, message, status}}`
  * (429 `RESOURCE_EXHAUSTED`), in-stream as a last message. Every message carries its send stamp
- * in `tokenbench_sent_at_ms`. Tokens and keys are checked only when the simulator has an
+ * in {@link SIM_SENT_AT_FIELD}. Tokens and keys are checked only when the simulator has an
  * `apiKey` (`Authorization: Bearer` or `x-goog-api-key`).
  *
  * @example Parse a streaming request

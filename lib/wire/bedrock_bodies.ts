@@ -8,6 +8,7 @@
  */
 import type { ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime";
 import { type Json, num, obj } from "./json_fields.ts";
+import { SIM_SENT_AT_FIELD } from "./sim_stamp.ts";
 
 /** The InvokeModel body formats tokenbench speaks. */
 export const BEDROCK_MODEL_FAMILIES = [
@@ -34,10 +35,6 @@ export type BedrockModelFamily = typeof BEDROCK_MODEL_FAMILIES[number];
 
 /** Key of the service's own figures in the last chunk of every InvokeModel stream. */
 export const BEDROCK_INVOCATION_METRICS_KEY = "amazon-bedrock-invocationMetrics";
-
-/** Field tokenbench's simulator adds to every InvokeModel chunk: its send time, epoch ms (the
- * same field as in its OpenAI chunks). Real Bedrock chunks do not have it. */
-export const BEDROCK_SIM_SENT_AT_FIELD = "tokenbench_sent_at_ms";
 
 const _PROVIDERS = new Set([
   "anthropic",
@@ -341,7 +338,8 @@ export interface BedrockInvokeChunk {
   inputTokens?: number;
   /** Output tokens so far, when the family's own fields give them. */
   outputTokens?: number;
-  /** The simulator's send stamp ({@link BEDROCK_SIM_SENT_AT_FIELD}), epoch ms. */
+  /** The simulator's send stamp ({@link SIM_SENT_AT_FIELD}; real Bedrock chunks have none),
+   * epoch ms. */
   sentAtEpochMs?: number;
   /** `amazon-bedrock-invocationMetrics`, present in the last chunk of a stream. */
   invocationMetrics?: {
@@ -436,7 +434,7 @@ export function decodeBedrockInvokeChunk(
       out.finishReason = _reason(c.finish_reason);
       break;
   }
-  const sentAt = num(c[BEDROCK_SIM_SENT_AT_FIELD]);
+  const sentAt = num(c[SIM_SENT_AT_FIELD]);
   if (sentAt !== undefined) out.sentAtEpochMs = sentAt;
   for (const key of ["inputTokens", "outputTokens", "finishReason"] as const) {
     if (out[key] === undefined) delete out[key];

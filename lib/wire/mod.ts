@@ -12,8 +12,15 @@
  *
  * @module
  */
+export * from "./anthropic.ts";
 export * from "./bedrock_bodies.ts";
 export * from "./bedrock_errors.ts";
 export * from "./eventstream_frames.ts";
 export * from "./http1_wire.ts";
+export * from "./is_error_status.ts";
 export * from "./json_fields.ts";
+export * from "./openai.ts";
+export * from "./sagemaker.ts";
+export * from "./sim_stamp.ts";
+export * from "./sse.ts";
+export * from "./vertex.ts";

@@ -8,7 +8,10 @@
  */
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { type BedrockClientOptions, createBedrockClient } from "../../lib/clients/bedrock_client.ts";
+import {
+  type BedrockClientOptions,
+  createBedrockClient,
+} from "../../lib/clients/bedrock_client.ts";
 import { type SimulatorOptions, startSimulator } from "../../lib/sim/simulator.ts";
 import type { StreamEvent } from "../../lib/core/stream_event.ts";
 import { timeStream } from "../../lib/core/time_stream.ts";

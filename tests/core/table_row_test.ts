@@ -1,5 +1,10 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { roundHalfEven, TABLE_COLUMNS, tableRow, truncateDigits } from "../../lib/core/table_row.ts";
+import {
+  roundHalfEven,
+  TABLE_COLUMNS,
+  tableRow,
+  truncateDigits,
+} from "../../lib/core/table_row.ts";
 
 // Python's own round() and exact decimal truncation of 284 values at 0-3 digits (1,136 cases),
 // exact ties included, made by python3 with testdata/python_round.py.

@@ -1,5 +1,8 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { LLMPERF_INDIVIDUAL_FIELDS, toLlmperfIndividual } from "../../lib/report/llmperf_individual.ts";
+import {
+  LLMPERF_INDIVIDUAL_FIELDS,
+  toLlmperfIndividual,
+} from "../../lib/report/llmperf_individual.ts";
 import type { RequestRecord } from "../../lib/core/request_record.ts";
 
 function okRecord(over: Partial<RequestRecord> = {}): RequestRecord {

@@ -2,7 +2,10 @@ import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:ass
 import { writeLlmperfFiles } from "../../lib/report/write_llmperf_files.ts";
 import { llmperfSummary } from "../../lib/report/llmperf_summary.ts";
 import { llmperfFileStem } from "../../lib/report/llmperf_file_stem.ts";
-import { type LlmperfIndividualRecord, toLlmperfIndividual } from "../../lib/report/llmperf_individual.ts";
+import {
+  type LlmperfIndividualRecord,
+  toLlmperfIndividual,
+} from "../../lib/report/llmperf_individual.ts";
 import { readResults } from "../../lib/report/read_results.ts";
 import type { RequestRecord } from "../../lib/core/request_record.ts";
 

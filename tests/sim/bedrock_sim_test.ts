@@ -10,7 +10,10 @@ import {
   InvokeModelCommand,
 } from "@aws-sdk/client-bedrock-runtime";
 import { FetchHttpHandler } from "@smithy/fetch-http-handler";
-import { createEventstreamFrames, type EventstreamFrame } from "../../lib/wire/eventstream_frames.ts";
+import {
+  createEventstreamFrames,
+  type EventstreamFrame,
+} from "../../lib/wire/eventstream_frames.ts";
 import { type SimulatorOptions, startSimulator } from "../../lib/sim/simulator.ts";
 
 function startBedrockSim(options: SimulatorOptions = {}) {
