@@ -1,25 +1,43 @@
 /**
- * Collecting a client's events for comparison: network read stamps (`receivedMs` of `message`
- * events) vary from run to run, so they are checked (a finite time, never going back) and taken
- * out.
+ * Collecting a client's events for comparison: stamps (`receivedMs` of `message` and `headers`
+ * events, the `sent` event's `atMs`) vary from run to run, so they are checked (a finite time,
+ * never going back, the send first) and taken out with the `sent` event itself.
+ * {@link collectSent} returns what was taken out, for the tests of the send stamp.
  *
  * @module
  */
-import type { StreamEvent } from "../lib/core/stream_event.ts";
+import type { SentEvent, StreamEvent } from "../lib/core/stream_event.ts";
 
-/** Every event of `events`, with `receivedMs` checked and removed from `message` events. */
+/** Every event of `events` but `sent`, with the stamps checked and removed. */
 export async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  return (await collectSent(events)).events;
+}
+
+/** {@link collect}, and the `sent` event (null when the client yielded none). */
+export async function collectSent(
+  events: AsyncIterable<StreamEvent>,
+): Promise<{ events: StreamEvent[]; sent: SentEvent | null }> {
   const out: StreamEvent[] = [];
+  let sent: SentEvent | null = null;
   let last = -Infinity;
+  const check = (ms: number, what: string) => {
+    if (!(Number.isFinite(ms) && ms >= last && ms <= performance.now())) {
+      throw new Error(`bad ${what} ${ms} after ${last}`);
+    }
+    last = ms;
+  };
   for await (const event of events) {
-    if (event.kind === "message" && event.receivedMs !== undefined) {
+    if (event.kind === "sent") {
+      if (sent !== null || out.length > 0) throw new Error("a sent event that is not the first");
+      sent = event;
+      if (event.atMs !== undefined) check(event.atMs, "sent atMs");
+    } else if (
+      (event.kind === "message" || event.kind === "headers") && event.receivedMs !== undefined
+    ) {
       const { receivedMs, ...rest } = event;
-      if (!(Number.isFinite(receivedMs) && receivedMs >= last && receivedMs <= performance.now())) {
-        throw new Error(`bad receivedMs ${receivedMs} after ${last}`);
-      }
-      last = receivedMs;
+      check(receivedMs, `${event.kind} receivedMs`);
       out.push(rest);
     } else out.push(event);
   }
-  return out;
+  return { events: out, sent };
 }

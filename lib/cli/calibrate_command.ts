@@ -10,7 +10,10 @@ import {
   calibrate,
   type CalibrationDispatch,
   type CalibrationLevel,
+  calibrationSpread,
+  calibrationSpreadTable,
   calibrationTable,
+  describeMachine,
 } from "../run/calibrate.ts";
 import { spawnSimulator } from "../run/spawn_simulator.ts";
 import { type Transport, TRANSPORTS } from "../clients/create_client.ts";
@@ -40,6 +43,8 @@ probe run beside the same streams (a second pass); last, the probe alone.
   --transport NAME       ${TRANSPORTS.join(" | ")} (default http1)
   --tokens N             output tokens per request (default 150)
   --min-requests N       requests per level, at least one per stream (default 4)
+  --min-samples N        samples each p99 rests on: chunk delays of the streaming pass and
+                         TTFTs of a pass of one-token requests; 0 = no TTFT pass (default 2000)
   --dispatch-rate R      open-loop probe measuring dispatch lag, requests/s; 0 = off (default 20)
   --dispatch-seconds S   how long the probe runs alone after the levels; 0 = skip (default 20)
   --itl-ms MS            simulator time per token (default 20, i.e. 50 tokens/s per stream)
@@ -55,6 +60,7 @@ const _FLAGS = {
   workers: { type: "string" },
   transport: { type: "string" },
   tokens: { type: "string" },
+  "min-samples": { type: "string" },
   "min-requests": { type: "string" },
   "dispatch-rate": { type: "string" },
   "dispatch-seconds": { type: "string" },
@@ -108,6 +114,7 @@ export async function calibrateCommand(args: string[]): Promise<number> {
   }
   const tokens = intFlag("tokens", f.tokens, 150, { min: 1 });
   const minRequests = intFlag("min-requests", f["min-requests"], 4, { min: 1 });
+  const minSamples = intFlag("min-samples", f["min-samples"], 2000, { min: 0 });
   const dispatchRate = numberFlag("dispatch-rate", f["dispatch-rate"], 20)!;
   const dispatchAloneS = numberFlag("dispatch-seconds", f["dispatch-seconds"], 20)!;
   const itlMs = numberFlag("itl-ms", f["itl-ms"], 20)!;
@@ -126,6 +133,7 @@ export async function calibrateCommand(args: string[]): Promise<number> {
   const dispatches: (CalibrationDispatch & { repetition: number })[] = [];
   try {
     if (!f.json) {
+      console.log(describeMachine().line);
       console.log(
         `simulator ${sim.url} (${f["sim-url"] ? "given" : "separate process"}), ` +
           `itl ${itlMs} ms, ttft ${ttftMs} ms, ${tokens} tokens/request; client: ` +
@@ -140,6 +148,7 @@ export async function calibrateCommand(args: string[]): Promise<number> {
         transport,
         tokens,
         minRequests,
+        minSamples,
         dispatchRate,
         dispatchAloneS,
         onLevel: (level) => {
@@ -162,8 +171,18 @@ export async function calibrateCommand(args: string[]): Promise<number> {
   } finally {
     await sim.stop();
   }
-  if (f.json) console.log(JSON.stringify({ levels: all, dispatch: dispatches }));
-  else {
+  if (f.json) {
+    console.log(JSON.stringify({
+      machine: describeMachine().info,
+      levels: all,
+      dispatch: dispatches,
+      overRepetitions: calibrationSpread(all),
+    }));
+  } else {
+    if (repetitions > 1) {
+      console.log(`\nover ${repetitions} repetitions: median (min–max)\n`);
+      console.log(calibrationSpreadTable(calibrationSpread(all)));
+    }
     console.log(
       "Times in ms. Chunk delay: arrival stamped by the client minus the simulator's send " +
         "stamp; targets from issue 6 (2-core machine, 50 tokens/s per stream).",

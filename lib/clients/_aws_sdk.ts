@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 
@@ -61,25 +60,51 @@ export function validateAwsSdkOptions(what: string, options: AwsSdkOptions): voi
 
 /**
  * The SDK client configuration: region and endpoint when given, `maxAttempts = retries + 1`
- * and `FetchHttpHandler` (the SDK's default HTTP/2 handler returns no events under Deno).
+ * and `FetchHttpHandler` (the SDK's default HTTP/2 handler returns no events under Deno). The
+ * handler's package is imported here, on first use, not when this module is.
  *
  * @example Two retries
  * ```ts
  * import { awsSdkConfig } from "./_aws_sdk.ts";
- * if (awsSdkConfig({ retries: 2 }).maxAttempts !== 3) throw new Error("maxAttempts");
+ * if ((await awsSdkConfig({ retries: 2 })).maxAttempts !== 3) throw new Error("maxAttempts");
  * ```
  */
-export function awsSdkConfig(options: AwsSdkOptions): {
+export async function awsSdkConfig(options: AwsSdkOptions): Promise<{
   region?: string;
   endpoint?: string;
   maxAttempts: number;
-  requestHandler: FetchHttpHandler;
-} {
+  requestHandler: unknown;
+}> {
+  const { FetchHttpHandler } = await import("@smithy/fetch-http-handler");
   return {
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpointUrl !== undefined ? { endpoint: options.endpointUrl } : {}),
     maxAttempts: (options.retries ?? 0) + 1,
     requestHandler: new FetchHttpHandler(),
+  };
+}
+
+/**
+ * A value made on first use and kept: the SDK client of a Bedrock or SageMaker client, whose
+ * package (the AWS SDK, a large import) loads only when the first request is sent. A failed
+ * make is retried on the next use.
+ *
+ * @example
+ * ```ts
+ * import { lazily } from "./_aws_sdk.ts";
+ * let made = 0;
+ * const get = lazily(() => Promise.resolve(++made));
+ * if ((await get()) !== 1 || (await get()) !== 1) throw new Error("made twice");
+ * ```
+ */
+export function lazily<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | null = null;
+  return () => {
+    value ??= make().catch((error) => {
+      value = null;
+      throw error;
+    });
+    return value;
   };
 }
 
@@ -100,6 +125,9 @@ type _Outcome =
   | { kind: "headers"; status: number }
   | { kind: "sent"; output: unknown }
   | { kind: "failed"; error: unknown };
+
+/** The SDK clients that have sent a request (their first pays the cold path). */
+const _usedSdks = new WeakSet<object>();
 
 /** Options of {@link sendAwsStream}. */
 export interface SendAwsStreamOptions {
@@ -147,12 +175,17 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
     onHeaders = (status) => resolve({ kind: "headers", status });
   });
   const command = options.command();
-  // Innermost middleware: sees every attempt's raw response as soon as its headers arrive
-  // (the SDK's `send` resolves only once the first stream event has arrived).
+  // Innermost middleware, right around the HTTP handler: stamps each attempt's send (the
+  // signed request handed to the handler), and sees its raw response as soon as the headers
+  // arrive (the SDK's `send` resolves only once the first stream event has arrived).
+  let sentAtMs: number | undefined;
+  const newConnection = !_usedSdks.has(sdk);
+  _usedSdks.add(sdk);
   command.middlewareStack.add(
     // deno-lint-ignore no-explicit-any
     (next: any) => async (args: any) => {
       attempts++;
+      sentAtMs = performance.now();
       const out = await next(args);
       const status = out?.response?.statusCode;
       if (typeof status === "number" && status >= 200 && status < 300) onHeaders(status);
@@ -167,7 +200,11 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
   const retries = () => Math.max(0, attempts - 1);
   try {
     const first = await Promise.race([headersArrived, sent]);
+    // The send of the final attempt, once it is known to have reached the endpoint.
+    const sentEvent = (): StreamEvent[] =>
+      sentAtMs === undefined ? [] : [{ kind: "sent", atMs: sentAtMs, newConnection }];
     if (first.kind === "headers") {
+      yield* sentEvent();
       yield { kind: "headers", status: first.status, retries: retries() };
     }
     const outcome = await sent;
@@ -175,6 +212,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
       const status = (outcome.error as { $metadata?: { httpStatusCode?: unknown } })?.$metadata
         ?.httpStatusCode;
       if (first.kind !== "headers" && typeof status === "number") {
+        yield* sentEvent();
         yield { kind: "headers", status, retries: retries() };
       }
       yield options.errorEvent(outcome.error, { signal, retries: retries() });

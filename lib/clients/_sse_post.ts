@@ -9,7 +9,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { oneLine, type SseDecoded } from "../wire/sse.ts";
-import { receivedMs } from "./http1_fetch.ts";
+import { receivedMs, responseStamps } from "./http1_fetch.ts";
 
 /** The `error` event of an aborted request: 408 for a `TimeoutError` reason, else 499. */
 export function abortError(signal: AbortSignal): ErrorEvent {
@@ -37,6 +37,9 @@ export function scrubber(secrets: readonly unknown[]): (message: string) => stri
   };
 }
 
+/** The `fetch` functions that have sent a request (a first one pays the cold path). */
+const _used = new WeakSet<typeof fetch>();
+
 /** Options of {@link postSse}. */
 export interface PostSseOptions {
   /** The `fetch` to use. */
@@ -58,7 +61,7 @@ export interface PostSseOptions {
 }
 
 /**
- * POSTs a JSON body and yields `headers`, then the events `onMessage` decodes from each SSE
+ * POSTs a JSON body and yields `sent` and `headers`, then the events `onMessage` decodes from each SSE
  * message; endpoint failures become one `error` event that ends the stream.
  *
  * @example Stream one message
@@ -74,7 +77,7 @@ export interface PostSseOptions {
  *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }], end: true }),
  *   onEnd: () => ({ kind: "done" }),
  * })) kinds.push(event.kind);
- * if (kinds.join() !== "headers,content") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,content") throw new Error(kinds.join());
  * ```
  */
 export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEvent> {
@@ -97,8 +100,10 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
     return;
   }
   let response: Response;
+  let calledMs = 0;
   try {
     const { url, body } = options.request();
+    calledMs = performance.now();
     response = await options.fetch(url, {
       method: "POST",
       headers: options.headers,
@@ -109,7 +114,17 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
     yield failure(error);
     return;
   }
-  yield { kind: "headers", status: response.status };
+  // The `http1` transport stamps the last byte written and the head read; with another fetch
+  // the call stands for the send, and a new connection is the fetch's first request.
+  const stamps = responseStamps(response);
+  const first = !_used.has(options.fetch);
+  _used.add(options.fetch);
+  yield stamps
+    ? { kind: "sent", atMs: stamps.sentMs, newConnection: stamps.newConnection }
+    : { kind: "sent", atMs: calledMs, newConnection: first };
+  yield stamps
+    ? { kind: "headers", status: response.status, receivedMs: stamps.headersMs }
+    : { kind: "headers", status: response.status };
   if (!response.ok || response.body === null) {
     let text = "";
     try {

@@ -5,12 +5,10 @@
  *
  * @module
  */
-import {
+import type {
   BedrockRuntimeClient,
-  ConverseStreamCommand,
-  type ConverseStreamOutput,
-  InvokeModelWithResponseStreamCommand,
-  type ResponseStream,
+  ConverseStreamOutput,
+  ResponseStream,
 } from "@aws-sdk/client-bedrock-runtime";
 import type { LlmClient, LlmRequest } from "../core/llm_client.ts";
 import type { HeadersEvent, StreamEvent, UsageEvent } from "../core/stream_event.ts";
@@ -23,7 +21,7 @@ import {
   decodeBedrockInvokeChunk,
 } from "../wire/bedrock_bodies.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
-import { awsSdkConfig, sendAwsStream, validateAwsSdkOptions } from "./_aws_sdk.ts";
+import { awsSdkConfig, lazily, sendAwsStream, validateAwsSdkOptions } from "./_aws_sdk.ts";
 import { bedrockErrorEvent } from "./bedrock_error_event.ts";
 
 /** The Bedrock Runtime streaming APIs (`--bedrock-api`). */
@@ -111,37 +109,56 @@ function _validate(options: BedrockClientOptions): Required<Pick<BedrockClientOp
  */
 export function createBedrockClient(options: BedrockClientOptions = {}): LlmClient {
   const { api } = _validate(options);
-  const sdk = options.client ?? new BedrockRuntimeClient(awsSdkConfig(options));
+  // The AWS SDK is imported when the first request is sent, not with this module.
+  const load = lazily(async () => {
+    const sdkModule = await import("@aws-sdk/client-bedrock-runtime");
+    const sdk = options.client ??
+      new sdkModule.BedrockRuntimeClient(
+        (await awsSdkConfig(options)) as NonNullable<
+          ConstructorParameters<typeof BedrockRuntimeClient>[0]
+        >,
+      );
+    return { sdkModule, sdk };
+  });
   return {
     api: "bedrock",
-    stream: (request) => _stream(sdk, api, options.family, request),
+    stream: (request) => _stream(load, api, options.family, request),
   };
 }
 
-function _stream(
-  sdk: BedrockRuntimeClient,
+async function* _stream(
+  load: () => Promise<{ sdkModule: _SdkModule; sdk: BedrockRuntimeClient }>,
   api: BedrockApi,
   familyOption: BedrockModelFamily | undefined,
   request: LlmRequest,
 ): AsyncGenerator<StreamEvent> {
   const family = familyOption ?? bedrockModelFamily(request.model);
   if (api === "invoke" && family === null) {
-    return _only({
+    yield {
       kind: "error",
       code: 400,
       name: "UnsupportedModelFamily",
       message: `UnsupportedModelFamily: no InvokeModel body format known for model '${
         request.model.slice(0, 200)
       }'; use the converse API or pass a family (${BEDROCK_MODEL_FAMILIES.join(", ")})`,
-    });
+    };
+    return;
   }
-  return sendAwsStream({
+  let loaded;
+  try {
+    loaded = await load();
+  } catch (error) {
+    yield bedrockErrorEvent(error, { signal: request.signal });
+    return;
+  }
+  const { sdkModule, sdk } = loaded;
+  yield* sendAwsStream({
     sdk,
     signal: request.signal,
     command: () =>
       api === "converse"
-        ? new ConverseStreamCommand(bedrockConverseInput(request))
-        : new InvokeModelWithResponseStreamCommand({
+        ? new sdkModule.ConverseStreamCommand(bedrockConverseInput(request))
+        : new sdkModule.InvokeModelWithResponseStreamCommand({
           modelId: request.model,
           contentType: "application/json",
           accept: "application/json",
@@ -161,9 +178,7 @@ function _stream(
   });
 }
 
-async function* _only(event: StreamEvent): AsyncGenerator<StreamEvent> {
-  yield event;
-}
+type _SdkModule = typeof import("@aws-sdk/client-bedrock-runtime");
 
 async function* _converseEvents(
   output: { stream?: AsyncIterable<ConverseStreamOutput> },

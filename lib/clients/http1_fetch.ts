@@ -56,6 +56,37 @@ export function receivedMs(piece: Uint8Array): number | undefined {
   return (piece as Uint8Array & { [_RECEIVED]?: number })[_RECEIVED];
 }
 
+const _STAMPS = Symbol("tokenbench.responseStamps");
+
+/** When a response from {@link createHttp1Fetch} was sent and its head read. */
+export interface ResponseStamps {
+  /** `performance.now()` as the write of the request's last byte returned. */
+  sentMs: number;
+  /** `performance.now()` as the read that completed the response head returned. */
+  headersMs: number;
+  /** The request opened a new connection (none was idle for its origin). */
+  newConnection: boolean;
+}
+
+/**
+ * The send and head stamps of a response from {@link createHttp1Fetch}, or `undefined` for any
+ * other response.
+ *
+ * @example A response from elsewhere has none
+ * ```ts
+ * import { responseStamps } from "./http1_fetch.ts";
+ * if (responseStamps(new Response("hi")) !== undefined) throw new Error("stamps");
+ * ```
+ */
+export function responseStamps(response: Response): ResponseStamps | undefined {
+  return (response as Response & { [_STAMPS]?: ResponseStamps })[_STAMPS];
+}
+
+function _stamped(response: Response, stamps: ResponseStamps): Response {
+  (response as Response & { [_STAMPS]?: ResponseStamps })[_STAMPS] = stamps;
+  return response;
+}
+
 interface _Idle {
   conn: Deno.Conn;
   since: number;
@@ -276,6 +307,7 @@ async function _exchange(
     if (reused && !signal?.aborted) throw new _StaleConnection(_message(err));
     throw err;
   }
+  const sentMs = performance.now();
   let buf = new Uint8Array(16 * 1024);
   let len = 0;
   let pos = 0;
@@ -305,6 +337,7 @@ async function _exchange(
   let statusText = "";
   const headers = new Headers();
   let http10 = false;
+  let headersMs = 0;
   for (;;) {
     let end = headEnd(buf, pos, len);
     while (end < 0) {
@@ -322,6 +355,7 @@ async function _exchange(
       }
       end = headEnd(buf, pos, len);
     }
+    headersMs = readMs;
     const lines = _LATIN1.decode(buf.subarray(pos, end)).split("\r\n");
     pos = end + 4;
     const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]);
@@ -344,7 +378,10 @@ async function _exchange(
   const noBody = method === "HEAD" || status === 204 || status === 304;
   if (noBody || (!chunked && lengthText !== null && Number(lengthText) === 0)) {
     done(keepAlive && pos === len);
-    return new Response(noBody ? null : new Uint8Array(), { status, statusText, headers });
+    return _stamped(
+      new Response(noBody ? null : new Uint8Array(), { status, statusText, headers }),
+      { sentMs, headersMs, newConnection: !reused },
+    );
   }
   let remaining = chunked ? 0 : lengthText !== null ? Number(lengthText) : Infinity;
   if (!(remaining >= 0)) throw new Error(`malformed content-length: ${lengthText}`);
@@ -452,5 +489,9 @@ async function _exchange(
       finish(false);
     },
   });
-  return new Response(body, { status, statusText, headers });
+  return _stamped(new Response(body, { status, statusText, headers }), {
+    sentMs,
+    headersMs,
+    newConnection: !reused,
+  });
 }

@@ -21,3 +21,4 @@ export * from "./http1_fetch.ts";
 export * from "./openai_client.ts";
 export * from "./sagemaker_client.ts";
 export * from "./vertex_client.ts";
+export * from "./warm_up.ts";

@@ -7,11 +7,7 @@
  *
  * @module
  */
-import {
-  InvokeEndpointWithResponseStreamCommand,
-  type ResponseStream,
-  SageMakerRuntimeClient,
-} from "@aws-sdk/client-sagemaker-runtime";
+import type { ResponseStream, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import type { LlmClient, LlmRequest } from "../core/llm_client.ts";
 import type { ErrorEvent, StreamEvent, UsageEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
@@ -27,6 +23,7 @@ import {
 import {
   abortedCode,
   awsSdkConfig,
+  lazily,
   retriesSuffix,
   sendAwsStream,
   validateAwsSdkOptions,
@@ -159,21 +156,39 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Llm
     );
   }
   validateAwsSdkOptions("SageMaker", options);
-  const sdk = options.client ?? new SageMakerRuntimeClient(awsSdkConfig(options));
-  return { api: "sagemaker", stream: (request) => _stream(sdk, payload, options, request) };
+  // The AWS SDK is imported when the first request is sent, not with this module.
+  const load = lazily(async () => {
+    const sdkModule = await import("@aws-sdk/client-sagemaker-runtime");
+    const sdk = options.client ??
+      new sdkModule.SageMakerRuntimeClient(
+        (await awsSdkConfig(options)) as NonNullable<
+          ConstructorParameters<typeof SageMakerRuntimeClient>[0]
+        >,
+      );
+    return { sdkModule, sdk };
+  });
+  return { api: "sagemaker", stream: (request) => _stream(load, payload, options, request) };
 }
 
-function _stream(
-  sdk: SageMakerRuntimeClient,
+async function* _stream(
+  load: () => Promise<{ sdkModule: _SdkModule; sdk: SageMakerRuntimeClient }>,
   payload: SageMakerPayload,
   options: SageMakerClientOptions,
   request: LlmRequest,
 ): AsyncGenerator<StreamEvent> {
-  return sendAwsStream({
+  let loaded;
+  try {
+    loaded = await load();
+  } catch (error) {
+    yield sagemakerErrorEvent(error, { signal: request.signal, retries: 0 });
+    return;
+  }
+  const { sdkModule, sdk } = loaded;
+  yield* sendAwsStream({
     sdk,
     signal: request.signal,
     command: () =>
-      new InvokeEndpointWithResponseStreamCommand({
+      new sdkModule.InvokeEndpointWithResponseStreamCommand({
         EndpointName: request.model,
         ContentType: "application/json",
         Accept: "application/json",
@@ -189,6 +204,8 @@ function _stream(
     events: (output) => _payloadEvents(output as { Body?: AsyncIterable<ResponseStream> }, request),
   });
 }
+
+type _SdkModule = typeof import("@aws-sdk/client-sagemaker-runtime");
 
 async function* _payloadEvents(
   output: { Body?: AsyncIterable<ResponseStream> },

@@ -81,7 +81,7 @@ export interface VertexClientOptions {
  * for await (const event of client.stream({ model: "gemini-2.5-flash", prompt: "Hello", maxTokens: 8 })) {
  *   kinds.push(event.kind);
  * }
- * if (kinds.join() !== "headers,message,content,message,content,usage,done") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,message,content,message,content,usage,done") throw new Error(kinds.join());
  * ```
  */
 export function createVertexClient(options: VertexClientOptions = {}): LlmClient {

@@ -35,6 +35,19 @@ export interface RequestRecordBase {
   serverLatencyMs: number | null;
   /** Service-side first-byte latency reported by the server (Bedrock InvokeModel). */
   serverFirstByteLatencyMs: number | null;
+  /**
+   * The request left the client, ms after send (T0, when the client was asked): its last byte
+   * written to the socket (`http1`), the `fetch` call (`fetch`), or the signed request handed
+   * to the SDK's HTTP handler (Bedrock, SageMaker). Absent when the client does not say (and in
+   * records written before it existed). `ttftMs − requestSentMs` is TTFT from the wire send.
+   */
+  requestSentMs?: number;
+  /**
+   * The request opened a new connection (or was the first its client sent, where the transport
+   * pools connections out of sight): it pays connection set-up and cold code paths. Absent when
+   * the client does not say.
+   */
+  coldStart?: boolean;
   /** Response headers arrived, ms after send. */
   headersMs: number | null;
   /** First wire message of any kind (role-only chunks included), ms after send. */

@@ -8,6 +8,26 @@
  * @module
  */
 
+/**
+ * The request left the client: its last byte was written to the socket (the `http1` transport),
+ * the `fetch` call was made (`fetch`), or the signed request was handed to the SDK's HTTP
+ * handler (Bedrock, SageMaker). Clients yield it before `headers`, once the response is known
+ * (a request that failed before it was sent has none).
+ */
+export interface SentEvent {
+  kind: "sent";
+  /**
+   * When it was sent: `performance.now()` of the sending thread. The streaming timer uses it
+   * instead of its own clock (see `MessageEvent.receivedMs`). Default: the event's arrival.
+   */
+  atMs?: number;
+  /**
+   * The request opened a new connection (TCP connect, or the client's first request when the
+   * transport pools connections out of sight). Default: unknown.
+   */
+  newConnection?: boolean;
+}
+
 /** Response headers arrived (HTTP status known). */
 export interface HeadersEvent {
   kind: "headers";
@@ -15,6 +35,11 @@ export interface HeadersEvent {
   status: number;
   /** Retries the client (an SDK) made before this response. Default 0. */
   retries?: number;
+  /**
+   * When the bytes completing the response head were read: `performance.now()` of the reading
+   * thread, as for `MessageEvent.receivedMs`. Default: the event's arrival.
+   */
+  receivedMs?: number;
 }
 
 /**
@@ -100,6 +125,7 @@ export interface DoneEvent {
 
 /** One decoded event of a streamed LLM response. */
 export type StreamEvent =
+  | SentEvent
   | HeadersEvent
   | MessageEvent
   | ContentEvent

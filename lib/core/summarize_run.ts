@@ -49,8 +49,55 @@ export interface RunSummary {
    * Absent when no completed request carried any of them.
    */
   server?: Partial<Record<ServerMetric, Stats>>;
+  /**
+   * TTFT split at the wire send, and without cold starts, over completed requests whose client
+   * stamps its send (`requestSentMs`) or flags cold starts (`coldStart`); absent when none does.
+   * See {@link TtftParts}.
+   */
+  ttftParts?: TtftParts;
   /** Why figures are missing (nothing started, no request succeeded, zero wall time). */
   note?: string;
+}
+
+/**
+ * TTFT taken apart (definitions in docs/metrics.md). TTFT from T0 (`stats.ttftMs`, LLMPerf's
+ * definition) is `sendMs + ttftFromSentMs`.
+ */
+export interface TtftParts {
+  /** T0 (the client is asked) to the wire send, `requestSentMs`: the client's own part
+   * (building and signing the request, connecting, writing it). */
+  sendMs: Stats;
+  /** TTFT from the wire send, `ttftMs − requestSentMs`: what the network and the endpoint
+   * take, and the client's reading of the first content. */
+  ttftFromSentMs: Stats;
+  /** TTFT from T0 of the completed requests that were not cold starts (`coldStart` not true). */
+  ttftWarmMs: Stats;
+  /** Completed measured requests flagged `coldStart` (a new connection, a client's first). */
+  coldStarts: number;
+}
+
+function _ttftParts(ok: RequestRecord[]): TtftParts | undefined {
+  const sendMs: number[] = [];
+  const fromSent: number[] = [];
+  const warm: number[] = [];
+  let coldStarts = 0;
+  let stamped = false;
+  for (const r of ok) {
+    if (r.requestSentMs !== undefined || r.coldStart !== undefined) stamped = true;
+    if (r.coldStart === true) coldStarts++;
+    if (r.requestSentMs !== undefined) {
+      sendMs.push(r.requestSentMs);
+      if (r.ttftMs !== null) fromSent.push(r.ttftMs - r.requestSentMs);
+    }
+    if (r.coldStart !== true && r.ttftMs !== null) warm.push(r.ttftMs);
+  }
+  if (!stamped) return undefined;
+  return {
+    sendMs: summarize(sendMs),
+    ttftFromSentMs: summarize(fromSent),
+    ttftWarmMs: summarize(warm),
+    coldStarts,
+  };
 }
 
 /** The server-side comparisons of {@link RunSummary.server}. */
@@ -187,6 +234,8 @@ export function summarizeRun(records: RequestRecord[], options: SummarizeRunOpti
   };
   const server = _serverStats(ok);
   if (server) summary.server = server;
+  const ttftParts = _ttftParts(ok);
+  if (ttftParts) summary.ttftParts = ttftParts;
   if (notes.length > 0) summary.note = notes.join("; ");
   return summary;
 }

@@ -12,6 +12,12 @@ export interface StreamTiming {
   startMs: number;
   /** Send time as Unix epoch ms: `timeOrigin + startMs` (for comparison with server stamps). */
   startEpochMs: number;
+  /** The request left the client (the `sent` event), ms after `startMs`; null when the
+   * client does not say. */
+  requestSentMs: number | null;
+  /** The request opened a new connection (the `sent` event); null when the client does not
+   * say. */
+  newConnection: boolean | null;
   /** HTTP status from the `headers` event, if any. */
   httpStatus: number | null;
   /** Response headers arrived. */
@@ -114,6 +120,8 @@ export async function timeStream(
   const t: StreamTiming = {
     startMs,
     startEpochMs: timeOrigin + startMs,
+    requestSentMs: null,
+    newConnection: null,
     httpStatus: null,
     headersMs: null,
     firstMessageMs: null,
@@ -144,13 +152,19 @@ export async function timeStream(
   let readAt: number | null = null;
   try {
     for await (const event of _untilAborted(events, options.signal)) {
-      if (event.kind === "message") {
+      if (event.kind === "message" || event.kind === "headers") {
         readAt = networkStamps && event.receivedMs !== undefined
           ? event.receivedMs - startMs
           : null;
-      } else if (event.kind === "headers") readAt = null;
-      const at = readAt ?? now() - startMs;
+      } else if (event.kind === "sent") readAt = null;
+      const at = event.kind === "sent" && networkStamps && event.atMs !== undefined
+        ? event.atMs - startMs
+        : readAt ?? now() - startMs;
       switch (event.kind) {
+        case "sent":
+          t.requestSentMs ??= at;
+          if (event.newConnection !== undefined) t.newConnection ??= event.newConnection;
+          break;
         case "headers":
           t.headersMs ??= at;
           t.httpStatus = event.status;

@@ -41,7 +41,7 @@ export interface ToRequestRecordOptions {
  * import { toRequestRecord } from "./to_request_record.ts";
  * import type { StreamTiming } from "./time_stream.ts";
  * const timing: StreamTiming = {
- *   startMs: 0, startEpochMs: 0, httpStatus: 200, headersMs: 5, firstMessageMs: 7, ttftMs: 100,
+ *   startMs: 0, startEpochMs: 0, requestSentMs: 2, newConnection: false, httpStatus: 200, headersMs: 5, firstMessageMs: 7, ttftMs: 100,
  *   firstReasoningMs: null, lastContentMs: 300, endMs: 400, text: "a b c", reasoningText: "",
  *   chunkArrivalMs: [100, 300], chunkTexts: ["a b", " c"], chunkTokensGiven: [undefined, undefined],
  *   chunkSentEpochMs: null, reasoningArrivalMs: [], messageCount: 0, choicesArrivalMs: [],
@@ -51,6 +51,7 @@ export interface ToRequestRecordOptions {
  * const r = toRequestRecord(timing, { requestId: 0, inputTokens: 10, maxOutputTokens: 3, countTokens: words });
  * if (r.outputTokens !== 3 || r.interTokenLatencyMs !== 100) throw new Error("itl");
  * if (r.outputThroughputTokPerS !== 7.5 || r.status !== "ok") throw new Error("throughput");
+ * if (r.requestSentMs !== 2 || r.coldStart !== false) throw new Error("send stamp");
  * ```
  */
 export function toRequestRecord(
@@ -108,6 +109,8 @@ export function toRequestRecord(
     lastMessageMs: timing.lastMessageMs,
     retries: timing.retries,
   };
+  if (timing.requestSentMs !== null) base.requestSentMs = timing.requestSentMs;
+  if (timing.newConnection !== null) base.coldStart = timing.newConnection;
   if (timing.chunkSentEpochMs) base.chunkSentEpochMs = timing.chunkSentEpochMs;
   if (options.keepText) base.outputText = timing.text;
   return timing.error

@@ -49,7 +49,12 @@ export const RECORD_CSV_COLUMNS = [
   "messageCount",
   "lastMessageMs",
   "retries",
+  "requestSentMs",
+  "coldStart",
 ] as const satisfies readonly (keyof OkRecord & keyof ErrorRecord)[];
+
+/** Columns that records may lack (stamps newer than some files): an empty cell, or no column. */
+const _OPTIONAL: ReadonlySet<string> = new Set(["requestSentMs", "coldStart"]);
 
 /** One of {@link RECORD_CSV_COLUMNS}. */
 export type RecordCsvColumn = typeof RECORD_CSV_COLUMNS[number];
@@ -75,10 +80,21 @@ export function recordsToCsv(records: readonly RecordCsvRow[]): string {
       `Cannot write records CSV: 'records' must be an array, got ${typeof records}`,
     );
   }
-  return stringify(records as RecordCsvRow[], { header: true, columns: [...RECORD_CSV_COLUMNS] });
+  return stringify(records as RecordCsvRow[], {
+    header: true,
+    columns: [...RECORD_CSV_COLUMNS],
+    cast: { boolean: (value) => String(value) },
+  });
 }
 
-type _Kind = "number" | "nullableNumber" | "phase" | "status" | "message";
+type _Kind =
+  | "number"
+  | "nullableNumber"
+  | "optionalNumber"
+  | "optionalBoolean"
+  | "phase"
+  | "status"
+  | "message";
 
 const _NULLABLE: ReadonlySet<RecordCsvColumn> = new Set<RecordCsvColumn>([
   "errorCode",
@@ -100,13 +116,16 @@ const _NULLABLE: ReadonlySet<RecordCsvColumn> = new Set<RecordCsvColumn>([
 function _kind(column: RecordCsvColumn): _Kind {
   if (column === "phase" || column === "status") return column;
   if (column === "errorMessage") return "message";
+  if (column === "coldStart") return "optionalBoolean";
+  if (_OPTIONAL.has(column)) return "optionalNumber";
   return _NULLABLE.has(column) ? "nullableNumber" : "number";
 }
 
 /**
  * Parse CSV written by {@link recordsToCsv} back into rows: numbers from their text, empty cells
  * as `null`, `errorMessage` `null` for ok rows. Columns may come in any order; unknown columns
- * are ignored. A missing column or a bad cell throws a `TypeError` naming the data row
+ * are ignored; `requestSentMs` and `coldStart` may be missing (files written before them) and
+ * are left out of the row when empty. A missing column or a bad cell throws a `TypeError` naming the data row
  * (1-based) and the column.
  *
  * @example Round trip of an empty file
@@ -123,7 +142,7 @@ export function parseRecordsCsv(text: string): RecordCsvRow[] {
   const rows: Record<string, string>[] = parse(text, {
     columns: (header: string[]) => {
       sawHeader = true;
-      const missing = RECORD_CSV_COLUMNS.filter((c) => !header.includes(c));
+      const missing = RECORD_CSV_COLUMNS.filter((c) => !header.includes(c) && !_OPTIONAL.has(c));
       if (missing.length > 0) {
         throw new TypeError(
           `Cannot parse records CSV: header lacks column(s) ${missing.join(", ")}`,
@@ -159,6 +178,18 @@ function _parseRow(row: Record<string, string>, index: number): RecordCsvRow {
       case "message":
         out[column] = cell;
         break;
+      case "optionalBoolean":
+        if (cell === undefined || cell.trim() === "") break;
+        if (cell !== "true" && cell !== "false") bad(column, `"true", "false" or empty`);
+        out[column] = cell === "true";
+        break;
+      case "optionalNumber": {
+        if (cell === undefined || cell.trim() === "") break;
+        const n = Number(cell);
+        if (!Number.isFinite(n)) bad(column, "a finite number or empty");
+        out[column] = n;
+        break;
+      }
       case "nullableNumber":
       case "number": {
         if (cell.trim() === "") {

@@ -60,6 +60,12 @@ export interface CalibrateOptions {
   /** Requests per level: at least this many, and at least one per stream. Default 4. */
   minRequests?: number;
   /**
+   * Samples each p99 rests on, at least: the streaming pass sends enough requests for this many
+   * chunk delays, and a TTFT pass of one-token requests at the same concurrency gives this many
+   * TTFTs (0 skips that pass: TTFT from the streaming pass only). Default 2000.
+   */
+  minSamples?: number;
+  /**
    * Rate of the open-loop probe that measures dispatch lag (one-token requests, Poisson
    * arrivals), requests/s; 0 turns it off. It runs beside each level's streams in a second pass
    * of the level (the first pass, the streams alone, gives the chunk delay), and alone for
@@ -93,6 +99,22 @@ export interface CalibrationLevel {
   concurrency: number;
   /** Client TTFT minus the simulator's (first chunk sent − request arrived). */
   ttftErrorMs: { p50: number | null; p99: number | null };
+  /**
+   * Where the TTFT error comes from; its three parts add up to it, request by request:
+   * - `send`: T0 (the client asked) to the wire send (`requestSentMs`), the client's own;
+   * - `upstream`: wire send to the simulator's arrival stamp (network, the server's accept and
+   *   parsing), on the simulator's clock moved onto ours;
+   * - `firstChunk`: the first chunk's send stamp to the client's arrival stamp (chunk delay of
+   *   the first chunk).
+   * `fromSent` is the TTFT error from the wire send (`upstream + firstChunk`). Null parts where
+   * the client does not stamp its send.
+   */
+  ttftErrorPartsMs: Record<
+    "send" | "upstream" | "firstChunk" | "fromSent",
+    { p50: number | null; p99: number | null }
+  >;
+  /** TTFT samples the TTFT figures rest on. */
+  ttftSamples: number;
   /** Chunk arrival (client clock, moved onto the simulator's) minus the chunk's send stamp. */
   chunkDelayMs: { p50: number | null; p99: number | null; max: number | null };
   /** Worst thread's p99 event-loop lag (the main thread and every worker). */
@@ -244,7 +266,8 @@ interface _SimLogEntry {
  * const sim = await startSimulator({ ttftMs: 10, itlMs: 5 });
  * try {
  *   const result = await calibrate(sim.url, {
- *     levels: [1], workers: 0, tokens: 10, minRequests: 2, dispatchRate: 0, clockSamples: 3,
+ *     levels: [1], workers: 0, tokens: 10, minRequests: 2, minSamples: 0, dispatchRate: 0,
+ *     clockSamples: 3,
  *   });
  *   const [level] = result.levels;
  *   if (level.chunks !== 20 || level.errors !== 0) throw new Error(JSON.stringify(level));
@@ -277,7 +300,11 @@ export async function calibrate(
   // The benchmark's own path: `timeRequest` here, or in a worker of the pool.
   // An open-loop arrival handed over early (`leadMs`) waits for its due time where it is sent,
   // as runBenchmark does.
-  const time = async (slot: LoadSlot, maxTokens: number): Promise<StreamTiming> => {
+  const time = async (
+    slot: LoadSlot,
+    maxTokens: number,
+    worker?: number,
+  ): Promise<StreamTiming> => {
     const request = { model: o.model, prompt: "Calibrate.", maxTokens };
     const aheadMs = slot.intendedSendMs - slot.actualSendMs;
     const timed = {
@@ -285,7 +312,7 @@ export async function calibrate(
       sendAtEpochMs: aheadMs > 0 ? performance.timeOrigin + performance.now() + aheadMs : undefined,
     };
     return pool
-      ? await pool.timeRequest(request, timed)
+      ? await pool.timeRequest(request, worker === undefined ? timed : { ...timed, worker })
       : await timeRequest(local!.client, request, timed);
   };
 
@@ -294,6 +321,10 @@ export async function calibrate(
     streams: number,
     rate: number,
     probeMs: number = Infinity,
+    pass: { tokens: number; requests: number } = {
+      tokens: o.tokens,
+      requests: Math.max(streams, o.minRequests, Math.ceil(o.minSamples / o.tokens)),
+    },
   ): Promise<_Measured> => {
     const clock = await simClockOffset(base, { samples: o.clockSamples, fetch: control });
     await _drain(await control(`${base}/_sim/log`, { method: "DELETE" }));
@@ -323,10 +354,10 @@ export async function calibrate(
       })
       : null;
 
-    const requests = streams > 0 ? Math.max(streams, o.minRequests) : 0;
+    const requests = streams > 0 ? pass.requests : 0;
     const t0 = performance.now();
     const run = streams > 0
-      ? await runLoad((slot) => time(slot, o.tokens), {
+      ? await runLoad((slot) => time(slot, pass.tokens), {
         concurrency: streams,
         maxRequests: requests,
       })
@@ -350,6 +381,7 @@ export async function calibrate(
     }
     const delays: number[] = [];
     const ttftErrors: number[] = [];
+    const parts = { send: [] as number[], upstream: [] as number[], firstChunk: [] as number[] };
     let errors = 0;
     let tokens = probeTokens;
     for (const t of run?.results ?? []) {
@@ -365,6 +397,13 @@ export async function calibrate(
       const entry = byFirstStamp.get(sent[0]);
       if (entry && t.ttftMs !== null) {
         ttftErrors.push(t.ttftMs - (entry.chunkSentEpochMs[0] - entry.arrivalEpochMs));
+        if (t.requestSentMs !== null) {
+          // On our clock: the simulator's stamps minus its offset.
+          const sentEpochMs = t.startEpochMs + t.requestSentMs;
+          parts.send.push(t.requestSentMs);
+          parts.upstream.push(entry.arrivalEpochMs - clock.offsetMs - sentEpochMs);
+          parts.firstChunk.push(t.startEpochMs + t.ttftMs + clock.offsetMs - sent[0]);
+        }
       }
     }
     const threadP99 = [lagMain.p99Ms, ...workerLags.map((s) => quantile(s, 0.99))];
@@ -372,6 +411,7 @@ export async function calibrate(
     return {
       delays,
       ttftErrors,
+      parts,
       dispatchLags,
       threadP99,
       requests,
@@ -390,18 +430,44 @@ export async function calibrate(
     for (const concurrency of o.levels) {
       options.signal?.throwIfAborted();
       if (o.warmup) {
-        await runLoad((slot) => time(slot, 2), { concurrency, maxRequests: concurrency });
+        // Every worker's connections and code: the warm-up goes round the workers.
+        await runLoad((slot) => time(slot, 2, slot.requestId), {
+          concurrency,
+          maxRequests: Math.max(concurrency, o.workers),
+        });
       }
       // The streams alone (the targets' setting), then again with the probe beside them.
       const a = await measure(concurrency, 0);
+      // TTFT needs many requests: one-token answers, as many as the samples asked for.
+      const ttftPass = o.minSamples > 0
+        ? await measure(concurrency, 0, Infinity, {
+          tokens: 1,
+          requests: Math.max(concurrency, o.minSamples),
+        })
+        : null;
       const b = o.dispatchRate > 0 ? await measure(concurrency, o.dispatchRate) : null;
       const finite = a.threadP99.filter((x): x is number => x !== null);
+      const ttft = {
+        errors: [...a.ttftErrors, ...(ttftPass?.ttftErrors ?? [])],
+        send: [...a.parts.send, ...(ttftPass?.parts.send ?? [])],
+        upstream: [...a.parts.upstream, ...(ttftPass?.parts.upstream ?? [])],
+        firstChunk: [...a.parts.firstChunk, ...(ttftPass?.parts.firstChunk ?? [])],
+      };
+      const fromSent = ttft.upstream.map((u, i) => u + ttft.firstChunk[i]);
+      const p = (values: number[]) => ({ p50: quantile(values, 0.5), p99: quantile(values, 0.99) });
       const level: CalibrationLevel = {
         concurrency,
-        ttftErrorMs: { p50: quantile(a.ttftErrors, 0.5), p99: quantile(a.ttftErrors, 0.99) },
+        ttftErrorMs: p(ttft.errors),
         chunkDelayMs: _spread(a.delays),
         loopLagMsP99: finite.length > 0 ? Math.max(...finite) : null,
         dispatchLagMsP99: b === null ? null : quantile(b.dispatchLags, 0.99),
+        ttftErrorPartsMs: {
+          send: p(ttft.send),
+          upstream: p(ttft.upstream),
+          firstChunk: p(ttft.firstChunk),
+          fromSent: p(fromSent),
+        },
+        ttftSamples: ttft.errors.length,
         dispatchLagMsMax: b === null || b.dispatchLags.length === 0
           ? null
           : Math.max(...b.dispatchLags),
@@ -480,6 +546,9 @@ export function calibrationTable(
       String(l.concurrency),
       formatCell(l.ttftErrorMs.p50, 2),
       formatCell(l.ttftErrorMs.p99, 2),
+      formatCell(l.ttftErrorPartsMs?.send.p99 ?? null, 2),
+      formatCell(l.ttftErrorPartsMs?.upstream.p99 ?? null, 2),
+      formatCell(l.ttftErrorPartsMs?.firstChunk.p99 ?? null, 2),
       formatCell(l.chunkDelayMs.p50, 2),
       target === undefined ? p99 : p99 + verdict(l.chunkDelayMs.p99, target),
       formatCell(l.chunkDelayMs.max, 2),
@@ -493,6 +562,9 @@ export function calibrationTable(
     "Streams",
     "TTFT err p50",
     "TTFT err p99",
+    "send p99",
+    "upstream p99",
+    "first chunk p99",
     "Chunk delay p50",
     "Chunk delay p99",
     "Chunk delay max",
@@ -516,6 +588,7 @@ interface _Validated {
   transport: Transport;
   tokens: number;
   minRequests: number;
+  minSamples: number;
   dispatchRate: number;
   dispatchAloneS: number;
   warmup: boolean;
@@ -535,6 +608,7 @@ function _validate(options: CalibrateOptions): _Validated {
     transport = "http1",
     tokens = 150,
     minRequests = 4,
+    minSamples = 2000,
     dispatchRate = 20,
     dispatchAloneS = 20,
     warmup = true,
@@ -551,6 +625,9 @@ function _validate(options: CalibrateOptions): _Validated {
   }
   if (!posInt(tokens)) fail("tokens", "a positive integer", tokens);
   if (!posInt(minRequests)) fail("minRequests", "a positive integer", minRequests);
+  if (!(Number.isInteger(minSamples) && minSamples >= 0)) {
+    fail("minSamples", "an integer >= 0", minSamples);
+  }
   if (!(Number.isFinite(dispatchRate) && dispatchRate >= 0)) {
     fail("dispatchRate", "a number >= 0", dispatchRate);
   }
@@ -564,6 +641,7 @@ function _validate(options: CalibrateOptions): _Validated {
     transport,
     tokens,
     minRequests,
+    minSamples,
     dispatchRate,
     dispatchAloneS,
     warmup,
@@ -577,6 +655,7 @@ function _validate(options: CalibrateOptions): _Validated {
 interface _Measured {
   delays: number[];
   ttftErrors: number[];
+  parts: { send: number[]; upstream: number[]; firstChunk: number[] };
   dispatchLags: number[];
   threadP99: (number | null)[];
   requests: number;
@@ -607,4 +686,137 @@ async function _json(fetchImpl: typeof fetch, url: string) {
 
 async function _drain(response: Response): Promise<void> {
   await response.body?.cancel();
+}
+
+/** The machine a calibration ran on, as its first line names it. */
+export interface MachineInfo {
+  /** Logical cores (`navigator.hardwareConcurrency`), null when unknown. */
+  cores: number | null;
+  /** Load average over 1, 5 and 15 minutes, null when the system does not say. */
+  loadAvg: [number, number, number] | null;
+}
+
+/**
+ * This machine's cores and load average: the context every calibration figure needs (the same
+ * client measures worse on a busy machine).
+ *
+ * @example
+ * ```ts
+ * import { describeMachine } from "./calibrate.ts";
+ * const { info, line } = describeMachine();
+ * if (!line.startsWith("machine: ") || (info.cores !== null && info.cores < 1)) throw new Error(line);
+ * ```
+ */
+export function describeMachine(): { info: MachineInfo; line: string } {
+  const cores = navigator.hardwareConcurrency ?? null;
+  let loadAvg: [number, number, number] | null = null;
+  try {
+    const [a, b, c] = Deno.loadavg();
+    loadAvg = [a, b, c];
+  } catch { /* no --allow-sys, or not reported */ }
+  const load = loadAvg === null ? "unknown" : loadAvg.map((x) => x.toFixed(2)).join(" / ");
+  return {
+    info: { cores, loadAvg },
+    line: `machine: ${cores ?? "?"} cores, load average ${load} (1 / 5 / 15 min)`,
+  };
+}
+
+/** One level's p99s over repetitions: median, min and max of each. */
+export interface CalibrationSpread {
+  /** Streams in flight. */
+  concurrency: number;
+  /** Repetitions that measured it. */
+  repetitions: number;
+  /** Median (min, max) over repetitions of each level's p99, ms. */
+  ttftErrorMsP99: _Spread;
+  chunkDelayMsP99: _Spread;
+  ttftSendMsP99: _Spread;
+  ttftUpstreamMsP99: _Spread;
+  ttftFirstChunkMsP99: _Spread;
+}
+
+type _Spread = { median: number | null; min: number | null; max: number | null };
+
+/**
+ * The verdict over repetitions: per level, the median of each repetition's p99 with its range
+ * (a single run's p99 moves by more than the targets on a shared machine).
+ *
+ * @example Three repetitions of one level
+ * ```ts
+ * import { calibrationSpread, type CalibrationLevel } from "./calibrate.ts";
+ * const level = (p99: number) => ({
+ *   concurrency: 1, ttftErrorMs: { p50: 1, p99 }, chunkDelayMs: { p50: 0.5, p99, max: p99 },
+ * }) as CalibrationLevel;
+ * const [s] = calibrationSpread([level(3), level(1), level(2)]);
+ * if (s.ttftErrorMsP99.median !== 2 || s.chunkDelayMsP99.max !== 3) throw new Error(JSON.stringify(s));
+ * ```
+ */
+export function calibrationSpread(levels: readonly CalibrationLevel[]): CalibrationSpread[] {
+  const byLevel = new Map<number, CalibrationLevel[]>();
+  for (const l of levels) {
+    if (!byLevel.has(l.concurrency)) byLevel.set(l.concurrency, []);
+    byLevel.get(l.concurrency)!.push(l);
+  }
+  const spread = (values: (number | null | undefined)[]): _Spread => {
+    const v = values.filter((x): x is number => typeof x === "number");
+    return v.length === 0
+      ? { median: null, min: null, max: null }
+      : { median: quantile(v, 0.5), min: Math.min(...v), max: Math.max(...v) };
+  };
+  return [...byLevel.entries()].map(([concurrency, ls]) => ({
+    concurrency,
+    repetitions: ls.length,
+    ttftErrorMsP99: spread(ls.map((l) => l.ttftErrorMs.p99)),
+    chunkDelayMsP99: spread(ls.map((l) => l.chunkDelayMs.p99)),
+    ttftSendMsP99: spread(ls.map((l) => l.ttftErrorPartsMs?.send.p99)),
+    ttftUpstreamMsP99: spread(ls.map((l) => l.ttftErrorPartsMs?.upstream.p99)),
+    ttftFirstChunkMsP99: spread(ls.map((l) => l.ttftErrorPartsMs?.firstChunk.p99)),
+  }));
+}
+
+/**
+ * {@link calibrationSpread} as a markdown table, with the chunk-delay target of each level and
+ * its verdict on the median.
+ *
+ * @example
+ * ```ts
+ * import { calibrationSpreadTable } from "./calibrate.ts";
+ * const s = { median: 2, min: 1, max: 3 };
+ * const text = calibrationSpreadTable([{ concurrency: 1, repetitions: 3, ttftErrorMsP99: s,
+ *   chunkDelayMsP99: s, ttftSendMsP99: s, ttftUpstreamMsP99: s, ttftFirstChunkMsP99: s }]);
+ * if (!text.includes("2.00 (1.00–3.00)") || !text.includes("MISSED")) throw new Error(text);
+ * ```
+ */
+export function calibrationSpreadTable(spreads: readonly CalibrationSpread[]): string {
+  const cell = (s: _Spread) =>
+    s.median === null
+      ? "n/a"
+      : `${formatCell(s.median, 2)} (${formatCell(s.min, 2)}–${formatCell(s.max, 2)})`;
+  const rows = spreads.map((s) => {
+    const target = CALIBRATION_TARGETS.chunkDelayMsP99[String(s.concurrency)];
+    const verdict = (v: _Spread) =>
+      target === undefined || v.median === null
+        ? ""
+        : v.median <= target
+        ? ` ≤ ${target} ok`
+        : ` ≤ ${target} MISSED`;
+    return [
+      String(s.concurrency),
+      String(s.repetitions),
+      cell(s.ttftErrorMsP99) + verdict(s.ttftErrorMsP99),
+      cell(s.ttftSendMsP99),
+      cell(s.ttftUpstreamMsP99),
+      cell(s.ttftFirstChunkMsP99),
+      cell(s.chunkDelayMsP99) + verdict(s.chunkDelayMsP99),
+    ];
+  });
+  return gridTable([
+    "Streams",
+    "Reps",
+    "TTFT err p99",
+    "send p99",
+    "upstream p99",
+    "first chunk p99",
+    "Chunk delay p99",
+  ], rows);
 }

@@ -6,6 +6,7 @@
  */
 import type { LlmClient } from "../core/llm_client.ts";
 import { type ClientSpec, createClient, type Transport } from "../clients/create_client.ts";
+import { warmUpClient } from "../clients/warm_up.ts";
 import { createWorkerPool, type WorkerPool } from "./worker_pool.ts";
 
 /** Options of {@link openSender}. */
@@ -39,7 +40,8 @@ const _SSE_APIS: readonly string[] = ["openai", "anthropic", "vertexai"];
 /**
  * Open what a run sends from: with `spec` and `workers > 0`, a Worker pool built from the spec
  * (on `transport`); with `spec` and the `http1` transport, a client built on this thread over
- * it; otherwise `client` itself. Close the sender when the run is over.
+ * it; otherwise `client` itself. A client built from `spec` is warmed up first, without any
+ * network ({@link warmUpClient}: in each Worker, or here). Close the sender when the run is over.
  *
  * @example The client itself when there is no spec
  * ```ts
@@ -76,6 +78,8 @@ export async function openSender(
     const pool = await createWorkerPool(withTransport, { workers });
     return { client, pool, close: () => pool.close() };
   }
+  // Workers warm their own client up; on this thread, the spec's code path is warmed here.
+  await warmUpClient(withTransport);
   if ("transport" in withTransport && withTransport.transport === "http1") {
     const local = await createClient(withTransport);
     return { client: local.client, close: () => Promise.resolve(local.close()) };

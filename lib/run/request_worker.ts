@@ -11,6 +11,7 @@
  * @module
  */
 import { type ClientSpec, createClient, type CreatedClient } from "../clients/create_client.ts";
+import { warmUpClient } from "../clients/warm_up.ts";
 import type { LlmRequest } from "../core/llm_client.ts";
 import { type LoopLagMonitor, startLoopLag } from "./loop_lag.ts";
 import { failedTiming, timeRequest } from "./time_request.ts";
@@ -103,8 +104,11 @@ export function serveRequests(scope: RequestWorkerScope): void {
       case "init":
         lag = startLoopLag({ intervalMs: message.loopLagIntervalMs });
         ready = createClient(message.spec).then(
-          (c) => {
+          async (c) => {
             created = c;
+            // The client's code path once end to end, against nothing: the first measured
+            // request of every Worker then pays no JIT or lazy import (best effort).
+            await warmUpClient(message.spec);
             scope.postMessage({ type: "ready" });
           },
           (err) => {

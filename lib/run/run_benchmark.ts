@@ -193,7 +193,8 @@ export async function runBenchmark(
   // (undefined: runLoad's own plain timer)
   const sleep = options.sleep ?? (leadMs > 0 ? undefined : preciseSleep);
   const mainLag = startLoopLag();
-  const cpuBefore = _cpuMs();
+  // CPU from the first measured request on (the warm-up's is left out, as its tokens are).
+  let cpuAtMeasure: number | null = null;
   await pool?.loopLag({ reset: true });
   // Records in launch order (when kept), and the few numbers of each that client health and
   // the run's start time need (always).
@@ -214,8 +215,12 @@ export async function runBenchmark(
       // Handed over before its due time (`leadMs`): it waits for it where it is sent.
       const aheadMs = slot.intendedSendMs - slot.actualSendMs;
       const sendAt = aheadMs > 0 ? { sendAtEpochMs: launchEpochMs + aheadMs } : {};
+      // Warm-up requests go round the workers, so that each one is warmed (not only the one
+      // the least-busy pick would choose again and again at low concurrency).
+      const worker = slot.phase === "warmup" ? { worker: slot.requestId } : {};
+      if (slot.phase === "measure" && cpuAtMeasure === null) cpuAtMeasure = _cpuMs();
       const timing = pool
-        ? await pool.timeRequest(request, { ...timed, ...sendAt })
+        ? await pool.timeRequest(request, { ...timed, ...sendAt, ...worker })
         : await timeRequest(client, request, { ...timed, ...sendAt, now: options.now });
       // Sent a little after the slot was handed over (a Worker's hop, the wait for its due
       // time): count that too.
@@ -261,7 +266,7 @@ export async function runBenchmark(
       workers: pool?.size ?? 0,
       loopLagMs: [mainLag.samples(), ...workerLags],
       records: load.results,
-      cpuMs: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : undefined,
+      cpuMs: cpuAtMeasure !== null && cpuAfter !== null ? cpuAfter - cpuAtMeasure : undefined,
       capped: options.rate !== undefined && options.maxInFlight !== undefined &&
         options.maxInFlight !== Infinity,
     }),

@@ -98,6 +98,8 @@ export function failedTiming(
   const timing: StreamTiming = {
     startMs,
     startEpochMs: performance.timeOrigin + startMs,
+    requestSentMs: null,
+    newConnection: null,
     httpStatus: null,
     headersMs: null,
     firstMessageMs: null,

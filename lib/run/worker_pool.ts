@@ -15,7 +15,7 @@ import { failedTiming } from "./time_request.ts";
 export interface WorkerPoolOptions {
   /** Workers to start. Default `navigator.hardwareConcurrency` (the number of cores). */
   workers?: number;
-  /** Period of each worker's event-loop lag timer, ms. Default 10. */
+  /** Period of each worker's event-loop lag timer, ms. Default 50. */
   loopLagIntervalMs?: number;
   /** Module each worker runs. Default `./_request_worker_entry.ts` next to this file (it
    * calls `serveRequests(self)`). */
@@ -38,6 +38,12 @@ export interface PoolTimeRequestOptions {
    * cost. Default: at once.
    */
   sendAtEpochMs?: number;
+  /**
+   * Send from this worker (an index, taken modulo the pool's size; a failed worker's request
+   * goes to the least busy live one): warm-up requests spread over every worker. Default: the
+   * least busy worker.
+   */
+  worker?: number;
 }
 
 /** A running pool. */
@@ -106,7 +112,7 @@ export async function createWorkerPool(
       `Cannot create worker pool: 'workers' must be a positive integer, got ${size}`,
     );
   }
-  const loopLagIntervalMs = options.loopLagIntervalMs ?? 10;
+  const loopLagIntervalMs = options.loopLagIntervalMs ?? 50;
   if (!(Number.isFinite(loopLagIntervalMs) && loopLagIntervalMs > 0)) {
     throw new RangeError(
       `Cannot create worker pool: 'loopLagIntervalMs' must be a positive number, got ${loopLagIntervalMs}`,
@@ -256,13 +262,16 @@ export async function createWorkerPool(
   return {
     size,
     timeRequest(request, opts = {}) {
-      const { cancel, requestTimeoutMs, firstTokenTimeoutMs, sendAtEpochMs } = opts;
+      const { cancel, requestTimeoutMs, firstTokenTimeoutMs, sendAtEpochMs, worker } = opts;
       if (closing) {
         return Promise.resolve(
           failedTiming("request not sent: the pool is closed", CLIENT_ERROR_CODES.cancelled),
         );
       }
-      const slot = pick();
+      const pinned = worker === undefined || !Number.isInteger(worker)
+        ? null
+        : slots[((worker % slots.length) + slots.length) % slots.length];
+      const slot = pinned?.alive ? pinned : pick();
       if (slot === null) return Promise.resolve(failedTiming("every worker of the pool failed"));
       const id = nextId++;
       slot.inFlight++;

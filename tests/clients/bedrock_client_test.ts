@@ -7,6 +7,7 @@
  * default, `startBedrockSim` can drop its `formats` line and nothing else changes.
  */
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
+import { collect, collectSent } from "../_events.ts";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 import {
   type BedrockClientOptions,
@@ -47,12 +48,6 @@ function startBedrockSim(options: SimulatorOptions = {}) {
 
 function client(url: string, options: BedrockClientOptions = {}) {
   return createBedrockClient({ region: "us-east-1", endpointUrl: url, ...options });
-}
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
 }
 
 const PROMPT = "Randomly stream lines from the following text. The quick brown fox.";
@@ -387,5 +382,21 @@ Deno.test("createBedrockClient() never yields or throws the AWS secret key", asy
     assert(!all.includes(SECRET), "the secret key leaked");
     assert(!all.includes(ACCESS_KEY_ID), "the access key id leaked");
     assert(!all.includes(SECRET.slice(0, 20)), "part of the secret key leaked");
+  });
+});
+
+Deno.test("createBedrockClient() stamps the signed request's hand-over to the HTTP handler, and loads the SDK on first use", async () => {
+  await withFakeAws(async () => {
+    await using sim = await startBedrockSim({ ttftMs: 20, itlMs: 1 });
+    const bedrock = client(sim.url);
+    const request = { model: "amazon.nova-lite-v1:0", prompt: PROMPT, maxTokens: 3 };
+    const first = await collectSent(bedrock.stream(request));
+    const second = await collectSent(bedrock.stream(request));
+    assertEquals([first.sent?.newConnection, second.sent?.newConnection], [true, false]);
+    const t = await timeStream(bedrock.stream(request));
+    assert(t.requestSentMs !== null && t.headersMs !== null, JSON.stringify(t));
+    assert(t.requestSentMs <= t.headersMs, `${t.requestSentMs} > ${t.headersMs}`);
+    // The simulator waits 20 ms before the first token, counted from the request's arrival.
+    assert(t.ttftMs !== null && t.ttftMs - t.requestSentMs >= 19, `${t.ttftMs}`);
   });
 });

@@ -2,7 +2,8 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { createOpenAiClient } from "../../lib/clients/openai_client.ts";
 import { startSimulator } from "../../lib/sim/simulator.ts";
 import type { StreamEvent } from "../../lib/core/stream_event.ts";
-import { collect } from "../_events.ts";
+import { collect, collectSent } from "../_events.ts";
+import { createHttp1Fetch } from "../../lib/clients/http1_fetch.ts";
 import { timeStream } from "../../lib/core/time_stream.ts";
 import { createTokenizer } from "../../lib/core/tokenizer.ts";
 
@@ -393,4 +394,40 @@ Deno.test("OpenAI client cancels the response when the consumer stops early", as
   const [log] = sim.log();
   assert(log.disconnected, "the simulator saw the client go");
   assert(log.outputTokens < 1000);
+});
+
+Deno.test("OpenAI client stamps the send: last byte written on http1, the call on fetch, new connections flagged", async () => {
+  await using sim = await startSimulator({ ttftMs: 30, itlMs: 1 });
+  const http1 = createHttp1Fetch();
+  try {
+    const client = createOpenAiClient({ baseUrl: `${sim.url}/v1`, fetch: http1 });
+    const first = await timeStream(client.stream(REQUEST));
+    const second = await timeStream(client.stream(REQUEST));
+    for (const t of [first, second]) {
+      assertEquals(t.error, null);
+      // Sent before the head is read, and the first token comes about 30 ms after the send.
+      assert(t.requestSentMs !== null && t.requestSentMs >= 0, String(t.requestSentMs));
+      assert(t.headersMs !== null && t.headersMs >= t.requestSentMs, `${t.headersMs}`);
+      assert(t.ttftMs !== null && t.ttftMs - t.requestSentMs >= 29, `${t.ttftMs}`);
+    }
+    assertEquals([first.newConnection, second.newConnection], [true, false]);
+    assertEquals(http1.connectionsOpened, 1);
+  } finally {
+    http1.close();
+  }
+  // Deno's fetch pools out of sight: the call is the send, the fetch's first request is cold.
+  const fetchClient = createOpenAiClient({
+    baseUrl: `${sim.url}/v1`,
+    fetch: (input, init) => globalThis.fetch(input, init),
+  });
+  const { sent } = await collectSent(fetchClient.stream(REQUEST));
+  assert(sent !== null && sent.atMs !== undefined, JSON.stringify(sent));
+  assertEquals(sent.newConnection, true);
+  const again = await collectSent(fetchClient.stream(REQUEST));
+  assertEquals(again.sent?.newConnection, false);
+  // A request that never reached the endpoint was not sent.
+  const refused = await collectSent(
+    createOpenAiClient({ baseUrl: "http://127.0.0.1:9/v1" }).stream(REQUEST),
+  );
+  assertEquals(refused.sent, null);
 });

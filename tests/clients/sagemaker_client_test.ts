@@ -4,6 +4,7 @@
  * asserts the number of tokens received, so an SDK that returns no events cannot pass.
  */
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
+import { collect } from "../_events.ts";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import {
   createSageMakerClient,
@@ -37,12 +38,6 @@ async function withFakeAws<T>(fn: () => Promise<T>): Promise<T> {
 
 function client(url: string, options: SageMakerClientOptions = {}) {
   return createSageMakerClient({ region: "us-east-1", endpointUrl: url, ...options });
-}
-
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
 }
 
 function median(values: number[]): number {

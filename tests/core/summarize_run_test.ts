@@ -175,3 +175,32 @@ Deno.test("summarizeRun() has a field for every RUN_METRICS name", () => {
   const s = summarizeRun(MEASURED, { wallTimeMs: 4000 });
   for (const name of RUN_METRICS) ok(typeof s[name] === "number", name);
 });
+
+Deno.test("summarizeRun() splits TTFT at the wire send and leaves cold starts out of the warm TTFT", () => {
+  const ok = { status: "ok", errorCode: null, errorMessage: null } as const;
+  const records: RequestRecord[] = [
+    { ...recordBase({ ttftMs: 50, requestSentMs: 10, coldStart: true }), ...ok },
+    { ...recordBase({ requestId: 1, ttftMs: 20, requestSentMs: 2, coldStart: false }), ...ok },
+    { ...recordBase({ requestId: 2, ttftMs: 24, requestSentMs: 4, coldStart: false }), ...ok },
+    {
+      ...recordBase({ requestId: 3, ttftMs: 1, requestSentMs: 0.5, coldStart: true }),
+      status: "error",
+      errorCode: 500,
+      errorMessage: "x",
+    },
+  ];
+  const s = summarizeRun(records, { wallTimeMs: 1000 });
+  const parts = s.ttftParts;
+  if (parts === undefined) throw new Error("no ttftParts");
+  strictEqual(parts.coldStarts, 1);
+  deepStrictEqual(parts.sendMs.count, 3);
+  strictEqual(parts.sendMs.max, 10);
+  strictEqual(parts.ttftFromSentMs.min, 18);
+  strictEqual(parts.ttftFromSentMs.max, 40);
+  strictEqual(parts.ttftWarmMs.count, 2);
+  strictEqual(parts.ttftWarmMs.max, 24);
+  strictEqual(s.stats.ttftMs.max, 50);
+  // Records of a client that stamps nothing (or of older files): no section.
+  const old = summarizeRun([{ ...recordBase({ ttftMs: 5 }), ...ok }], { wallTimeMs: 1000 });
+  strictEqual(old.ttftParts, undefined);
+});

@@ -164,3 +164,29 @@ Deno.test("timeStream() stamps a message and its events with the network read ti
   const asked = await timeStream(fake(), { now: clock([1000, 1080]), networkStamps: true });
   assertEquals([asked.firstMessageMs, asked.ttftMs, asked.endMs], [5, 5, 80]);
 });
+
+Deno.test("timeStream() takes the send and the response head at their own stamps", async () => {
+  const events = () =>
+    from([
+      { kind: "sent", atMs: 1002, newConnection: true },
+      { kind: "headers", status: 200, receivedMs: 1030 },
+      { kind: "message", receivedMs: 1040 },
+      { kind: "content", text: "Hi" },
+      { kind: "done" },
+    ]);
+  const t = await timeStream(events(), { now: clock([1000, 1090]), networkStamps: true });
+  assertEquals([t.requestSentMs, t.newConnection, t.headersMs, t.ttftMs], [2, true, 30, 40]);
+  const r = toRequestRecord(t, { requestId: 0, inputTokens: 1, maxOutputTokens: 1 });
+  assertEquals([r.requestSentMs, r.coldStart], [2, true]);
+
+  // Without stamps (an injected clock), the events' arrival; a client without `sent`: null.
+  const plain = await timeStream(
+    from([{ kind: "sent" }, { kind: "headers", status: 200 }, { kind: "done" }]),
+    { now: clock([0, 3, 7, 9, 10]) },
+  );
+  assertEquals([plain.requestSentMs, plain.newConnection, plain.headersMs], [3, null, 7]);
+  const none = await timeStream(from([{ kind: "done" }]), { now: clock([0, 1, 2]) });
+  assertEquals([none.requestSentMs, none.newConnection], [null, null]);
+  const record = toRequestRecord(none, { requestId: 0, inputTokens: 1, maxOutputTokens: 1 });
+  assertEquals(["requestSentMs" in record, "coldStart" in record], [false, false]);
+});

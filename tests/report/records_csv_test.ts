@@ -57,7 +57,9 @@ const RECORDS: RequestRecord[] = [
 
 /** The record restricted to the CSV columns: what a round trip must give back. */
 function project(r: RequestRecord) {
-  return Object.fromEntries(RECORD_CSV_COLUMNS.map((c) => [c, r[c]]));
+  return Object.fromEntries(
+    RECORD_CSV_COLUMNS.filter((c) => r[c] !== undefined).map((c) => [c, r[c]]),
+  );
 }
 
 type ScalarKeys<T> = {
@@ -131,5 +133,29 @@ Deno.test("parseRecordsCsv() rejects missing columns and bad cells naming them",
   throws(
     () => parseRecordsCsv(edit("status", "error")),
     /'errorCode' must be a number when status is error/,
+  );
+});
+
+Deno.test("parseRecordsCsv() keeps the send stamp and cold-start flag, and reads files written before them", () => {
+  const stamped: RequestRecord = {
+    ...RECORDS[1],
+    requestSentMs: 0.25,
+    coldStart: true,
+  } as RequestRecord;
+  const [back] = parseRecordsCsv(recordsToCsv([stamped]));
+  deepStrictEqual([back.requestSentMs, back.coldStart], [0.25, true]);
+  // An older file: no such columns at all.
+  const csv = recordsToCsv([RECORDS[1]]);
+  const [header, row] = csv.trimEnd().split("\n");
+  const keep = header.split(",").map((n, i) => [n, i] as const).filter(([n]) =>
+    n !== "requestSentMs" && n !== "coldStart"
+  );
+  const cells = row.split(",");
+  const old = [keep.map(([n]) => n).join(","), keep.map(([, i]) => cells[i]).join(",")].join("\n");
+  const [parsed] = parseRecordsCsv(old);
+  strictEqual("requestSentMs" in parsed, false);
+  throws(
+    () => parseRecordsCsv(recordsToCsv([stamped]).replace(",true\n", ",yes\n")),
+    { message: /column 'coldStart' must be "true", "false" or empty/ },
   );
 });

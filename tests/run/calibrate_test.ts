@@ -19,6 +19,7 @@ Deno.test("calibrate() measures every level against the simulator's send stamps"
     workers: 1,
     tokens: 8,
     minRequests: 2,
+    minSamples: 16,
     dispatchRate: 40,
     dispatchAloneS: 0.5,
     clockSamples: 3,
@@ -43,6 +44,13 @@ Deno.test("calibrate() measures every level against the simulator's send stamps"
     );
     assert(level.chunkDelayMs.max! >= level.chunkDelayMs.p99!, "max ≥ p99");
     assert(level.ttftErrorMs.p50 !== null && level.ttftErrorMs.p50 > -1, "TTFT error measured");
+    // The streaming pass's requests and the TTFT pass's 16 one-token requests.
+    assertEquals(level.ttftSamples, Math.max(level.concurrency, 2) + 16);
+    // The error taken apart: the client's send, upstream, the first chunk's delay.
+    const parts = level.ttftErrorPartsMs;
+    assert(parts.send.p50 !== null && parts.send.p50 >= 0, JSON.stringify(parts));
+    assert(parts.upstream.p50 !== null && parts.firstChunk.p50 !== null, JSON.stringify(parts));
+    assert(parts.fromSent.p99 !== null && parts.fromSent.p99 < level.ttftErrorMs.p99! + 1);
     assert(level.probeRequests > 0 && level.dispatchLagMsP99 !== null, "dispatch lag measured");
     // The second pass (probe beside the streams) measured its chunks too.
     assert(level.chunkDelayWithProbeMs?.p99 !== null, "chunk delay with the probe");
@@ -61,6 +69,7 @@ Deno.test("calibrate() on the calling thread (workers 0) with the fetch transpor
     transport: "fetch",
     tokens: 4,
     minRequests: 2,
+    minSamples: 0,
     dispatchRate: 0,
     warmup: false,
     clockSamples: 2,
@@ -127,10 +136,15 @@ Deno.test("deno task calibrate --json prints {levels:[…]} with the required fi
     "1",
     "--dispatch-rate",
     "0",
+    "--min-samples",
+    "4",
   ]);
   assertEquals(code, 0);
   const parsed = JSON.parse(out);
-  assertEquals(Object.keys(parsed), ["levels", "dispatch"]);
+  assertEquals(Object.keys(parsed), ["machine", "levels", "dispatch", "overRepetitions"]);
+  assert(parsed.machine.cores >= 1, JSON.stringify(parsed.machine));
+  assertEquals(parsed.overRepetitions.length, 2);
+  assertEquals(parsed.overRepetitions[0].repetitions, 1);
   assertEquals(parsed.dispatch, [], "no probe");
   assertEquals(parsed.levels.map((l: { concurrency: number }) => l.concurrency), [1, 2]);
   for (const level of parsed.levels) {
@@ -157,8 +171,11 @@ Deno.test("deno task calibrate prints the probe alone under the table, with the 
     "40",
     "--dispatch-seconds",
     "0.3",
+    "--min-samples",
+    "0",
   ]);
   assertEquals(code, 0);
+  assert(/^machine: \d+ cores, load average /.test(out), out);
   const line = out.split("\n").find((l) => l.startsWith("Open-loop dispatch lag alone at 40"));
   assert(line && /p99 [\d.]+ \(≤ 2 (ok|MISSED)\)/.test(line), out);
 });
