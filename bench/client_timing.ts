@@ -11,7 +11,8 @@
  * Run:
  * `deno run --allow-net=127.0.0.1,localhost --allow-read --allow-env --allow-sys --allow-run bench/client_timing.ts`
  * (flags: `--configs 0:fetch,0:http1,1:http1,2:http1 --levels 1,16,64,256 --repetitions 3
- * --tokens 150 --itl-ms 20 --ttft-ms 100 --min-requests 4 --dispatch-rate 20 --dispatch-seconds 20
+ * --tokens 150 --itl-ms 20 --ttft-ms 100 --min-requests 4 --min-samples 2000 --dispatch-rate 20
+ * --dispatch-seconds 20
  * --json`)
  *
  * @module
@@ -34,6 +35,14 @@ interface _Config {
 
 const _med = (xs: (number | null)[]) => quantile(xs.filter((x): x is number => x !== null), 0.5);
 const _f = (x: number | null, d = 2) => x === null ? "n/a" : x.toFixed(d);
+const _min = (xs: (number | null)[]) => {
+  const v = xs.filter((x): x is number => x !== null);
+  return v.length > 0 ? Math.min(...v) : null;
+};
+const _max = (xs: (number | null)[]) => {
+  const v = xs.filter((x): x is number => x !== null);
+  return v.length > 0 ? Math.max(...v) : null;
+};
 
 /** Runs the comparison and prints a table (or JSON with `--json`). */
 export async function main(args: string[]): Promise<number> {
@@ -47,6 +56,7 @@ export async function main(args: string[]): Promise<number> {
       "itl-ms": { type: "string", default: "20" },
       "ttft-ms": { type: "string", default: "100" },
       "min-requests": { type: "string", default: "4" },
+      "min-samples": { type: "string", default: "2000" },
       "dispatch-rate": { type: "string", default: "20" },
       "dispatch-seconds": { type: "string", default: "20" },
       json: { type: "boolean", default: false },
@@ -84,6 +94,7 @@ export async function main(args: string[]): Promise<number> {
           transport: config.transport,
           tokens: Number(values.tokens),
           minRequests: Number(values["min-requests"]),
+          minSamples: Number(values["min-samples"]),
           dispatchRate: Number(values["dispatch-rate"]),
           dispatchAloneS: Number(values["dispatch-seconds"]),
         });
@@ -112,6 +123,12 @@ export async function main(args: string[]): Promise<number> {
         chunkDelayMsP99Max: p99s.length > 0 ? Math.max(...p99s) : null,
         chunkDelayMsMax: _med(runs.map((l) => l.chunkDelayMs.max)),
         ttftErrorMsP99: _med(runs.map((l) => l.ttftErrorMs.p99)),
+        ttftErrorMsP99Min: _min(runs.map((l) => l.ttftErrorMs.p99)),
+        ttftErrorMsP99Max: _max(runs.map((l) => l.ttftErrorMs.p99)),
+        ttftSendMsP99: _med(runs.map((l) => l.ttftErrorPartsMs.send.p99)),
+        ttftUpstreamMsP99: _med(runs.map((l) => l.ttftErrorPartsMs.upstream.p99)),
+        ttftFirstChunkMsP99: _med(runs.map((l) => l.ttftErrorPartsMs.firstChunk.p99)),
+        ttftSamples: _med(runs.map((l) => l.ttftSamples)),
         loopLagMsP99: _med(runs.map((l) => l.loopLagMsP99)),
         dispatchLagMsP99: _med(runs.map((l) => l.dispatchLagMsP99)),
         chunkDelayWithProbeMsP99: _med(runs.map((l) => l.chunkDelayWithProbeMs?.p99 ?? null)),
@@ -147,19 +164,22 @@ export async function main(args: string[]): Promise<number> {
   );
   console.log(
     "| Client (workers:transport) | Streams | Chunk delay p50 | p99 (min–max) | max | " +
-      "TTFT err p99 | Loop lag p99 | Dispatch lag p99 (probe beside) | " +
+      "TTFT err p99 (min–max) | send p99 | upstream p99 | first chunk p99 | TTFT samples | " +
+      "Loop lag p99 | Dispatch lag p99 (probe beside) | " +
       "Chunk delay p99 (probe beside) | CPU ms/1k tok |",
   );
-  console.log("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  console.log("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const r of rows) {
     console.log(
       `| ${r.config} | ${r.concurrency} | ${_f(r.chunkDelayMsP50)} | ${_f(r.chunkDelayMsP99)} (${
         _f(r.chunkDelayMsP99Min)
-      }–${_f(r.chunkDelayMsP99Max)}) | ${_f(r.chunkDelayMsMax)} | ${_f(r.ttftErrorMsP99)} | ${
-        _f(r.loopLagMsP99)
-      } | ${_f(r.dispatchLagMsP99)} | ${_f(r.chunkDelayWithProbeMsP99)} | ${
-        _f(r.cpuMsPer1kTokens, 1)
-      } |`,
+      }–${_f(r.chunkDelayMsP99Max)}) | ${_f(r.chunkDelayMsMax)} | ${_f(r.ttftErrorMsP99)} (${
+        _f(r.ttftErrorMsP99Min)
+      }–${_f(r.ttftErrorMsP99Max)}) | ${_f(r.ttftSendMsP99)} | ${_f(r.ttftUpstreamMsP99)} | ${
+        _f(r.ttftFirstChunkMsP99)
+      } | ${_f(r.ttftSamples, 0)} | ${_f(r.loopLagMsP99)} | ${_f(r.dispatchLagMsP99)} | ${
+        _f(r.chunkDelayWithProbeMsP99)
+      } | ${_f(r.cpuMsPer1kTokens, 1)} |`,
     );
   }
   if (dispatchRows.some((d) => d.repetitions > 0)) {

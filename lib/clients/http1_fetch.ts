@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { headEnd, lineEnd, writeAll } from "../wire/http1_wire.ts";
+import { headEnd, lineEnd } from "../wire/http1_wire.ts";
 
 /** Options of {@link createHttp1Fetch}. */
 export interface Http1FetchOptions {
@@ -301,13 +301,22 @@ async function _exchange(
   done: (reusable: boolean) => void,
 ): Promise<Response> {
   const kill = () => _close(conn);
+  // The send stamp: as the write of the request's last bytes is issued (the socket takes a
+  // small request in one write; the write's promise settles only when this thread's event loop
+  // gets to it, later than the bytes leave).
+  let sentMs = 0;
+  const write = async () => {
+    for (let at = 0; at < request.length;) {
+      sentMs = performance.now();
+      at += await conn.write(request.subarray(at));
+    }
+  };
   try {
-    await _abortable(writeAll(conn, request), signal, kill);
+    await _abortable(write(), signal, kill);
   } catch (err) {
     if (reused && !signal?.aborted) throw new _StaleConnection(_message(err));
     throw err;
   }
-  const sentMs = performance.now();
   let buf = new Uint8Array(16 * 1024);
   let len = 0;
   let pos = 0;

@@ -31,4 +31,5 @@ export * from "./run_benchmark.ts";
 export * from "./run_load.ts";
 export * from "./run_sweep.ts";
 export * from "./spawn_simulator.ts";
+export * from "./time_request.ts";
 export * from "./worker_pool.ts";
