@@ -60,6 +60,9 @@ tokenbench's flags:
   --corpus FILE                      text file whose lines make the prompts (default: built-in)
   --keep-text                        keep each answer's text in requests.jsonl
   --quiet                            no progress line
+  --preconnect                       open the run's connections before the first request
+                                     (http1 transport); without it the first request on each
+                                     connection opens it and is flagged coldStart
 Scale and trust (docs/scaling.md):
   --workers N                        Deno Workers sending the requests; 0 = the main thread
                                      (default: the number of cores)
@@ -103,6 +106,7 @@ export const BENCH_FLAGS = {
   "prompt-mode": { type: "string" },
   corpus: { type: "string" },
   "keep-text": { type: "boolean" },
+  preconnect: { type: "boolean" },
   quiet: { type: "boolean" },
   workers: { type: "string" },
   transport: { type: "string" },
@@ -352,6 +356,7 @@ async function _settings(
       samplingParams,
       metadata: userMetadata,
       keepText: f["keep-text"] === true,
+      preconnect: f.preconnect === true,
       spec: built.spec,
       workers: scale.workers,
       transport: scale.transport,

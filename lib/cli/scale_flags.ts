@@ -146,6 +146,17 @@ export async function reportRunHealth(dir: string): Promise<void> {
     );
     for (const warning of health.warnings) console.error(`warning: ${warning}`);
   }
+  const parts = doc.summary?.ttftParts;
+  if (parts && parts.ttftFromSentMs.p50 !== null) {
+    const ms = (x: number | null) => x === null ? "n/a" : `${x.toFixed(2)} ms`;
+    console.log(
+      `TTFT p50 from the send ${ms(parts.ttftFromSentMs.p50)} (client before the send p50 ${
+        ms(parts.sendMs.p50)
+      }, p99 ${ms(parts.sendMs.p99)}); without the ${parts.coldStarts} cold start(s): TTFT p99 ${
+        ms(parts.ttftWarmMs.p99)
+      } (all: ${ms(doc.summary.stats.ttftMs.p99)})`,
+    );
+  }
   const g = doc.goodput;
   if (g) {
     const bounds = Object.entries(g.slo).map(([k, v]) => `${k} <= ${v} ms`).join(", ");

@@ -10,6 +10,7 @@ import type { BedrockClientOptions } from "./bedrock_client.ts";
 import type { AnthropicClientOptions } from "./anthropic_client.ts";
 import type { VertexClientOptions } from "./vertex_client.ts";
 import type { SageMakerClientOptions } from "./sagemaker_client.ts";
+import type { Http1Fetch } from "./http1_fetch.ts";
 
 /** How the OpenAI client reaches its endpoint. */
 export const TRANSPORTS = ["fetch", "http1"] as const;
@@ -83,6 +84,12 @@ export interface CreatedClient {
   client: LlmClient;
   /** Closes idle connections (the `http1` transport); safe to call twice. */
   close(): void;
+  /**
+   * Opens up to `count` connections to the endpoint ahead of the requests and resolves with the
+   * number opened: the `http1` transport only (0 for the others, whose connections are pooled
+   * out of sight).
+   */
+  preconnect(count: number): Promise<number>;
 }
 
 /**
@@ -105,11 +112,19 @@ export async function createClient(spec: ClientSpec): Promise<CreatedClient> {
   }
   if (spec.api === "bedrock") {
     const { createBedrockClient } = await import("./bedrock_client.ts");
-    return { client: createBedrockClient(spec.options), close: () => {} };
+    return {
+      client: createBedrockClient(spec.options),
+      close: () => {},
+      preconnect: () => Promise.resolve(0),
+    };
   }
   if (spec.api === "sagemaker") {
     const { createSageMakerClient } = await import("./sagemaker_client.ts");
-    return { client: createSageMakerClient(spec.options), close: () => {} };
+    return {
+      client: createSageMakerClient(spec.options),
+      close: () => {},
+      preconnect: () => Promise.resolve(0),
+    };
   }
   if (spec.api === "openai" || spec.api === "anthropic" || spec.api === "vertexai") {
     const transport = spec.transport ?? "fetch";
@@ -120,7 +135,7 @@ export async function createClient(spec: ClientSpec): Promise<CreatedClient> {
         }`,
       );
     }
-    let fetch1: (typeof fetch & { close(): void }) | undefined;
+    let fetch1: Http1Fetch | undefined;
     if (transport === "http1") {
       const { createHttp1Fetch } = await import("./http1_fetch.ts");
       fetch1 = createHttp1Fetch();
@@ -137,7 +152,13 @@ export async function createClient(spec: ClientSpec): Promise<CreatedClient> {
       const { createVertexClient } = await import("./vertex_client.ts");
       client = createVertexClient({ ...spec.options, ...fetchOption });
     }
-    return { client, close: () => fetch1?.close() };
+    const baseUrl = (spec.options as { baseUrl?: string }).baseUrl;
+    return {
+      client,
+      close: () => fetch1?.close(),
+      preconnect: (count) =>
+        fetch1 && baseUrl !== undefined ? fetch1.preconnect(baseUrl, count) : Promise.resolve(0),
+    };
   }
   throw new RangeError(
     `Cannot create client: 'api' must be one of ${SPEC_APIS.join(", ")}, got ${

@@ -87,6 +87,13 @@ export interface BenchmarkRunOptions {
   workers?: number;
   /** Transport of an SSE client built from `spec`. Default: the spec's own. */
   transport?: Transport;
+  /**
+   * Open the run's connections before the first request (the `http1` transport of a client
+   * built from `spec`): as many as the closed loop's streams, or the open loop's
+   * `maxInFlight` (else a second's arrivals). Default false: the first request on each
+   * connection opens it (and is flagged `coldStart`).
+   */
+  preconnect?: boolean;
   /** Run one shard of a larger run (its share of ids, concurrency and rate). Default none. */
   shard?: Shard;
   /** Goodput SLOs, ms per metric, recorded and reported in the summary. Default none. */
@@ -351,6 +358,11 @@ export async function benchmark(
       spec: o.spec,
       workers: metadata.workers,
       transport: o.transport,
+      preconnect: o.preconnect
+        ? plan.rate === undefined || plan.rate === null
+          ? plan.concurrency
+          : o.maxInFlight ?? Math.ceil(plan.rate)
+        : 0,
     });
     if (o.resultsDir !== undefined) {
       dir = await newRunDir(o.resultsDir, o.model);

@@ -21,7 +21,7 @@ export type WorkerRequest = Omit<LlmRequest, "signal">;
 
 /** Messages a pool posts to a request worker. */
 export type RequestWorkerInput =
-  | { type: "init"; spec: ClientSpec; loopLagIntervalMs: number }
+  | { type: "init"; spec: ClientSpec; loopLagIntervalMs: number; preconnect?: number }
   | {
     type: "send";
     id: number;
@@ -109,6 +109,8 @@ export function serveRequests(scope: RequestWorkerScope): void {
             // The client's code path once end to end, against nothing: the first measured
             // request of every Worker then pays no JIT or lazy import (best effort).
             await warmUpClient(message.spec);
+            // Connections opened ahead of the run (`--preconnect`), the http1 transport only.
+            if (message.preconnect) await c.preconnect(message.preconnect);
             scope.postMessage({ type: "ready" });
           },
           (err) => {
