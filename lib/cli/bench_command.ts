@@ -66,10 +66,11 @@ tokenbench's flags:
 Scale and trust (docs/scaling.md):
   --workers N                        Deno Workers sending the requests; 0 = the main thread
                                      (default: the number of cores)
-  --transport auto|fetch|http1       transport of the SSE clients (openai, anthropic,
-                                     vertexai); auto = http1 (light, over Deno.connect, stamps
-                                     chunks at the socket read) for http:// without a proxy,
-                                     else fetch (default auto)
+  --transport auto|fetch|http1       how the client reaches its endpoint (every --llm-api;
+                                     Bedrock and SageMaker: the AWS SDK's fetch handler over
+                                     it); auto = http1 (light, over Deno.connect, stamps chunks
+                                     at the socket read) for http:// without a proxy, else
+                                     fetch (default auto)
   --shard I/N                        run shard I (0-based) of N of this run: its share of the
                                      request ids, concurrency and rate; merge with deno task merge
   --concurrency N|LIST               same as --num-concurrent-requests; a list (1,4,16,64)

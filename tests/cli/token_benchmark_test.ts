@@ -138,11 +138,6 @@ Deno.test("bench, tables and summarize: bad input gives one line on stderr, exit
   const bedrock = [...ok, "--llm-api", "bedrock", "--region", "us-east-1"];
   const cases: [string, string[], RegExp, Record<string, string>?, string?][] = [
     ["unknown flag", [...ok, "--bogus"], /bogus/],
-    [
-      "transport for an SDK client",
-      [...bedrock, "--transport", "http1"],
-      /--transport applies to --llm-api openai, anthropic, vertexai only, not bedrock/,
-    ],
     ["unknown transport", [...ok, "--transport", "curl"], /--transport must be one of/],
     ["missing model", ["--base-url", `${sim.url}/v1`, "--results-dir", `${tmp}/out`], /--model/],
     [
