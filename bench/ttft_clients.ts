@@ -29,7 +29,7 @@
 import { parseArgs } from "node:util";
 import OpenAI from "openai";
 import { spawnSimulator, timeRequest } from "tokenbench/run";
-import { createBedrockClient, createClient, warmUpClient } from "tokenbench/clients";
+import { createClient, warmUpClient } from "tokenbench/clients";
 import { type LlmClient, quantile } from "tokenbench/core";
 
 interface _Sample {
