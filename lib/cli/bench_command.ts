@@ -27,9 +27,10 @@ import { reportRunHealth, scaleFlags } from "./scale_flags.ts";
 import { type SweepRequest, sweepRequest } from "./sweep_flags.ts";
 
 /** One indented line per lens: name, tool, the version it equals. */
-const LENS_HELP = describeLenses().split("\n").map((line) => `${" ".repeat(37)}${line}`).join(
-  "\n",
-);
+const LENS_HELP: string = describeLenses().split("\n").map((line) => `${" ".repeat(37)}${line}`)
+  .join(
+    "\n",
+  );
 export const BENCH_HELP = `deno task bench [flags]
 
 Benchmark an LLM endpoint the way LLMPerf's token_benchmark_ray.py does.

@@ -277,6 +277,7 @@ async function* _untilAborted<T>(
       const next = iterator.next();
       const result = await new Promise<IteratorResult<T>>((resolve, reject) => {
         rejectWaiter = reject;
+        if (aborted) reject(new _Aborted()); // aborted while `next()` ran synchronously
         next.then(resolve, reject); // abandoned at an abort, it may still settle later: ignored
       });
       rejectWaiter = null;
