@@ -8,7 +8,7 @@
  */
 import { TOKENIZER_NAMES, type TokenizerName } from "../core/tokenizer.ts";
 import { corpusFromText } from "../core/corpus.ts";
-import { LENS_NAMES } from "../core/lenses.ts";
+import { describeLenses } from "../core/lenses.ts";
 import { isSecretName, redactSecrets, secretsFromEnv } from "../core/redact_secrets.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
 import type { BenchmarkRunResult } from "../run/benchmark.ts";
@@ -26,6 +26,11 @@ import { checkResultsRoot } from "./results_dir.ts";
 import { reportRunHealth, scaleFlags } from "./scale_flags.ts";
 import { type SweepRequest, sweepRequest } from "./sweep_flags.ts";
 
+/** One indented line per lens: name, tool, the version it equals. */
+const LENS_HELP: string = describeLenses().split("\n").map((line) => `${" ".repeat(37)}${line}`)
+  .join(
+    "\n",
+  );
 export const BENCH_HELP = `deno task bench [flags]
 
 Benchmark an LLM endpoint the way LLMPerf's token_benchmark_ray.py does.
@@ -77,8 +82,9 @@ Scale and trust (docs/scaling.md):
                                      runs a sweep: one folder per level and a sweep summary
   --rate R|LIST                      a list (1,2,5,10) runs an open-loop sweep
   --slo NAME:MS,...                  goodput SLOs, e.g. ttft:500,tpot:50,e2e:10000 (default none)
-  --lens NAME                        metric definitions of the tables: ${LENS_NAMES.join(", ")}
-                                     (default tokenbench)
+  --lens NAME                        metric definitions of the tables and summary.json, each
+                                     equal to one peer's own code (default tokenbench):
+${LENS_HELP}
 ${CLIENT_HELP}  -h, --help                         show this help
 `;
 

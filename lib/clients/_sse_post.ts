@@ -62,7 +62,9 @@ export interface PostSseOptions {
 
 /**
  * POSTs a JSON body and yields `sent` and `headers`, then the events `onMessage` decodes from each SSE
- * message; endpoint failures become one `error` event that ends the stream.
+ * message; endpoint failures become one `error` event that ends the stream. After the message
+ * that ends the stream, the body is read on to its end and `body-end` is yielded (nothing when the
+ * signal aborts first).
  *
  * @example Stream one message
  * ```ts
@@ -77,7 +79,7 @@ export interface PostSseOptions {
  *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }], end: true }),
  *   onEnd: () => ({ kind: "done" }),
  * })) kinds.push(event.kind);
- * if (kinds.join() !== "sent,headers,content") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,content,body-end") throw new Error(kinds.join());
  * ```
  */
 export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEvent> {
@@ -150,6 +152,8 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
   const parser = createParser({ onEvent: (message) => void queue.push(message) });
   const onMessage = options.onMessage;
   let ended = false;
+  let bodyDone = false;
+  let sawDone = false;
   try {
     while (!ended) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -159,6 +163,7 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         yield failure(error);
         return;
       }
+      bodyDone = result.done;
       // The read's time, before any parsing: the transport's own stamp when it has one.
       const readMs = (result.done ? undefined : receivedMs(result.value)) ?? performance.now();
       // Decode at once so the network buffer can be released; the final blank line is added
@@ -171,6 +176,10 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         for (const event of decoded.events) {
           if (event.kind === "message") event.receivedMs = readMs;
           else if (event.kind === "error") event.message = scrub(event.message);
+          else if (event.kind === "done") {
+            sawDone = true;
+            event.receivedMs = readMs;
+          }
           yield event;
         }
         ended = decoded.end;
@@ -180,6 +189,18 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         return;
       }
     }
+    // The stream is done: read the body on to its end (LLMPerf's end of a request), bounded by
+    // the request's signal; the `done` already yielded keeps the stream's own end.
+    if (!sawDone) return;
+    while (!bodyDone) {
+      try {
+        const result = await reader.read();
+        bodyDone = result.done;
+      } catch {
+        return; // aborted or reset after the stream was done: no body end to report
+      }
+    }
+    yield { kind: "body-end", receivedMs: performance.now() };
   } finally {
     // Stop the body download when the consumer stops early or the stream ended.
     reader.cancel().catch(() => {});

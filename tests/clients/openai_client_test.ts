@@ -431,3 +431,43 @@ Deno.test("OpenAI client stamps the send: last byte written on http1, the call o
   );
   assertEquals(refused.sent, null);
 });
+
+/** A fetch whose body sends `body` at once and closes `closeAfterMs` later (or never). */
+function lateCloseFetch(body: string, closeAfterMs: number | null): typeof fetch {
+  return ((_input: string | URL | Request, init?: RequestInit) => {
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body));
+        if (closeAfterMs !== null) setTimeout(() => controller.close(), closeAfterMs);
+        init?.signal?.addEventListener("abort", () => controller.error(init.signal?.reason));
+      },
+    });
+    return Promise.resolve(new Response(stream, { status: 200 }));
+  }) as typeof fetch;
+}
+
+Deno.test("OpenAI client reads the body to its end after [DONE] without moving the stream's end", async () => {
+  const body = sse({ choices: [{ index: 0, delta: { content: "Hi" } }] }, "[DONE]");
+  const client = createOpenAiClient({ baseUrl: "http://fake/v1", fetch: lateCloseFetch(body, 80) });
+  const { events, bodyEndMs } = await collectSent(client.stream(REQUEST));
+  assertEquals(events.at(-1)?.kind, "done");
+  assert(bodyEndMs !== null);
+
+  const timing = await timeStream(
+    createOpenAiClient({ baseUrl: "http://fake/v1", fetch: lateCloseFetch(body, 80) })
+      .stream(REQUEST),
+  );
+  assertEquals(timing.error, null);
+  assert(timing.bodyEndMs !== null && timing.bodyEndMs - timing.endMs >= 60, `${timing.bodyEndMs}`);
+  assert(timing.endMs < 60, `end at [DONE]: ${timing.endMs}`);
+
+  // A body that never closes: the request's timeout ends the reading, the request stays ok.
+  const signal = AbortSignal.timeout(100);
+  const open = await timeStream(
+    createOpenAiClient({ baseUrl: "http://fake/v1", fetch: lateCloseFetch(body, null) })
+      .stream({ ...REQUEST, signal }),
+    { signal },
+  );
+  assertEquals([open.error, open.bodyEndMs, open.text], [null, null, "Hi"]);
+  assert(open.endMs < 60, `end at [DONE]: ${open.endMs}`);
+});

@@ -159,3 +159,15 @@ Deno.test("parseRecordsCsv() keeps the send stamp and cold-start flag, and reads
     { message: /column 'coldStart' must be "true", "false" or empty/ },
   );
 });
+
+Deno.test("parseRecordsCsv() keeps the body's end and reads files without the column", () => {
+  const withEnd = { ...RECORDS[1], bodyEndMs: 321.5 } as RequestRecord;
+  const [back] = parseRecordsCsv(recordsToCsv([withEnd]));
+  strictEqual(back.bodyEndMs, 321.5);
+  const csv = recordsToCsv([RECORDS[1]]);
+  const [header, row] = csv.trimEnd().split("\n");
+  const keep = header.split(",").map((n, i) => [n, i] as const).filter(([n]) => n !== "bodyEndMs");
+  const cells = row.split(",");
+  const old = [keep.map(([n]) => n).join(","), keep.map(([, i]) => cells[i]).join(",")].join("\n");
+  strictEqual("bodyEndMs" in parseRecordsCsv(old)[0], false);
+});
