@@ -234,6 +234,132 @@ export interface PromptPlanOptions {
   corpus?: readonly string[] | PreparedCorpus;
 }
 
+/** Options of {@link synthesizeText}. */
+export interface SynthesizeTextOptions {
+  /** Tokenizer whose count must match `tokens` exactly. */
+  tokenizer: Tokenizer;
+  /** Exact number of tokens of the text on its own (BOS included for `llama2`). */
+  tokens: number;
+  /** Uniform generator on [0, 1). */
+  random: Random;
+  /** `llmperf`: corpus lines (no instruction); `random-tokens`: random token ids. Default
+   * `"llmperf"`. */
+  mode?: PromptMode;
+  /** Lines for `llmperf` mode, raw or prepared. Default `defaultCorpus()`. */
+  corpus?: readonly string[] | PreparedCorpus;
+}
+
+/**
+ * Text of exactly `tokens` tokens without the LLMPerf instruction: random corpus lines, the last
+ * one cut (`llmperf`), or random token ids decoded (`random-tokens`). The shared prefix of a
+ * prefix workload is made this way.
+ *
+ * @example A 64-token context
+ * ```ts
+ * import { createTokenizer } from "./tokenizer.ts";
+ * import { createRandom } from "./random.ts";
+ * import { synthesizeText } from "./synthesize_prompt.ts";
+ * const tokenizer = createTokenizer("cl100k_base");
+ * const text = synthesizeText({ tokenizer, tokens: 64, random: createRandom(2) });
+ * if (tokenizer.countTokens(text) !== 64 || text.startsWith("Randomly")) throw new Error(text);
+ * tokenizer.free();
+ * ```
+ */
+export function synthesizeText(options: SynthesizeTextOptions): string {
+  const what = "synthesize text";
+  const { tokenizer, tokens, random, mode = "llmperf", corpus } = options;
+  _checkTokenizer(what, tokenizer);
+  _checkPositiveInt(what, "tokens", tokens);
+  _checkMode(what, mode);
+  const fixed = tokenizer.countTokens("");
+  if (tokens <= fixed) {
+    throw new RangeError(
+      `Cannot ${what}: 'tokens' must be more than the ${fixed} fixed tokens of ${tokenizer.name}, got ${tokens}`,
+    );
+  }
+  if (mode === "random-tokens") return _randomTokensPrompt(tokenizer, tokens, random);
+  const { lines } = _prepared(what, tokenizer, corpus);
+  const draw = _lineDrawer(random, lines.length);
+  return _fitByCut(tokenizer, "", tokens, () => lines[draw()] + "\n");
+}
+
+/**
+ * One prompt of exactly `inputTokens` tokens that starts with `head` (a shared prefix): the
+ * prompt {@linkcode synthesizePrompt} would make for the remaining tokens, after `head`; when
+ * tokens merge across the join, the tail is cut again until the whole has exactly
+ * `inputTokens`. A `RangeError` when `head` leaves too few tokens for the tail.
+ *
+ * @example 200 tokens after a 64-token prefix
+ * ```ts
+ * import { createTokenizer } from "./tokenizer.ts";
+ * import { createRandom } from "./random.ts";
+ * import { synthesizePromptAfter, synthesizeText } from "./synthesize_prompt.ts";
+ * const tokenizer = createTokenizer("cl100k_base");
+ * const head = synthesizeText({ tokenizer, tokens: 64, random: createRandom(1) });
+ * const p = synthesizePromptAfter(head, {
+ *   tokenizer, inputTokens: 200, maxOutputTokens: 20, random: createRandom(2),
+ * });
+ * if (!p.prompt.startsWith(head) || tokenizer.countTokens(p.prompt) !== 200) throw new Error("after");
+ * tokenizer.free();
+ * ```
+ */
+export function synthesizePromptAfter(
+  head: string,
+  options: SynthesizePromptOptions,
+): SynthesizedPrompt {
+  const what = "synthesize prompt";
+  const { tokenizer, inputTokens, maxOutputTokens, random, mode = "llmperf", corpus } = options;
+  _checkTokenizer(what, tokenizer);
+  if (typeof head !== "string") {
+    throw new TypeError(`Cannot ${what}: 'head' must be a string, got ${String(head)}`);
+  }
+  _checkPositiveInt(what, "inputTokens", inputTokens);
+  _checkPositiveInt(what, "maxOutputTokens", maxOutputTokens);
+  _checkMode(what, mode);
+  const prepared = mode === "llmperf" ? _prepared(what, tokenizer, corpus) : null;
+  return _synthesizeAfter(tokenizer, prepared, head, inputTokens, maxOutputTokens, random);
+}
+
+function _synthesizeAfter(
+  tokenizer: Tokenizer,
+  prepared: PreparedCorpus | null,
+  head: string,
+  inputTokens: number,
+  maxOutputTokens: number,
+  random: Random,
+): SynthesizedPrompt {
+  if (head === "") {
+    return _synthesize(tokenizer, prepared, inputTokens, maxOutputTokens, random);
+  }
+  // The tail counts its own fixed tokens (BOS) once more than it adds after the head.
+  const fixed = tokenizer.countTokens("");
+  const headTokens = tokenizer.countTokens(head);
+  const tailTokens = inputTokens - headTokens + fixed;
+  const minimum = _minimumTokens(tokenizer, prepared, maxOutputTokens);
+  if (tailTokens < minimum) {
+    throw new RangeError(
+      `Cannot synthesize prompt: 'inputTokens' ${inputTokens} leaves ${
+        tailTokens - fixed
+      } tokens after a ${headTokens}-token prefix, fewer than the ${
+        minimum - fixed
+      } a prompt needs`,
+    );
+  }
+  const tail = _synthesize(tokenizer, prepared, tailTokens, maxOutputTokens, random).prompt;
+  const whole = head + tail;
+  if (tokenizer.countTokens(whole) === inputTokens) {
+    return { prompt: whole, inputTokens, maxOutputTokens };
+  }
+  const start = prepared === null ? head : head + llmperfPrefix(maxOutputTokens);
+  const more = prepared === null
+    ? () => tokenizer.decode(_randomIds(tokenizer, random, 64))
+    : (() => {
+      const draw = _lineDrawer(random, prepared.lines.length);
+      return () => prepared.lines[draw()] + "\n";
+    })();
+  return { prompt: _fitByCut(tokenizer, start, inputTokens, more), inputTokens, maxOutputTokens };
+}
+
 /**
  * The seed of request `i` of a run seeded with `seed`: both mixed by splitmix32 steps into a
  * 53-bit safe integer, so that prompt `i` depends on `(seed, i)` alone and can be synthesized

@@ -66,6 +66,17 @@ export interface BenchmarkRunOptions {
   workload?: Workload;
   /** Requests made ahead of the one being sent, in the background. Default 8. */
   lookahead?: number;
+  /**
+   * Shared prefix of the synthetic prompts (`--prefix-tokens`): every prompt starts with one of
+   * `numPrefixes` fixed texts of this many tokens (`syntheticWorkload`). Ignored with
+   * `workload`. Default 0 (none).
+   */
+  prefixTokens?: number;
+  /** Distinct shared prefixes (`--num-prefixes`). Default 1. */
+  numPrefixes?: number;
+  /** What to record of a custom `workload` in the metadata (`workload` field). Default
+   * `{ kind: workload.kind }`. */
+  workloadInfo?: { kind: string } & Record<string, unknown>;
   /** Closed loop: requests in flight (LLMPerf `--num-concurrent-requests`). Default 10. */
   concurrency?: number;
   /** Open loop: requests per second instead of a closed loop. Default none. */
@@ -240,6 +251,16 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   if (o.lens !== undefined) checkLensName(o.lens);
   const workers = _int("workers", o.workers ?? 0, 0);
   _int("lookahead", o.lookahead ?? 8, 0);
+  const prefixTokens = _int("prefixTokens", o.prefixTokens ?? 0, 0);
+  const numPrefixes = _int("numPrefixes", o.numPrefixes ?? 1, 1);
+  if (o.workload !== undefined && typeof o.workload?.request !== "function") {
+    throw new TypeError(`${_WHAT}: 'workload' must be a Workload, got ${o.workload}`);
+  }
+  const workloadInfo = o.workload !== undefined
+    ? o.workloadInfo ?? { kind: o.workload.kind }
+    : prefixTokens > 0
+    ? { kind: "synthetic", prefixTokens, numPrefixes }
+    : undefined;
   let shard: ShardPlan | undefined;
   let idAt = (k: number) => k;
   if (o.shard !== undefined) {
@@ -252,9 +273,6 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     const shardWarmup = warmup;
     idAt = (k) =>
       k < shardWarmup ? index + k * count : runWarmup + index + (k - shardWarmup) * count;
-  }
-  if (o.workload !== undefined && typeof o.workload?.request !== "function") {
-    throw new TypeError(`${_WHAT}: 'workload' must be a Workload, got ${o.workload}`);
   }
   const arrival = o.arrival ?? "poisson";
   const simulator = o.simulator;
@@ -288,6 +306,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     ...(shard ? { shard: shard.shard } : {}),
     ...(o.slo ? { slo: o.slo } : {}),
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
+    ...(workloadInfo ? { workload: workloadInfo } : {}),
     ...(o.context?.sweep ? { sweep: o.context.sweep } : {}),
   };
   return {
@@ -376,6 +395,8 @@ export async function benchmark(
       stddevInputTokens: metadata.stddevInputTokens,
       meanOutputTokens: metadata.meanOutputTokens,
       stddevOutputTokens: metadata.stddevOutputTokens,
+      prefixTokens: o.prefixTokens,
+      numPrefixes: o.numPrefixes,
     });
     buffer = createWorkloadBuffer(workload, {
       idAt: plan.idAt,

@@ -2,7 +2,7 @@ import { throws } from "node:assert/strict";
 import { mean } from "simple-statistics";
 import { assert, assertEquals } from "../_assert.ts";
 import { createTokenizer } from "../../lib/core/tokenizer.ts";
-import { requestSeed, synthesizePrompts } from "../../lib/core/synthesize_prompt.ts";
+import { llmperfPrefix, requestSeed, synthesizePrompts } from "../../lib/core/synthesize_prompt.ts";
 import { syntheticWorkload } from "../../lib/core/workload.ts";
 
 const tokenizer = createTokenizer("cl100k_base");
@@ -88,4 +88,100 @@ Deno.test("syntheticWorkload() rejects bad options and bad indices, naming the v
 
 Deno.test("workload tests free their tokenizer", () => {
   tokenizer.free();
+});
+
+Deno.test("syntheticWorkload() with a shared prefix starts every prompt with one of K fixed prefixes", () => {
+  const t = createTokenizer("cl100k_base");
+  try {
+    const options = {
+      tokenizer: t,
+      ...LENGTHS,
+      meanInputTokens: 300,
+      prefixTokens: 128,
+      numPrefixes: 3,
+      seed: 4,
+    };
+    const w = syntheticWorkload(options);
+    const requests = Array.from({ length: 60 }, (_, i) => w.request(i));
+    const byPrefix = new Map<number, string[]>();
+    for (const r of requests) {
+      assertEquals(t.countTokens(r.prompt), r.inputTokens);
+      assertEquals(r.prefixTokens, 128);
+      assert(r.prefixId !== undefined && r.prefixId >= 0 && r.prefixId < 3);
+      byPrefix.set(r.prefixId, [...(byPrefix.get(r.prefixId) ?? []), r.prompt]);
+    }
+    assertEquals(byPrefix.size, 3, "every prefix is used");
+    const heads: string[] = [];
+    for (const prompts of byPrefix.values()) {
+      // The longest common start of the prompts of one prefix holds the whole 128-token prefix.
+      let n = 0;
+      while (prompts.every((p) => p[n] === prompts[0][n]) && n < prompts[0].length) n++;
+      const head = prompts[0].slice(0, n);
+      assert(t.countTokens(head) >= 128, `common start of ${t.countTokens(head)} tokens`);
+      heads.push(head.slice(0, 40));
+    }
+    assertEquals(new Set(heads).size, 3, "the prefixes differ");
+    // The same options make the same requests; the prefix text of a request is its own part's.
+    const again = syntheticWorkload(options);
+    assertEquals(again.request(17), w.request(17));
+    const plain = syntheticWorkload({ ...options, prefixTokens: 0 });
+    assert(!plain.request(17).prompt.startsWith(w.request(17).prompt.slice(0, 100)));
+  } finally {
+    t.free();
+  }
+});
+
+Deno.test("syntheticWorkload() draws again lengths that leave too little after the prefix", () => {
+  const t = createTokenizer("cl100k_base");
+  try {
+    // Mean 150 ± 100: many draws are below the 100-token prefix plus the instruction.
+    const w = syntheticWorkload({
+      tokenizer: t,
+      ...LENGTHS,
+      meanInputTokens: 150,
+      stddevInputTokens: 100,
+      prefixTokens: 100,
+    });
+    let below = 0;
+    for (let i = 0; i < 40; i++) {
+      const r = w.request(i);
+      const minimum = 100 + t.countTokens(llmperfPrefix(r.maxOutputTokens));
+      assert(r.inputTokens >= minimum, `${r.inputTokens} < ${minimum}`);
+      if (r.inputTokens < 150) below++;
+      assertEquals(t.countTokens(r.prompt), r.inputTokens);
+    }
+    // Lengths just above the minimum are still drawn: the draw is truncated, not shifted.
+    assert(below > 0, "some lengths between the minimum and the mean");
+    throws(
+      () => syntheticWorkload({ tokenizer: t, ...LENGTHS, prefixTokens: -1 }),
+      /'prefixTokens' must be a non-negative integer, got -1/,
+    );
+    throws(
+      () => syntheticWorkload({ tokenizer: t, ...LENGTHS, prefixTokens: 10, numPrefixes: 0 }),
+      /'numPrefixes' must be a positive integer, got 0/,
+    );
+  } finally {
+    t.free();
+  }
+});
+
+Deno.test("syntheticWorkload() with random-token prompts after a prefix keeps exact lengths", () => {
+  for (const name of ["cl100k_base", "llama2"] as const) {
+    const t = createTokenizer(name);
+    try {
+      const w = syntheticWorkload({
+        tokenizer: t,
+        ...LENGTHS,
+        mode: "random-tokens",
+        prefixTokens: 50,
+        numPrefixes: 2,
+      });
+      for (let i = 0; i < 30; i++) {
+        const r = w.request(i);
+        assertEquals(t.countTokens(r.prompt), r.inputTokens, `${name} request ${i}`);
+      }
+    } finally {
+      t.free();
+    }
+  }
 });

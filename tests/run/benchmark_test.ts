@@ -129,3 +129,45 @@ Deno.test("benchmark() with a shard makes only the shard's prompts", async () =>
   assertEquals([...ids].sort((a, b) => a - b), [1, 3, 6, 9]);
   assertEquals([...made].sort((a, b) => a - b), [1, 3, 6, 9]);
 });
+
+Deno.test("benchmark() with shared prefixes hits the simulator's prefix cache: cached tokens per request and in the summary", async () => {
+  await using sim = await startSimulator({
+    ttftMs: 60,
+    itlMs: 1,
+    prefixCache: { capacityTokens: 1_000_000 },
+  });
+  const client = createOpenAiClient({ baseUrl: `${sim.url}/v1` });
+  const run = await benchmark(client, {
+    ...RUN,
+    meanInputTokens: 400,
+    stddevInputTokens: 20,
+    prefixTokens: 256,
+    numPrefixes: 2,
+    maxRequests: 12,
+    concurrency: 1,
+    simulator: sim,
+  });
+  assertEquals(run.records.length, 12);
+  assertEquals(run.metadata.workload, { kind: "synthetic", prefixTokens: 256, numPrefixes: 2 });
+  const truth = new Map(sim.log().map((t) => [t.requestId, t]));
+  let hits = 0;
+  for (const r of run.records) {
+    assert(r.cachedInputTokens !== undefined, "every record says");
+    if (r.cachedInputTokens > 0) hits++;
+    // 256 prefix tokens: all 16 blocks, or 15 where the join changes the last one's tokens.
+    if (r.cachedInputTokens > 0) assert(r.cachedInputTokens >= 240, String(r.cachedInputTokens));
+  }
+  const cachedInLog = [...truth.values()].filter((t) => (t.cachedInputTokens ?? 0) > 0).length;
+  assertEquals(hits, cachedInLog);
+  // Each of the two prefixes misses once at most (its first use), every other request hits.
+  assert(hits >= 10, `${hits} hits`);
+  const cache = run.report.summary.summary.promptCache!;
+  assertEquals(cache.requests, 12);
+  assertEquals(cache.hits, hits);
+  assertEquals(cache.hitShare, hits / 12);
+  assert(
+    cache.cachedTokenShare > 0.5 && cache.cachedTokenShare < 0.7,
+    String(cache.cachedTokenShare),
+  );
+  assert(cache.ttftCachedMs.p50! < cache.ttftUncachedMs.p50! - 20, JSON.stringify(cache));
+});
