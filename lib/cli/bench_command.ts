@@ -63,6 +63,9 @@ tokenbench's flags:
                                      llama2 counts as LLMPerf does, BOS included)
   --prompt-mode llmperf|random-tokens  prompt synthesis (default llmperf)
   --corpus FILE                      text file whose lines make the prompts (default: built-in)
+  --prefix-tokens P                  shared prefix: every prompt starts with one of
+                                     --num-prefixes fixed P-token texts (default 0: none)
+  --num-prefixes K                   distinct shared prefixes, picked per request (default 1)
   --keep-text                        keep each answer's text in requests.jsonl
   --quiet                            no progress line
   --preconnect                       open the run's connections before the first request
@@ -112,6 +115,8 @@ export const BENCH_FLAGS = {
   tokenizer: { type: "string" },
   "prompt-mode": { type: "string" },
   corpus: { type: "string" },
+  "prefix-tokens": { type: "string" },
+  "num-prefixes": { type: "string" },
   "keep-text": { type: "boolean" },
   preconnect: { type: "boolean" },
   quiet: { type: "boolean" },
@@ -313,6 +318,11 @@ async function _settings(
     }
   }
   const seed = intFlag("seed", s("seed"), 0);
+  const prefixTokens = intFlag("prefix-tokens", s("prefix-tokens"), 0);
+  const numPrefixes = intFlag("num-prefixes", s("num-prefixes"), 1, { min: 1 });
+  if (f["num-prefixes"] !== undefined && prefixTokens === 0) {
+    throw new UsageError("--num-prefixes needs --prefix-tokens P (P > 0)");
+  }
   const scale = scaleFlags(f, env, { concurrency, maxRequests, warmup, rate, seed });
   const samplingParams = parseSamplingParams(s("additional-sampling-params"));
   const userMetadata = parseMetadata(s("metadata"));
@@ -350,6 +360,7 @@ async function _settings(
       stddevInputTokens,
       meanOutputTokens,
       stddevOutputTokens,
+      ...(prefixTokens > 0 ? { prefixTokens, numPrefixes } : {}),
       concurrency,
       rate,
       arrival,

@@ -46,6 +46,11 @@ OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; setting
   --raw-http               serve with tokenbench's minimal HTTP/1.1 server instead of Deno.serve:
                            each chunk reaches the socket as it is stamped (calibration uses it;
                            not with the reset-before-headers fault)
+  --prefix-cache-tokens N  prefix cache of N tokens (least recently used blocks dropped):
+                           a request's leading blocks seen before are cached, its TTFT is
+                           ttft-ms x (1 - cached/prompt tokens), and the usage fields report
+                           them (default 0: no cache)
+  --prefix-cache-block N   tokens per cache block (default 16)
   --correctness-error-rate P
                            LLMPerf correctness prompts are answered with the number in digits,
                            and with a wrong number at this rate (default 0)
@@ -77,6 +82,8 @@ const _FLAGS = {
   profile: { type: "string" },
   "correctness-error-rate": { type: "string" },
   "raw-http": { type: "boolean" },
+  "prefix-cache-tokens": { type: "string" },
+  "prefix-cache-block": { type: "string" },
   fault: { type: "string", multiple: true },
   help: { type: "boolean" },
 } as const;
@@ -148,7 +155,17 @@ export async function simCommand(args: string[]): Promise<number> {
       );
     }
   });
+  const cacheTokens = intFlag("prefix-cache-tokens", values["prefix-cache-tokens"], 0);
+  const cacheBlock = intFlag("prefix-cache-block", values["prefix-cache-block"], 16, { min: 1 });
+  if (cacheTokens > 0 && cacheTokens < cacheBlock) {
+    throw new UsageError(
+      `--prefix-cache-tokens must be at least --prefix-cache-block (${cacheBlock}), got '${cacheTokens}'`,
+    );
+  }
   const options = {
+    ...(cacheTokens > 0
+      ? { prefixCache: { capacityTokens: cacheTokens, blockTokens: cacheBlock } }
+      : {}),
     faults,
     port,
     hostname: values.host ?? "127.0.0.1",

@@ -48,6 +48,16 @@ export interface RequestRecordBase {
    * the client does not say.
    */
   coldStart?: boolean;
+  /**
+   * Prompt tokens the endpoint says it read from its prompt cache: OpenAI
+   * `usage.prompt_tokens_details.cached_tokens`, Anthropic `cache_read_input_tokens`, Bedrock
+   * Converse `cacheReadInputTokens`, Gemini `cachedContentTokenCount`. Absent when it does not
+   * say.
+   */
+  cachedInputTokens?: number;
+  /** Prompt tokens the endpoint says it wrote to its cache (Anthropic
+   * `cache_creation_input_tokens`, Bedrock `cacheWriteInputTokens`). Absent when it does not say. */
+  cacheWriteInputTokens?: number;
   /** Response headers arrived, ms after send. */
   headersMs: number | null;
   /** First wire message of any kind (role-only chunks included), ms after send. */

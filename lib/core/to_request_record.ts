@@ -112,6 +112,8 @@ export function toRequestRecord(
   if (timing.requestSentMs !== null) base.requestSentMs = timing.requestSentMs;
   if (timing.bodyEndMs !== null && !timing.error) base.bodyEndMs = timing.bodyEndMs;
   if (timing.newConnection !== null) base.coldStart = timing.newConnection;
+  if (u.cacheReadInputTokens !== undefined) base.cachedInputTokens = u.cacheReadInputTokens;
+  if (u.cacheWriteInputTokens !== undefined) base.cacheWriteInputTokens = u.cacheWriteInputTokens;
   if (timing.chunkSentEpochMs) base.chunkSentEpochMs = timing.chunkSentEpochMs;
   if (options.keepText) base.outputText = timing.text;
   return timing.error

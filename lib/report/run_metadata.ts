@@ -77,6 +77,12 @@ export interface RunMetadata {
   slo?: Partial<Record<"ttft" | "tpot" | "itl" | "e2e", number>>;
   /** Metric lens of the tables (`--lens`); absent means `tokenbench`. */
   lens?: string;
+  /**
+   * Where the requests came from, when not today's synthetic prompts alone: the workload's
+   * kind and its settings (`{ kind: "synthetic", prefixTokens: 512, numPrefixes: 4 }`,
+   * `{ kind: "dataset", file, format, … }`). Absent: synthetic prompts without a prefix.
+   */
+  workload?: { kind: string } & Record<string, unknown>;
   /** How well the client kept up (event-loop and dispatch lag), recorded when the run ends. */
   clientHealth?: ClientHealth;
 }

@@ -8,7 +8,8 @@
 import type { LlmClient } from "../core/llm_client.ts";
 import type { RequestRecord } from "../core/request_record.ts";
 import { createTokenizer, type TokenizerName } from "../core/tokenizer.ts";
-import { type PromptMode, synthesizePrompts } from "../core/synthesize_prompt.ts";
+import type { PromptMode } from "../core/synthesize_prompt.ts";
+import { syntheticWorkload, type Workload } from "../core/workload.ts";
 import { addToProgress, progressLine, progressState } from "../core/progress_line.ts";
 import type { ClientHealth } from "../core/client_health.ts";
 import { type Shard, type ShardPlan, shardPlan } from "../core/shard.ts";
@@ -23,6 +24,7 @@ import { type RunReport, runReport, type RunReportInput } from "../report/run_re
 import { newRunDir } from "../report/new_run_dir.ts";
 import { runBenchmark } from "./run_benchmark.ts";
 import { openSender } from "./open_sender.ts";
+import { createWorkloadBuffer, type WorkloadBuffer } from "./workload_buffer.ts";
 
 /** A progress report of {@link benchmark}. */
 export interface BenchmarkProgress {
@@ -56,6 +58,25 @@ export interface BenchmarkRunOptions {
   promptMode?: PromptMode;
   /** Corpus lines the prompts are made of. Default: the built-in corpus. */
   corpus?: string[];
+  /**
+   * The requests to send, made lazily: request id `i` (warm-up first) is `workload.request(i)`,
+   * made just before it is needed. It must use the run's `tokenizer`. Default a
+   * `syntheticWorkload` from the prompt options above (`seed`, lengths, `promptMode`, `corpus`).
+   */
+  workload?: Workload;
+  /** Requests made ahead of the one being sent, in the background. Default 8. */
+  lookahead?: number;
+  /**
+   * Shared prefix of the synthetic prompts (`--prefix-tokens`): every prompt starts with one of
+   * `numPrefixes` fixed texts of this many tokens (`syntheticWorkload`). Ignored with
+   * `workload`. Default 0 (none).
+   */
+  prefixTokens?: number;
+  /** Distinct shared prefixes (`--num-prefixes`). Default 1. */
+  numPrefixes?: number;
+  /** What to record of a custom `workload` in the metadata (`workload` field). Default
+   * `{ kind: workload.kind }`. */
+  workloadInfo?: { kind: string } & Record<string, unknown>;
   /** Closed loop: requests in flight (LLMPerf `--num-concurrent-requests`). Default 10. */
   concurrency?: number;
   /** Open loop: requests per second instead of a closed loop. Default none. */
@@ -191,8 +212,8 @@ interface _Plan {
   maxRequests: number;
   warmup: number;
   rate: number | undefined;
-  /** Prompts to synthesize: the whole run's (a shard sends only its share of them). */
-  promptCount: number;
+  /** The run-wide id of the k-th request this run (or shard) launches, warm-up first. */
+  idAt: (k: number) => number;
   shard: ShardPlan | undefined;
   metadata: RunMetadata;
 }
@@ -229,11 +250,29 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   }
   if (o.lens !== undefined) checkLensName(o.lens);
   const workers = _int("workers", o.workers ?? 0, 0);
-  const promptCount = warmup + maxRequests;
+  _int("lookahead", o.lookahead ?? 8, 0);
+  const prefixTokens = _int("prefixTokens", o.prefixTokens ?? 0, 0);
+  const numPrefixes = _int("numPrefixes", o.numPrefixes ?? 1, 1);
+  if (o.workload !== undefined && typeof o.workload?.request !== "function") {
+    throw new TypeError(`${_WHAT}: 'workload' must be a Workload, got ${o.workload}`);
+  }
+  const workloadInfo = o.workload !== undefined
+    ? o.workloadInfo ?? { kind: o.workload.kind }
+    : prefixTokens > 0
+    ? { kind: "synthetic", prefixTokens, numPrefixes }
+    : undefined;
   let shard: ShardPlan | undefined;
+  let idAt = (k: number) => k;
   if (o.shard !== undefined) {
+    const runWarmup = warmup;
     shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate, seed });
     ({ concurrency, maxRequests, warmup, rate } = shard);
+    // The ids shardPlan deals (round-robin within the warm-up, then within the measured ones),
+    // computed per request rather than read from its list.
+    const { index, count } = shard.shard;
+    const shardWarmup = warmup;
+    idAt = (k) =>
+      k < shardWarmup ? index + k * count : runWarmup + index + (k - shardWarmup) * count;
   }
   const arrival = o.arrival ?? "poisson";
   const simulator = o.simulator;
@@ -267,6 +306,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     ...(shard ? { shard: shard.shard } : {}),
     ...(o.slo ? { slo: o.slo } : {}),
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
+    ...(workloadInfo ? { workload: workloadInfo } : {}),
     ...(o.context?.sweep ? { sweep: o.context.sweep } : {}),
   };
   return {
@@ -275,7 +315,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     maxRequests,
     warmup,
     rate,
-    promptCount,
+    idAt,
     shard,
     metadata: redactSecrets(metadata, { secrets: o.secrets ?? [] }),
   };
@@ -342,10 +382,12 @@ export async function benchmark(
   let timer: ReturnType<typeof setInterval> | undefined;
   let jsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   let sender: Awaited<ReturnType<typeof openSender>> | undefined;
+  let buffer: WorkloadBuffer | undefined;
   try {
-    const prompts = synthesizePrompts({
+    // Prompts are made as they are needed (a few ahead, in the background): nothing per
+    // request is made or held before the first one is sent.
+    const workload: Workload = o.workload ?? syntheticWorkload({
       tokenizer,
-      count: plan.promptCount,
       seed: metadata.seed,
       mode: metadata.promptMode as PromptMode,
       corpus: o.corpus,
@@ -353,6 +395,13 @@ export async function benchmark(
       stddevInputTokens: metadata.stddevInputTokens,
       meanOutputTokens: metadata.meanOutputTokens,
       stddevOutputTokens: metadata.stddevOutputTokens,
+      prefixTokens: o.prefixTokens,
+      numPrefixes: o.numPrefixes,
+    });
+    buffer = createWorkloadBuffer(workload, {
+      idAt: plan.idAt,
+      count: plan.warmup + plan.maxRequests,
+      lookahead: o.lookahead ?? 8,
     });
     sender = await openSender(client, {
       spec: o.spec,
@@ -388,7 +437,7 @@ export async function benchmark(
     const ms = (s: number | undefined) => s === undefined ? undefined : s * 1000;
     const result = await runBenchmark(sender.client, {
       model: o.model,
-      prompt: (requestId) => prompts[requestId],
+      prompt: (requestId) => (buffer as WorkloadBuffer).take(requestId),
       countTokens: (text) => tokenizer.countTokens(text),
       samplingParams: o.samplingParams,
       concurrency: plan.concurrency,
@@ -399,7 +448,7 @@ export async function benchmark(
       warmup: plan.warmup,
       seed: plan.shard?.arrivalSeed ?? metadata.seed,
       pool: sender.pool,
-      requestIds: plan.shard?.requestIds,
+      requestIdAt: plan.shard ? plan.idAt : undefined,
       durationMs: metadata.timeoutS * 1000,
       requestTimeoutMs: ms(o.requestTimeoutS),
       firstTokenTimeoutMs: ms(o.firstTokenTimeoutS),
@@ -465,6 +514,7 @@ export async function benchmark(
     return { ...input, ...done, report: runReport(input), dir: null, paths: [] };
   } finally {
     clearInterval(timer);
+    buffer?.close();
     await jsonl?.close();
     await sender?.close();
     tokenizer.free();

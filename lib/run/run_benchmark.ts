@@ -95,6 +95,9 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    * `requestId`: a shard's share of a larger run's ids ({@link shardPlan}). Default k.
    */
   requestIds?: readonly number[];
+  /** The same as a function: the id of the k-th request launched (used when `requestIds` is
+   * not given). Default k. */
+  requestIdAt?: (k: number) => number;
 }
 
 /** What {@link runBenchmark} returns. */
@@ -186,7 +189,7 @@ export async function runBenchmark(
   const launchSignals = [stopSignal, cancelSignal].filter((s): s is AbortSignal => s !== undefined);
   const loadSignal = launchSignals.length > 1 ? AbortSignal.any(launchSignals) : launchSignals[0];
 
-  const { pool, requestIds } = options;
+  const { pool, requestIds, requestIdAt } = options;
   const leadMs = options.leadMs ?? (pool && options.now === undefined ? 10 : 0);
   // Handed over early, an arrival is timed where it is sent: the hand-over needs no spinning
   // (which would take a core's time from the workers and the endpoint on a small machine).
@@ -202,7 +205,8 @@ export async function runBenchmark(
   let load;
   try {
     load = await runLoad(async (slot): Promise<_HealthSample> => {
-      const requestId = requestIds?.[slot.requestId] ?? slot.requestId;
+      const requestId = requestIds?.[slot.requestId] ?? requestIdAt?.(slot.requestId) ??
+        slot.requestId;
       const p = prompt(requestId);
       const request = {
         model,

@@ -10,6 +10,7 @@ import type { SimVocabulary } from "./sim_vocabulary.ts";
 import type { SimWireFormat } from "./sim_wire_format.ts";
 import type { Tokenizer } from "../core/tokenizer.ts";
 import { createSimFaultPicker } from "./sim_faults.ts";
+import { createSimPrefixCache } from "./sim_prefix_cache.ts";
 import type { SimTcpFront } from "./sim_tcp_front.ts";
 import type { SimSettings } from "./_sim_options.ts";
 import type { SimulatorInfo } from "./_sim_info.ts";
@@ -71,6 +72,7 @@ export function createSimHandler(context: SimHandlerContext): SimHandler {
     correctnessErrorRate: settings.correctnessErrorRate,
     tokenizer,
     vocabulary,
+    ...(settings.prefixCache ? { prefixCache: createSimPrefixCache(settings.prefixCache) } : {}),
   };
   const seeds = createRandom(settings.seed);
   let nextRequestId = 0;
@@ -144,6 +146,7 @@ async function _serve(arrived: _Arrived, serving: _Serving): Promise<Response> {
   entry.stream = parsed.stream;
   entry.maxTokens = maxTokens;
   entry.inputTokens = plan.inputTokens;
+  if (plan.cachedInputTokens !== undefined) entry.cachedInputTokens = plan.cachedInputTokens;
   entry.plannedOutputTokens = plan.chunks.reduce((n, c) => n + c.tokens, 0);
   const arrivalMs = arrived.arrivalMs;
   return respondToPlan({ handlerInfo, format, parsed, plan, entry, arrivalMs }, serving.responder);

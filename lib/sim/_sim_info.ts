@@ -29,6 +29,8 @@ export interface SimulatorInfo {
   correctnessErrorRate: number;
   /** Injected faults. */
   faults: SimFault[];
+  /** The prefix cache (capacity and block, tokens), when there is one. */
+  prefixCache?: { capacityTokens: number; blockTokens: number };
 }
 
 /**
@@ -57,5 +59,6 @@ export function simulatorInfo(settings: SimSettings): SimulatorInfo {
     profile: typeof profile === "string" ? profile : profile === undefined ? null : "custom",
     correctnessErrorRate: settings.correctnessErrorRate,
     faults: structuredClone([...settings.faults]),
+    ...(settings.prefixCache ? { prefixCache: { ...settings.prefixCache } } : {}),
   };
 }

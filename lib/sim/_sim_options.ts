@@ -69,6 +69,14 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   /** Injected faults (429 bursts, 5xx, connection resets, stalls, malformed streams, …; see
    * `SimFault` in sim_faults.ts), on a schedule or at random. Default none. */
   faults?: readonly SimFault[];
+  /**
+   * Prefix cache (like vLLM's automatic prefix caching): prompts are cut into blocks of
+   * `blockTokens` token ids; a request's leading blocks seen before (up to `capacityTokens`,
+   * least recently used dropped first) are its cached tokens. Its time to first token is
+   * `ttftMs × (1 − cached / input tokens)`, and the usage fields report the cached tokens in
+   * each provider's format. Default none (no cache, today's timing).
+   */
+  prefixCache?: { capacityTokens: number; blockTokens?: number };
   /** Closes the simulator when aborted. Default none. */
   signal?: AbortSignal;
 }
@@ -101,6 +109,8 @@ export interface SimSettings {
   apiKey: string | undefined;
   /** Serve with the raw HTTP/1.1 server. */
   rawHttp: boolean;
+  /** The prefix cache's size and block, if any (already checked). */
+  prefixCache: { capacityTokens: number; blockTokens: number } | undefined;
 }
 
 /**
@@ -161,6 +171,14 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
   if (profile !== undefined) sampleSimProfile(profile, createRandom(0)); // validate up front
   const faults = options.faults ?? [];
   validateSimFaults(faults);
+  let prefixCache: SimSettings["prefixCache"];
+  if (options.prefixCache !== undefined) {
+    const blockTokens = options.prefixCache?.blockTokens ?? 16;
+    _check("prefixCache.blockTokens", blockTokens, 1, Infinity, true);
+    const capacityTokens = options.prefixCache?.capacityTokens;
+    _check("prefixCache.capacityTokens", capacityTokens, blockTokens, Infinity, true);
+    prefixCache = { capacityTokens, blockTokens };
+  }
   return {
     behaviour,
     port,
@@ -175,6 +193,7 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
     faults,
     apiKey: options.apiKey,
     rawHttp: options.rawHttp ?? false,
+    prefixCache,
   };
 }
 

@@ -98,6 +98,7 @@ export function respondToPlan(
     requestId: entry.requestId,
     arrivalEpochMs: entry.arrivalEpochMs,
     inputTokens: plan.inputTokens,
+    ...(plan.cachedInputTokens !== undefined ? { cachedInputTokens: plan.cachedInputTokens } : {}),
   });
   const { promise, resolve } = Promise.withResolvers<Response>();
   const drip = fault?.kind === "slow-drip" && parsed.stream
