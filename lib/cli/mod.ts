@@ -22,6 +22,7 @@ export * from "./flags.ts";
 export * from "./llm_correctness_command.ts";
 export * from "./merge_command.ts";
 export * from "./plot_command.ts";
+export * from "./report_command.ts";
 export * from "./reproduce_tables_command.ts";
 export * from "./results_dir.ts";
 export * from "./run_notebooks_command.ts";

@@ -17,6 +17,7 @@ export * from "./compare_published.ts";
 export * from "./compare_runs.ts";
 export * from "./compare_tables.ts";
 export * from "./grid_table.ts";
+export * from "./html_report.ts";
 export * from "./jsonl_writer.ts";
 export * from "./llmperf_file_stem.ts";
 export * from "./llmperf_individual.ts";
