@@ -1,5 +1,5 @@
 /**
- * Rebuild every file derived from a run (summary, CSV, tables, LLMPerf's files) from its
+ * Rebuild every file derived from a run (summary, CSV, tables, HTML report, LLMPerf's files) from its
  * `requests.jsonl` alone. The benchmark script writes its own derived files this way, so a
  * rebuild gives the same bytes.
  *
@@ -51,7 +51,7 @@ export interface RebuildRunFilesResult {
  * await Deno.writeTextFile(`${dir}/requests.jsonl`, JSON.stringify({ kind: "run", metadata }) + "\n");
  * const out = await rebuildRunFiles(dir, { outDir: `${dir}/copy` });
  * await Deno.remove(dir, { recursive: true });
- * if (out.run.finished || out.paths.length !== 6) throw new Error(out.paths.join());
+ * if (out.run.finished || out.paths.length !== 7) throw new Error(out.paths.join());
  * ```
  */
 export async function rebuildRunFiles(

@@ -21,6 +21,7 @@ const PERMS = [
 const DERIVED = [
   "m_100_30_individual_responses.json",
   "m_100_30_summary.json",
+  "report.html",
   "requests.csv",
   "requests.jsonl",
   "summary.json",

@@ -173,7 +173,7 @@ Deno.test("no secret appears in any file written or anything printed, OpenAI and
       assertEquals(r.code, 0, `${name}: ${r.stderr}`);
       assert(r.stderr.includes("done |"), `${name}: the progress output was searched too`);
       const written = await filesUnder(dir);
-      assertEquals(written.length, 6, `${name}: files`);
+      assertEquals(written.length, 7, `${name}: files`);
       for (const [path, text] of written) assertNoSecret(text, `${name}: ${path}`);
       const jsonl = written.find(([p]) => p.endsWith("requests.jsonl"))![1];
       errorRecords += (jsonl.match(/"status":"error"/g) ?? []).length;

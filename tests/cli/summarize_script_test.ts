@@ -56,7 +56,7 @@ Deno.test("summarize rebuilds every derived file from requests.jsonl, byte for b
     const [name] = [...Deno.readDirSync(tmp)].map((e) => e.name);
     const dir = `${tmp}/${name}`;
     const original = await files(dir);
-    assertEquals(Object.keys(original).length, 6, Object.keys(original).join());
+    assertEquals(Object.keys(original).length, 7, Object.keys(original).join());
 
     // In place: refused, one line, nothing touched.
     const again = await run(SUMMARIZE, [dir]);

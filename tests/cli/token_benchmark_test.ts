@@ -343,6 +343,7 @@ Deno.test("token_benchmark: a run against the simulator writes LLMPerf's files, 
     assertEquals(files, [
       `${stem}_individual_responses.json`,
       `${stem}_summary.json`,
+      "report.html",
       "requests.csv",
       "requests.jsonl",
       "summary.json",
