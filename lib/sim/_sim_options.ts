@@ -10,6 +10,7 @@ import { createBedrockSimFormat } from "./sim_bedrock.ts";
 import { createAnthropicSimFormat } from "./sim_anthropic.ts";
 import { createSageMakerSimFormat } from "./sim_sagemaker.ts";
 import { createVertexSimFormat } from "./sim_vertex.ts";
+import { createOpenAiResponsesSimFormat } from "./sim_openai_responses.ts";
 import { sampleSimProfile, type SimProfile, type SimProfileName } from "./sim_profiles.ts";
 import type { SimBehaviour } from "./sim_plan.ts";
 import { createRandom } from "../core/random.ts";
@@ -59,7 +60,7 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   /** Requests kept in the log (oldest dropped first; fetch `GET /_sim/log?since=ID` as you go
    * to keep more). Default 10000. */
   logLimit?: number;
-  /** Wire formats served. Default OpenAI chat and completions, Anthropic Messages, SageMaker
+  /** Wire formats served. Default OpenAI chat, completions and Responses, Anthropic Messages, SageMaker
    * InvokeEndpointWithResponseStream, Vertex AI streamGenerateContent, Bedrock ConverseStream and
    * InvokeModelWithResponseStream. */
   formats?: readonly SimWireFormat[];
@@ -112,7 +113,7 @@ export interface SimSettings {
  * ```ts
  * import { resolveSimOptions } from "./_sim_options.ts";
  * const settings = resolveSimOptions({ ttftMs: 5 });
- * if (settings.behaviour.itlMs !== 20 || settings.formats.length !== 7) {
+ * if (settings.behaviour.itlMs !== 20 || settings.formats.length !== 8) {
  *   throw new Error("defaults");
  * }
  * try {
@@ -156,7 +157,7 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
   for (const status of behaviour.errorStatuses ?? []) {
     _check("errorStatuses", status, 400, 599, true);
   }
-  const formats = options.formats ?? _defaultFormats();
+  const formats = options.formats ?? _defaultFormats(defaultMaxTokens);
   const profile = options.profile;
   if (profile !== undefined) sampleSimProfile(profile, createRandom(0)); // validate up front
   const faults = options.faults ?? [];
@@ -189,10 +190,11 @@ function _checkBehaviour(behaviour: SimBehaviour): void {
 }
 
 /** Every wire format the simulator speaks, made afresh (formats hold no state). */
-function _defaultFormats(): SimWireFormat[] {
+function _defaultFormats(defaultMaxTokens: number): SimWireFormat[] {
   return [
     createOpenAiSimFormat("chat"),
     createOpenAiSimFormat("completions"),
+    createOpenAiResponsesSimFormat({ defaultMaxTokens }),
     createAnthropicSimFormat(),
     createSageMakerSimFormat(),
     createVertexSimFormat(),
