@@ -44,6 +44,15 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   tokenizer?: TokenizerName;
   /** Output length when a request gives no `max_tokens`. Default 256. */
   defaultMaxTokens?: number;
+  /**
+   * At most this many requests are answered at once (vLLM's `--max-num-seqs`); the others wait
+   * in arrival order, their TTFT growing by the wait, and show as waiting in `GET /metrics`.
+   * Default: no limit.
+   */
+  maxRunning?: number;
+  /** KV-cache size in tokens of `GET /metrics`'s `vllm:kv_cache_usage_perc`: the prompt and
+   * sent tokens of the running requests over this. Default 131072. */
+  kvCacheTokens?: number;
   /** When set, requests must carry it as `Authorization: Bearer …`, `api-key`, `x-api-key`
    * (Anthropic) or `x-goog-api-key` (Vertex AI), else 401. Default: no check. */
   apiKey?: string;
@@ -88,6 +97,10 @@ export interface SimSettings {
   tokenizerName: TokenizerName;
   /** Output length when a request gives no `max_tokens`. */
   defaultMaxTokens: number;
+  /** Requests answered at once (`Infinity`: no limit). */
+  maxRunning: number;
+  /** KV-cache size in tokens (for `/metrics`). */
+  kvCacheTokens: number;
   /** Requests kept in the log. */
   logLimit: number;
   /** Rate of wrong answers to correctness prompts. */
@@ -150,6 +163,10 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
     throw new RangeError(`Cannot start simulator: 'seed' must be a safe integer, got ${seed}`);
   }
   _check("defaultMaxTokens", defaultMaxTokens, 0, Infinity, true);
+  const maxRunning = options.maxRunning ?? Infinity;
+  if (maxRunning !== Infinity) _check("maxRunning", maxRunning, 1, Infinity, true);
+  const kvCacheTokens = options.kvCacheTokens ?? 131072;
+  _check("kvCacheTokens", kvCacheTokens, 1, Infinity, true);
   _check("logLimit", logLimit, 0, Infinity, true);
   if (behaviour.outputTokens !== undefined) {
     _check("outputTokens", behaviour.outputTokens, 0, Infinity, true);
@@ -169,6 +186,8 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
     seed,
     tokenizerName,
     defaultMaxTokens,
+    maxRunning,
+    kvCacheTokens,
     logLimit,
     correctnessErrorRate,
     formats,
