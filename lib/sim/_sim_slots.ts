@@ -27,9 +27,11 @@ export interface SimSlots {
  * const slots = createSimSlots(1);
  * await slots.acquire();
  * const second = slots.acquire();
- * if (slots.running !== 1 || slots.waiting !== 1) throw new Error("queued");
+ * const queued = `${slots.running} running, ${slots.waiting} waiting`;
+ * if (queued !== "1 running, 1 waiting") throw new Error(queued);
  * slots.release();
- * if (!(await second) || slots.running !== 1 || slots.waiting !== 0) throw new Error("started");
+ * const started = `${await second}: ${slots.running} running, ${slots.waiting} waiting`;
+ * if (started !== "true: 1 running, 0 waiting") throw new Error(started);
  * ```
  */
 export function createSimSlots(maxRunning: number): SimSlots {
