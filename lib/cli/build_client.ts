@@ -36,7 +36,9 @@ export const CLIENT_FLAGS = {
 /** Help text of {@link CLIENT_FLAGS}, with every default. */
 export const CLIENT_HELP = `OpenAI-compatible (--llm-api openai):
   --base-url URL                     default $OPENAI_API_BASE; key from $OPENAI_API_KEY
-  --endpoint chat|completions        default chat
+  --endpoint chat|completions|responses
+                                     default chat (responses: the Responses API, POST
+                                     {base}/responses)
 Bedrock (--llm-api bedrock):
   --bedrock-api converse|invoke      default converse
   --region R                         default $AWS_REGION
@@ -156,8 +158,10 @@ export async function buildClient(
       throw new UsageError(`OPENAI_API_KEY is not set (needed for ${url.origin})`);
     }
     const endpoint = str(flags.endpoint) ?? "chat";
-    if (endpoint !== "chat" && endpoint !== "completions") {
-      throw new UsageError(`--endpoint must be one of chat, completions, got '${endpoint}'`);
+    if (endpoint !== "chat" && endpoint !== "completions" && endpoint !== "responses") {
+      throw new UsageError(
+        `--endpoint must be one of chat, completions, responses, got '${endpoint}'`,
+      );
     }
     await checkReachable(flags["base-url"] ? "--base-url" : "OPENAI_API_BASE", url);
     const simulator = await probeSimulator(url);

@@ -20,6 +20,10 @@ export interface RunMetadata {
   model: string;
   /** Endpoint URL, without credentials. */
   endpoint: string;
+  /** Which API of `llmApi` was spoken, when it has several: OpenAI `chat`, `completions` or
+   * `responses` (`--endpoint`), Bedrock `converse` or `invoke` (`--bedrock-api`), SageMaker
+   * `tgi` or `messages` (`--sagemaker-payload`). Absent when unknown. */
+  endpointKind?: string;
   /** True when the endpoint was tokenbench's simulator: the numbers are simulated. */
   simulated: boolean;
   /** What the simulator reported of its behaviour, when simulated. */

@@ -126,6 +126,10 @@ export interface BenchmarkRunOptions {
   /** Endpoint recorded in the metadata (without credentials). Default the simulator's URL,
    * else `"unknown"`. */
   endpoint?: string;
+  /** Which API of the provider is spoken, recorded in the metadata (`RunMetadata.endpointKind`).
+   * Default: read from `spec` (OpenAI `endpoint`, Bedrock `api`, SageMaker `payload`), else
+   * none. */
+  endpointKind?: string;
   /**
    * The simulator the client talks to: the run is recorded as simulated, with what the
    * simulator says of itself (`startSimulator()`'s result, or `{ info }` from `/_sim/info`).
@@ -280,6 +284,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     llmApi: o.llmApi ?? client.api,
     model: o.model,
     endpoint: o.endpoint ?? simulator?.url ?? "unknown",
+    ..._endpointKind(o),
     simulated: simulator !== undefined,
     ...(simulator ? { simulator: simulator.info as Record<string, unknown> } : {}),
     tokenizer: o.tokenizer ?? "cl100k_base",
@@ -519,4 +524,14 @@ export async function benchmark(
     await sender?.close();
     tokenizer.free();
   }
+}
+
+/** The metadata's `endpointKind`: the option, else what the client spec says. */
+function _endpointKind(o: BenchmarkRunOptions): { endpointKind?: string } {
+  if (o.endpointKind !== undefined) return { endpointKind: o.endpointKind };
+  const spec = o.spec;
+  if (spec?.api === "openai") return { endpointKind: spec.options.endpoint ?? "chat" };
+  if (spec?.api === "bedrock") return { endpointKind: spec.options.api ?? "converse" };
+  if (spec?.api === "sagemaker") return { endpointKind: spec.options.payload ?? "tgi" };
+  return {};
 }

@@ -4,6 +4,7 @@ import { createOpenAiClient } from "../../lib/clients/openai_client.ts";
 import { startSimulator } from "../../lib/sim/simulator.ts";
 import type { Workload } from "../../lib/core/workload.ts";
 import type { LlmClient } from "../../lib/core/llm_client.ts";
+import { applyLens } from "../../lib/core/lenses.ts";
 
 const RUN = {
   model: "sim",
@@ -170,4 +171,41 @@ Deno.test("benchmark() with shared prefixes hits the simulator's prefix cache: c
     String(cache.cachedTokenShare),
   );
   assert(cache.ttftCachedMs.p50! < cache.ttftUncachedMs.p50! - 20, JSON.stringify(cache));
+});
+
+Deno.test("benchmark() runs the Responses API from Workers: reasoning apart, server counts, lenses on deltas", async () => {
+  await using sim = await startSimulator({ ttftMs: 20, itlMs: 5, tokensPerChunk: 1 });
+  const spec = {
+    api: "openai",
+    options: { baseUrl: `${sim.url}/v1`, endpoint: "responses" },
+    transport: "http1",
+  } as const;
+  const run = await benchmark(createOpenAiClient(spec.options), {
+    ...RUN,
+    meanOutputTokens: 16,
+    concurrency: 2,
+    maxRequests: 4,
+    spec,
+    workers: 1,
+    simulator: sim,
+    samplingParams: { reasoning: { effort: "medium" } },
+  });
+  assertEquals(run.records.length, 4);
+  assertEquals(run.report.summary.metadata.endpointKind, "responses");
+  for (const r of run.records) {
+    assert(r.status === "ok", JSON.stringify(r));
+    // 16 × 0.25 = 4 reasoning tokens, then 12 answer tokens; the server counts both.
+    assertEquals(r.reasoningTokens, 4);
+    assertEquals(r.outputTokens, 12);
+    assertEquals(r.serverOutputTokens, 16);
+    assert(r.firstReasoningMs !== null && r.ttftMs !== null && r.firstReasoningMs < r.ttftMs);
+    // vLLM's "choices" messages are the 16 deltas, not the bookkeeping events around them.
+    assertEquals(r.choicesArrivalMs.length, 16);
+    assert(r.messageCount > 16);
+  }
+  const vllm = applyLens("vllm", run.records);
+  const ours = applyLens("tokenbench", run.records);
+  // vLLM stops TTFT at the first delta (reasoning here), ours at the first answer text.
+  assert(vllm.stats.ttftMs!.p50! < ours.stats.ttftMs!.p50!);
+  assertEquals(sim.log().every((entry) => entry.format === "openai-responses"), true);
 });
