@@ -9,7 +9,8 @@
 import { TOKENIZER_NAMES, type TokenizerName } from "../core/tokenizer.ts";
 import { corpusFromText } from "../core/corpus.ts";
 import { LENS_NAMES } from "../core/lenses.ts";
-import { isSecretName, redactSecrets, secretsFromEnv } from "../core/redact_secrets.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
+import { configuredSecrets } from "./configured_secrets.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
 import type { BenchmarkRunResult } from "../run/benchmark.ts";
 import { runSweep } from "../run/run_sweep.ts";
@@ -206,13 +207,15 @@ export async function benchCommand(
   options: BenchCommandOptions = {},
 ): Promise<number> {
   const env = options.env ?? {};
-  const envSecrets = secretsFromEnv(env);
+  // Every secret given on the command line or in the environment (the sampling parameters'
+  // and metadata's are added once parsed).
+  const argSecrets = configuredSecrets({ args, env });
   try {
-    return await _bench(args, env, envSecrets);
+    return await _bench(args, env, argSecrets);
   } catch (error) {
     // Whatever goes wrong, its message is printed: never with a secret in it.
     if (error instanceof Error) {
-      error.message = redactSecrets(error.message, { secrets: envSecrets });
+      error.message = redactSecrets(error.message, { secrets: argSecrets });
     }
     throw error;
   }
@@ -319,11 +322,14 @@ async function _settings(
     }
     corpus = corpusFromText(text);
   }
-  // Secrets: from the environment, and any flag whose name says it holds one.
-  const secrets = [...envSecrets];
-  for (const [name, value] of Object.entries(f)) {
-    if (typeof value === "string" && isSecretName(name)) secrets.push(value);
-  }
+  // Secrets: from the environment, the command line's URLs and secret flags, and any value
+  // under a secret-looking key of the sampling parameters or the metadata.
+  const secrets = [
+    ...new Set([
+      ...envSecrets,
+      ...configuredSecrets({ values: [samplingParams, userMetadata] }),
+    ]),
+  ];
   const resultsDir = s("results-dir") ?? "results";
   await checkResultsRoot(resultsDir);
   const built = await buildClient(llmApi, f, env);

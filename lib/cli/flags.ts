@@ -4,6 +4,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { redactSecrets } from "../core/redact_secrets.ts";
 
 /** A problem with the user's input: printed as one line on stderr, exit code 2. */
 export class UsageError extends Error {
@@ -74,6 +75,7 @@ export function numberFlag(
 /**
  * Run `main`, turning a UsageError, or a library's bad-option TypeError/RangeError (messages start
  * with "Cannot "), into one line on stderr and exit code 2. Other errors exit 1, still one line.
+ * The line passes `redactSecrets` (header values, URL user info, credential query parameters).
  */
 export async function runMain(main: () => Promise<number>): Promise<number> {
   try {
@@ -82,10 +84,10 @@ export async function runMain(main: () => Promise<number>): Promise<number> {
     const badOption = (err instanceof RangeError || err instanceof TypeError) &&
       err.message.startsWith("Cannot ");
     if (err instanceof UsageError || badOption) {
-      console.error(`error: ${err.message}`);
+      console.error(redactSecrets(`error: ${err.message}`));
       return 2;
     }
-    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(redactSecrets(`error: ${err instanceof Error ? err.message : String(err)}`));
     return 1;
   }
 }

@@ -15,6 +15,7 @@ import {
   type OpenAiStreamState,
 } from "../wire/openai.ts";
 import { postSse, scrubber, secretValues } from "./_sse_post.ts";
+import { secretsFromUrl } from "../core/redact_secrets.ts";
 
 /** Options of {@link createOpenAiClient}. */
 export interface OpenAiClientOptions {
@@ -119,6 +120,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   }
   const scrub = scrubber([
     options.apiKey,
+    ...secretsFromUrl(options.baseUrl),
     ...secretValues(options.headers),
     ...secretValues(options.query).flatMap((v) => [v, encodeURIComponent(v)]),
   ]);
