@@ -496,7 +496,8 @@ async function _bench(
     }
     const result = await benchmark(built.client, run);
     await _printRun(result);
-    return stopReason !== null ? stopped(result) : 0;
+    // A signal after the end line stops nothing: the run is finished, and says so.
+    return stopReason !== null && !result.finished ? stopped(result) : 0;
   } finally {
     for (const [sig, fn] of stoppers) Deno.removeSignalListener(sig, fn);
     await built.close?.();

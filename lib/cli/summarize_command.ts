@@ -152,6 +152,15 @@ export async function summarizeCommand(args: string[]): Promise<number> {
       : `run unfinished (${run.unfinishedReason}); ${measured.length} requests recorded, ` +
         `${failed} errors`,
   );
+  const tornInside = run.tornLines.filter((_, i, all) =>
+    !(run.tornLastLine && i === all.length - 1)
+  );
+  if (tornInside.length > 0) {
+    console.error(
+      `note: ${tornInside.length} torn line${tornInside.length === 1 ? "" : "s"} of ` +
+        `requests.jsonl (a write cut short) left out: line ${tornInside.join(", ")}`,
+    );
+  }
   if (run.tornLastLine) {
     console.error("note: the last line of requests.jsonl was cut short and was left out");
   }

@@ -28,6 +28,10 @@ export interface RunJsonl {
   unfinishedReason: string | null;
   /** A partial last line (a write cut short by `kill -9`) was left out. */
   tornLastLine: boolean;
+  /** Line numbers (1-based) of torn lines left out anywhere in the file: a record cut short
+   * by a crash or a full disk (a line that starts like a JSON object, `{"`, but is not one).
+   * The last line's is among them when `tornLastLine`. */
+  tornLines: number[];
   /**
    * Ready for `runReport`/`writeRunFiles`: the records, the final metadata (with `finished` and
    * `stopReason`), and the wall time and start of the end line; without an end line they are
@@ -79,8 +83,10 @@ function _isObject(v: unknown): v is Record<string, unknown> {
  * Parses the text of a run's `requests.jsonl`. The first non-empty line must be the run header
  * (`kind: "run"`), then request records, then optionally the end line (`kind: "run"` with
  * `end`). A last line without its newline that is not valid JSON is a write cut short by a
- * crash or `kill -9`: it is left out and `tornLastLine` says so. Anything else malformed (a bad
- * line in the middle, a record missing fields, a duplicate `requestId`, a line after the end
+ * crash or `kill -9`: it is left out and `tornLastLine` says so; a line in the middle that
+ * starts like a record (`{"`) but is not valid JSON (a write cut short by a full disk, run on
+ * into the next line) is left out too, and `tornLines` counts both. Anything else malformed
+ * (other text that is not JSON, a record missing fields, a duplicate `requestId`, a line after the end
  * line) throws a `SyntaxError` whose one-line message names the file and the line.
  *
  * @example A run killed after two records, its third line torn
@@ -113,6 +119,7 @@ export function readRunJsonl(text: string, options: ReadRunJsonlOptions = {}): R
   let endLine: RunHeader | null = null;
   let endLineNo = 0;
   let tornLastLine = false;
+  const tornLines: number[] = [];
   const records: RequestRecord[] = [];
   const seen = new Map<number, number>();
   for (let i = 0; i < lines.length; i++) {
@@ -125,7 +132,13 @@ export function readRunJsonl(text: string, options: ReadRunJsonlOptions = {}): R
     } catch (error) {
       if (i === last) {
         tornLastLine = true;
+        tornLines.push(lineNo);
         break;
+      }
+      if (raw.startsWith('{"')) {
+        // A record cut short (a full disk, a crash), maybe run on into the next one.
+        tornLines.push(lineNo);
+        continue;
       }
       const why = (error as Error).message.split("\n")[0];
       fail(lineNo, `not valid JSON (${why})`);
@@ -203,6 +216,7 @@ export function readRunJsonl(text: string, options: ReadRunJsonlOptions = {}): R
     finished,
     unfinishedReason,
     tornLastLine,
+    tornLines,
     report: { records, wallTimeMs, startEpochMs, metadata },
   };
 }
