@@ -40,22 +40,54 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   }
 }
 
-/** A non-negative (or positive) integer flag value, or a {@link UsageError} naming the flag. */
+/** Digits only, with an optional sign: what Python's `int()` takes (no `0x10`, no `1e1`). */
+const _INTEGER = /^[+-]?\d+$/;
+/** A decimal number, as Python's `float()` takes one (no hex, no `Infinity`). */
+const _DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * An integer flag value (decimal digits only: `0x10`, `1e1` and `1.0` are refused, as LLMPerf's
+ * `int()` refuses them) in `[min, max]`, or a {@link UsageError} naming the flag.
+ *
+ * @example
+ * ```ts
+ * import { intFlag } from "./flags.ts";
+ * if (intFlag("seed", "42", 0) !== 42) throw new Error("42");
+ * let message = "";
+ * try {
+ *   intFlag("warmup", "1e1", 0);
+ * } catch (error) {
+ *   message = (error as Error).message;
+ * }
+ * if (message !== "--warmup must be an integer >= 0, got '1e1'") throw new Error(message);
+ * ```
+ */
 export function intFlag(
   name: string,
   value: string | undefined,
   fallback: number,
-  { min = 0 }: { min?: number } = {},
+  { min = 0, max = Number.MAX_SAFE_INTEGER, why = "" }: {
+    min?: number;
+    max?: number;
+    why?: string;
+  } = {},
 ): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < min) {
+  const text = value.trim();
+  const n = Number(text);
+  if (!_INTEGER.test(text) || n < min) {
     throw new UsageError(`--${name} must be an integer >= ${min}, got '${value}'`);
+  }
+  if (n > max || !Number.isSafeInteger(n)) {
+    throw new UsageError(
+      `--${name} must be at most ${max}${why ? ` (${why})` : ""}, got '${value}'`,
+    );
   }
   return n;
 }
 
-/** A finite number flag value >= min (or > min when `exclusive`). */
+/** A finite decimal number flag value >= min (or > min when `exclusive`); hex and
+ * `Infinity` are refused. */
 export function numberFlag(
   name: string,
   value: string | undefined,
@@ -63,8 +95,10 @@ export function numberFlag(
   { min = 0, exclusive = false }: { min?: number; exclusive?: boolean } = {},
 ): number | undefined {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < min || (exclusive && n === min)) {
+  const n = Number(value.trim());
+  if (
+    !_DECIMAL.test(value.trim()) || !Number.isFinite(n) || n < min || (exclusive && n === min)
+  ) {
     throw new UsageError(
       `--${name} must be a number ${exclusive ? ">" : ">="} ${min}, got '${value}'`,
     );

@@ -315,6 +315,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   const workers = _int("workers", o.workers ?? 0, 0);
   const promptCount = warmup + maxRequests;
   let shard: ShardPlan | undefined;
+  const whole = { maxRequests, warmup, concurrency, rate: rate ?? null };
   if (o.shard !== undefined) {
     shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate, seed });
     ({ concurrency, maxRequests, warmup, rate } = shard);
@@ -348,7 +349,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     userMetadata: { ...o.metadata },
     workers,
     ...(o.spec && o.transport !== undefined ? { transport: o.transport } : {}),
-    ...(shard ? { shard: shard.shard } : {}),
+    ...(shard ? { shard: { ...shard.shard, of: whole } } : {}),
     ...(o.slo ? { slo: o.slo } : {}),
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
     ...(o.context?.sweep ? { sweep: o.context.sweep } : {}),
