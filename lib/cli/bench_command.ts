@@ -50,7 +50,9 @@ tokenbench's flags:
   --arrival poisson|constant         open-loop arrivals (default poisson)
   --max-in-flight N                  open-loop cap on requests in flight (default none)
   --warmup N                         warm-up requests, excluded from results (default 0)
-  --request-timeout S                per-request timeout, seconds; a timeout is error 408 (default none)
+  --request-timeout S                per-request timeout, seconds; a timeout is error 408
+                                     (default: --timeout, so a stream that never ends cannot
+                                     hold the run past about twice --timeout)
   --first-token-timeout S            error 408 when no token arrives within S of send (default none)
   --grace-period S                   on SIGINT/SIGTERM, let requests in flight finish for up to S,
                                      then cancel them (error 499) (default 5)

@@ -76,7 +76,9 @@ export interface BenchmarkRunOptions {
   /** Time budget of the run, s: no request is started after it (LLMPerf `--timeout`).
    * Default 90. */
   timeoutS?: number;
-  /** Per-request timeout, s (error 408). Default none. */
+  /** Per-request timeout, s, from send to the stream's end (error 408). Default `timeoutS`:
+   * a stream that never ends is cut when it has run as long as the whole run may, so a run
+   * lasts at most about twice `timeoutS`. */
   requestTimeoutS?: number;
   /** No content within this many s of send: error 408. Default none. */
   firstTokenTimeoutS?: number;
@@ -342,7 +344,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     maxRequests,
     warmup,
     timeoutS,
-    requestTimeoutS: o.requestTimeoutS ?? null,
+    requestTimeoutS: o.requestTimeoutS ?? timeoutS,
     firstTokenTimeoutS: o.firstTokenTimeoutS ?? null,
     gracePeriodS,
     additionalSamplingParams: o.samplingParams ?? {},
@@ -483,7 +485,7 @@ export async function benchmark(
       pool: sender.pool,
       requestIds: plan.shard?.requestIds,
       durationMs: metadata.timeoutS * 1000,
-      requestTimeoutMs: ms(o.requestTimeoutS),
+      requestTimeoutMs: ms(metadata.requestTimeoutS ?? undefined),
       firstTokenTimeoutMs: ms(o.firstTokenTimeoutS),
       keepText: o.keepText ?? false,
       keepRecords: jsonl === undefined,

@@ -268,3 +268,18 @@ Deno.test("two sweeps at once into one results folder each get their own sweep f
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("benchmark(): without requestTimeoutS a stream that never ends is cut at the run's timeoutS", async () => {
+  await using sim = await startSimulator({
+    ttftMs: 1,
+    itlMs: 1,
+    faults: [{ kind: "stall", stallMs: 60_000 }],
+  });
+  const client = createOpenAiClient({ baseUrl: `${sim.url}/v1` });
+  const t0 = performance.now();
+  const run = await benchmark(client, { ...RUN, maxRequests: 2, concurrency: 2, timeoutS: 1 });
+  const elapsedMs = performance.now() - t0;
+  assertEquals(run.records.map((r) => r.errorCode), [408, 408]);
+  assertEquals(run.metadata.requestTimeoutS, 1, "the timeout used is recorded");
+  assert(elapsedMs < 10_000, `the run took ${elapsedMs} ms, not the stall's 60 s`);
+});
