@@ -133,7 +133,10 @@ export async function summarizeCommand(args: string[]): Promise<number> {
           : `--out ${message.replace(/^Cannot rebuild run files: /, "")}`,
       );
     }
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
+    if (
+      error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied ||
+      error instanceof Deno.errors.NotADirectory
+    ) {
       throw new UsageError(
         values.out === undefined ? message : `--out '${values.out}': ${message}`,
       );
@@ -163,6 +166,12 @@ export async function summarizeCommand(args: string[]): Promise<number> {
   }
   if (run.tornLastLine) {
     console.error("note: the last line of requests.jsonl was cut short and was left out");
+  }
+  if (run.missingRecords > 0) {
+    console.error(
+      `warning: the end line counts ${run.end?.numRecords} records, requests.jsonl holds ` +
+        `${run.records.length}: ${run.missingRecords} missing`,
+    );
   }
   if (measured.length > 0 && failed === measured.length) {
     console.error(`warning: every request failed (${failed} of ${measured.length})`);

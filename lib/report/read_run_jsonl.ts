@@ -26,6 +26,9 @@ export interface RunJsonl {
   finished: boolean;
   /** Why the run is not finished (its stop reason, or that it never ended), else null. */
   unfinishedReason: string | null;
+  /** Records the end line counts (`end.numRecords`) that the file does not hold (torn or
+   * lost lines); 0 without an end line. */
+  missingRecords: number;
   /** A partial last line (a write cut short by `kill -9`) was left out. */
   tornLastLine: boolean;
   /** Line numbers (1-based) of torn lines left out anywhere in the file: a record cut short
@@ -53,6 +56,9 @@ const _RECORD_NUMBERS = [
   "maxOutputTokens",
 ] as const;
 
+/** Metrics the summary reads that are null when a request has none. */
+const _NULLABLE_NUMBERS = ["ttftMs", "interTokenLatencyMs", "outputThroughputTokPerS"] as const;
+
 function _recordProblem(v: Record<string, unknown>): string | null {
   if (v.status !== "ok" && v.status !== "error") {
     return `'status' must be "ok" or "error", got ${JSON.stringify(v.status)}`;
@@ -63,6 +69,16 @@ function _recordProblem(v: Record<string, unknown>): string | null {
   for (const name of _RECORD_NUMBERS) {
     if (typeof v[name] !== "number" || !Number.isFinite(v[name])) {
       return `'${name}' must be a finite number, got ${JSON.stringify(v[name])}`;
+    }
+  }
+  for (const name of ["e2eMs", "inputTokens", "outputTokens", "maxOutputTokens"] as const) {
+    if ((v[name] as number) < 0) return `'${name}' must not be negative, got ${v[name]}`;
+  }
+  for (const name of _NULLABLE_NUMBERS) {
+    const x = v[name];
+    if (x === undefined && name !== "ttftMs") continue; // older files may lack them
+    if (x !== null && !(typeof x === "number" && Number.isFinite(x) && x >= 0)) {
+      return `'${name}' must be a non-negative number or null, got ${JSON.stringify(x)}`;
     }
   }
   if (!Number.isInteger(v.requestId) || (v.requestId as number) < 0) {
@@ -94,7 +110,7 @@ function _isObject(v: unknown): v is Record<string, unknown> {
  * import { readRunJsonl } from "./read_run_jsonl.ts";
  * const rec = (id: number) => JSON.stringify({
  *   requestId: id, phase: "measure", status: "ok", errorCode: null, errorMessage: null,
- *   startEpochMs: 1000 + id * 100, e2eMs: 500, inputTokens: 5, outputTokens: 10,
+ *   startEpochMs: 1000 + id * 100, e2eMs: 500, ttftMs: 200, inputTokens: 5, outputTokens: 10,
  *   maxOutputTokens: 10, chunkArrivalMs: [],
  * });
  * const text = JSON.stringify({ kind: "run", metadata: { model: "m" } }) + "\n" +
@@ -217,6 +233,9 @@ export function readRunJsonl(text: string, options: ReadRunJsonlOptions = {}): R
     unfinishedReason,
     tornLastLine,
     tornLines,
+    missingRecords: typeof end?.numRecords === "number"
+      ? Math.max(0, end.numRecords - records.length)
+      : 0,
     report: { records, wallTimeMs, startEpochMs, metadata },
   };
 }

@@ -223,6 +223,7 @@ Deno.test("readRunJsonl() skips and counts a torn line anywhere, and still refus
       errorMessage: null,
       startEpochMs: 1000 + id,
       e2eMs: 5,
+      ttftMs: 2,
       inputTokens: 1,
       outputTokens: 1,
       maxOutputTokens: 1,
