@@ -9,7 +9,8 @@
 import { TOKENIZER_NAMES, type TokenizerName } from "../core/tokenizer.ts";
 import { corpusFromText } from "../core/corpus.ts";
 import { describeLenses } from "../core/lenses.ts";
-import { isSecretName, redactSecrets, secretsFromEnv } from "../core/redact_secrets.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
+import { configuredSecrets } from "./configured_secrets.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
 import type { BenchmarkRunResult } from "../run/benchmark.ts";
 import { runSweep } from "../run/run_sweep.ts";
@@ -54,7 +55,9 @@ tokenbench's flags:
   --arrival poisson|constant         open-loop arrivals (default poisson)
   --max-in-flight N                  open-loop cap on requests in flight (default none)
   --warmup N                         warm-up requests, excluded from results (default 0)
-  --request-timeout S                per-request timeout, seconds; a timeout is error 408 (default none)
+  --request-timeout S                per-request timeout, seconds; a timeout is error 408
+                                     (default: --timeout, so a stream that never ends cannot
+                                     hold the run past about twice --timeout)
   --first-token-timeout S            error 408 when no token arrives within S of send (default none)
   --grace-period S                   on SIGINT/SIGTERM, let requests in flight finish for up to S,
                                      then cancel them (error 499) (default 5)
@@ -130,14 +133,40 @@ export const BENCH_FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Parse `k=v,k=v` into an object; a UsageError names the bad pair. */
+/** The keys of LLMPerf's summary that `--metadata` entries would replace. */
+const _LLMPERF_SUMMARY_KEYS = [
+  "version",
+  "name",
+  "model",
+  "mean_input_tokens",
+  "stddev_input_tokens",
+  "mean_output_tokens",
+  "stddev_output_tokens",
+  "num_concurrent_requests",
+  "additional_sampling_params",
+  "results",
+  "timestamp",
+] as const;
+
+/** Parse `k=v,k=v` into an object; a UsageError names the bad pair, an empty or repeated
+ * key, and a key that would replace one of LLMPerf's summary (`results`, `model`, …). */
 export function parseMetadata(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!text) return out;
   for (const pair of text.split(",")) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--metadata must be k=v,k=v; bad pair '${pair}'`);
-    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    const key = pair.slice(0, Math.max(0, eq)).trim();
+    if (eq <= 0 || key === "") {
+      throw new UsageError(`--metadata must be k=v,k=v with non-empty keys; bad pair '${pair}'`);
+    }
+    if (Object.hasOwn(out, key)) throw new UsageError(`--metadata gives '${key}' twice`);
+    if ((_LLMPERF_SUMMARY_KEYS as readonly string[]).includes(key) || key.startsWith("results_")) {
+      throw new UsageError(
+        `--metadata key '${key}' is taken by LLMPerf's summary file (it would replace ` +
+          `${key === "results" ? "every results_* key" : `its '${key}'`}); choose another name`,
+      );
+    }
+    out[key] = pair.slice(eq + 1).trim();
   }
   return out;
 }
@@ -159,7 +188,8 @@ export function parseSamplingParams(text: string | undefined): Record<string, un
   for (const key of _RESERVED_PARAMS) {
     if (key in value) {
       throw new UsageError(
-        `--additional-sampling-params must not set '${key}' (tokenbench sets it for every request)`,
+        `--additional-sampling-params must not set '${key}' (tokenbench sets it for every ` +
+          `request${key.startsWith("max_") ? "; use --mean-output-tokens" : ""})`,
       );
     }
   }
@@ -181,7 +211,21 @@ export function oneOf<T extends string>(
 }
 
 /** Request fields the benchmark sets itself; sampling parameters may not override them. */
-const _RESERVED_PARAMS = ["model", "messages", "prompt", "stream"] as const;
+const _RESERVED_PARAMS = [
+  "model",
+  "messages",
+  "prompt",
+  "stream",
+  "max_tokens",
+  "max_completion_tokens",
+] as const;
+
+/** Most requests (measured, or warm-up) a run takes: every prompt is made before the first. */
+const _REQUESTS_CAP = { max: 10_000_000, why: "every prompt is made before the first request" };
+/** Longest mean or stddev of a length, tokens. */
+const _TOKENS_CAP = { max: 1_000_000, why: "prompts are made in memory" };
+/** Most requests in flight. */
+const _MAX_CONCURRENCY = 100_000;
 
 /** Longest timer setTimeout can hold, s (about 24 days). */
 const _MAX_TIMER_S = (2 ** 31 - 1) / 1000;
@@ -218,13 +262,15 @@ export async function benchCommand(
   options: BenchCommandOptions = {},
 ): Promise<number> {
   const env = options.env ?? {};
-  const envSecrets = secretsFromEnv(env);
+  // Every secret given on the command line or in the environment (the sampling parameters'
+  // and metadata's are added once parsed).
+  const argSecrets = configuredSecrets({ args, env });
   try {
-    return await _bench(args, env, envSecrets);
+    return await _bench(args, env, argSecrets);
   } catch (error) {
     // Whatever goes wrong, its message is printed: never with a secret in it.
     if (error instanceof Error) {
-      error.message = redactSecrets(error.message, { secrets: envSecrets });
+      error.message = redactSecrets(error.message, { secrets: argSecrets });
     }
     throw error;
   }
@@ -268,10 +314,26 @@ async function _settings(
   );
   const s = (name: string) => f[name] as string | undefined;
   const arrival = oneOf("arrival", s("arrival"), ["poisson", "constant"] as const, "poisson");
-  const meanInputTokens = intFlag("mean-input-tokens", s("mean-input-tokens"), 550, { min: 1 });
-  const stddevInputTokens = intFlag("stddev-input-tokens", s("stddev-input-tokens"), 150);
-  const meanOutputTokens = intFlag("mean-output-tokens", s("mean-output-tokens"), 150, { min: 1 });
-  const stddevOutputTokens = intFlag("stddev-output-tokens", s("stddev-output-tokens"), 80);
+  const meanInputTokens = intFlag("mean-input-tokens", s("mean-input-tokens"), 550, {
+    min: 1,
+    ..._TOKENS_CAP,
+  });
+  const stddevInputTokens = intFlag(
+    "stddev-input-tokens",
+    s("stddev-input-tokens"),
+    150,
+    _TOKENS_CAP,
+  );
+  const meanOutputTokens = intFlag("mean-output-tokens", s("mean-output-tokens"), 150, {
+    min: 1,
+    ..._TOKENS_CAP,
+  });
+  const stddevOutputTokens = intFlag(
+    "stddev-output-tokens",
+    s("stddev-output-tokens"),
+    80,
+    _TOKENS_CAP,
+  );
   if (
     f.concurrency !== undefined && f["num-concurrent-requests"] !== undefined &&
     f.concurrency !== f["num-concurrent-requests"]
@@ -282,17 +344,18 @@ async function _settings(
     f.concurrency !== undefined ? "concurrency" : "num-concurrent-requests",
     s("concurrency") ?? s("num-concurrent-requests"),
     10,
-    { min: 1 },
+    { min: 1, max: _MAX_CONCURRENCY, why: "each stream holds a connection" },
   );
   const timeoutS = numberFlag("timeout", s("timeout"), 90, { min: 0, exclusive: true })!;
   const maxRequests = intFlag("max-num-completed-requests", s("max-num-completed-requests"), 10, {
     min: 1,
+    ..._REQUESTS_CAP,
   });
   const rate = numberFlag("rate", s("rate"), undefined, { min: 0, exclusive: true });
   const maxInFlight = f["max-in-flight"] === undefined
     ? undefined
     : intFlag("max-in-flight", s("max-in-flight"), 0, { min: 1 });
-  const warmup = intFlag("warmup", s("warmup"), 0);
+  const warmup = intFlag("warmup", s("warmup"), 0, _REQUESTS_CAP);
   const requestTimeoutS = numberFlag("request-timeout", s("request-timeout"), undefined, {
     min: 0,
     exclusive: true,
@@ -336,11 +399,14 @@ async function _settings(
     }
     corpus = corpusFromText(text);
   }
-  // Secrets: from the environment, and any flag whose name says it holds one.
-  const secrets = [...envSecrets];
-  for (const [name, value] of Object.entries(f)) {
-    if (typeof value === "string" && isSecretName(name)) secrets.push(value);
-  }
+  // Secrets: from the environment, the command line's URLs and secret flags, and any value
+  // under a secret-looking key of the sampling parameters or the metadata.
+  const secrets = [
+    ...new Set([
+      ...envSecrets,
+      ...configuredSecrets({ values: [samplingParams, userMetadata] }),
+    ]),
+  ];
   const resultsDir = s("results-dir") ?? "results";
   await checkResultsRoot(resultsDir);
   const built = await buildClient(llmApi, f, env);
@@ -508,7 +574,8 @@ async function _bench(
     }
     const result = await benchmark(built.client, run);
     await _printRun(result);
-    return stopReason !== null ? stopped(result) : 0;
+    // A signal after the end line stops nothing: the run is finished, and says so.
+    return stopReason !== null && !result.finished ? stopped(result) : 0;
   } finally {
     for (const [sig, fn] of stoppers) Deno.removeSignalListener(sig, fn);
     await built.close?.();

@@ -10,6 +10,7 @@ import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { oneLine, type SseDecoded } from "../wire/sse.ts";
 import { receivedMs, responseStamps } from "./http1_fetch.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
 
 /** The `error` event of an aborted request: 408 for a `TimeoutError` reason, else 499. */
 export function abortError(signal: AbortSignal): ErrorEvent {
@@ -27,13 +28,17 @@ export function secretValues(record: Record<string, string> | undefined): string
   return Object.entries(record ?? {}).filter(([n]) => _SECRET_NAME.test(n)).map(([, v]) => v);
 }
 
-/** A function replacing each of `secrets` (strings of 4 or more characters) by `[redacted]`. */
+/**
+ * A function removing secrets from a message: each of `secrets` (strings of 4 or more
+ * characters) and every 8-character piece of one, and everything `redactSecrets` finds by
+ * pattern (header values, URL user info, credential query parameters).
+ */
 export function scrubber(secrets: readonly unknown[]): (message: string) => string {
   const kept = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
   return (message: string): string => {
     let out = message;
     for (const secret of kept) out = out.split(secret).join("[redacted]");
-    return out;
+    return redactSecrets(out, { secrets: kept });
   };
 }
 
@@ -94,7 +99,7 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
     return {
       kind: "error",
       code: CLIENT_ERROR_CODES.network,
-      message: scrub(oneLine(`Network failure: ${message}`)),
+      message: oneLine(scrub(`Network failure: ${message}`)),
     };
   };
   if (signal?.aborted) {
@@ -141,7 +146,8 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
       yield { kind: "error", code: CLIENT_ERROR_CODES.network, message: "Empty response body" };
       return;
     }
-    const event = options.errorFromBody(response.status, text, response.statusText);
+    // Scrubbed before the decoder cuts the message short: a cut secret is still a secret.
+    const event = options.errorFromBody(response.status, scrub(text), response.statusText);
     event.message = scrub(event.message);
     yield event;
     return;
@@ -172,7 +178,12 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         result.done ? decoder.decode() + "\n\n" : decoder.decode(result.value, { stream: true }),
       );
       while (queue.length > 0 && !ended) {
-        const decoded = onMessage(queue.shift()!);
+        const message = queue.shift()!;
+        let decoded = onMessage(message);
+        if (decoded.events.some((e) => e.kind === "error")) {
+          // An in-stream error: decoded again from scrubbed data, before its message is cut.
+          decoded = onMessage({ ...message, data: scrub(message.data) });
+        }
         for (const event of decoded.events) {
           if (event.kind === "message") event.receivedMs = readMs;
           else if (event.kind === "error") event.message = scrub(event.message);

@@ -22,6 +22,7 @@ import {
   type OpenAiResponsesStreamState,
 } from "../wire/openai_responses.ts";
 import { postSse, scrubber, secretValues } from "./_sse_post.ts";
+import { secretsFromUrl } from "../core/redact_secrets.ts";
 
 /** The `endpoint` values of {@link createOpenAiClient}. */
 export const OPENAI_ENDPOINTS = ["chat", "completions", "responses"] as const;
@@ -140,6 +141,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   }
   const scrub = scrubber([
     options.apiKey,
+    ...secretsFromUrl(options.baseUrl),
     ...secretValues(options.headers),
     ...secretValues(options.query).flatMap((v) => [v, encodeURIComponent(v)]),
   ]);

@@ -72,7 +72,13 @@ export interface RunMetadata {
   transport?: string;
   /** This run is shard `index` of `count` of a larger run (`--shard I/N`); its load figures
    * above are its own share. */
-  shard?: { index: number; count: number };
+  shard?: {
+    index: number;
+    count: number;
+    /** The whole run's load (what every shard was given before taking its share): shards of
+     * one run agree on it. Absent in files written before it was recorded. */
+    of?: { maxRequests: number; warmup: number; concurrency: number; rate: number | null };
+  };
   /** This run merges the shards of a run (`deno task merge`): their count and folders. */
   merged?: { shards: number; sources: string[] };
   /** This run is one level of a sweep (`--concurrency 1,4,16` or `--rate 1,2,5`). */

@@ -18,10 +18,15 @@ import { checkLensName, type LensName } from "../core/lenses.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
 import type { ClientSpec, Transport } from "../clients/create_client.ts";
 import { runFooter, runHeader, type RunMetadata } from "../report/run_metadata.ts";
-import { openJsonlWriter } from "../report/jsonl_writer.ts";
+import {
+  DENO_JSONL_FILE_SYSTEM,
+  type JsonlFileSystem,
+  openJsonlWriter,
+} from "../report/jsonl_writer.ts";
+import { runFileNames } from "../report/write_run_files.ts";
 import { rebuildRunFiles } from "../report/rebuild_run_files.ts";
 import { type RunReport, runReport, type RunReportInput } from "../report/run_report.ts";
-import { newRunDir } from "../report/new_run_dir.ts";
+import { newRunDir, runDirName } from "../report/new_run_dir.ts";
 import { runBenchmark } from "./run_benchmark.ts";
 import { openSender } from "./open_sender.ts";
 import { createWorkloadBuffer, type WorkloadBuffer } from "./workload_buffer.ts";
@@ -92,7 +97,9 @@ export interface BenchmarkRunOptions {
   /** Time budget of the run, s: no request is started after it (LLMPerf `--timeout`).
    * Default 90. */
   timeoutS?: number;
-  /** Per-request timeout, s (error 408). Default none. */
+  /** Per-request timeout, s, from send to the stream's end (error 408). Default `timeoutS`:
+   * a stream that never ends is cut when it has run as long as the whole run may, so a run
+   * lasts at most about twice `timeoutS`. */
   requestTimeoutS?: number;
   /** No content within this many s of send: error 408. Default none. */
   firstTokenTimeoutS?: number;
@@ -161,6 +168,11 @@ export interface BenchmarkRunOptions {
   /** Secret values removed from everything written (besides secret-looking patterns).
    * Default none. */
   secrets?: readonly string[];
+  /**
+   * Where `RUNNING` and `requests.jsonl` are created and appended to: a test's double stands
+   * for a disk that fills up. Default the real file system.
+   */
+  fileSystem?: JsonlFileSystem;
 }
 
 /** What {@link benchmark} returns. */
@@ -200,6 +212,53 @@ function _positive(name: string, value: unknown, { orZero = false } = {}): numbe
   return value;
 }
 
+function _firstLine(text: string): string {
+  return text.split("\n")[0].replace(/ \(os error \d+\)$/, "");
+}
+
+/**
+ * Make the run folder, `RUNNING` and `requests.jsonl` with its header line. When any of them
+ * cannot be written (an unwritable or full `resultsDir`), nothing is left behind (not even
+ * `resultsDir` when this call made it) and a `RangeError` names the folder and the reason.
+ */
+async function _openRunFolder(
+  resultsDir: string,
+  model: string,
+  metadata: RunMetadata,
+  fileSystem: JsonlFileSystem,
+): Promise<{ dir: string; jsonl: Awaited<ReturnType<typeof openJsonlWriter>> }> {
+  let rootExisted = true;
+  try {
+    await Deno.lstat(resultsDir);
+  } catch {
+    rootExisted = false;
+  }
+  let dir: string | null = null;
+  try {
+    dir = await newRunDir(resultsDir, model);
+    // A folder whose run has not ended carries RUNNING (removed once every file is written),
+    // and its requests.jsonl has no end line: `deno task summarize` reports it unfinished.
+    const running = await fileSystem.create(
+      `${dir}/RUNNING`,
+      new TextEncoder().encode(
+        JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
+      ),
+    );
+    running.close();
+    const jsonl = await openJsonlWriter(`${dir}/requests.jsonl`, {
+      header: runHeader(metadata, { startEpochMs: Date.now() }),
+      fileSystem,
+    });
+    return { dir, jsonl };
+  } catch (error) {
+    if (dir !== null) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (!rootExisted) await Deno.remove(resultsDir).catch(() => {}); // only when still empty
+    if (error instanceof TypeError) throw error;
+    const why = error instanceof Error ? _firstLine(error.message) : String(error);
+    throw new RangeError(`Cannot write to resultsDir '${resultsDir}': ${why}`);
+  }
+}
+
 function _reasonText(reason: unknown): string {
   const text = reason instanceof Error || reason instanceof DOMException
     ? reason.message
@@ -207,6 +266,32 @@ function _reasonText(reason: unknown): string {
     ? reason
     : "";
   return text && text !== "signal is aborted without reason" ? text : "stopped by its signal";
+}
+
+/** Longest file name most file systems take, bytes (ext4, APFS, NTFS: 255). */
+const _MAX_NAME_BYTES = 255;
+
+/** The run folder's and the derived files' names must fit the file system: checked before the
+ * first request, not found out after the last. */
+function _checkFileNames(o: BenchmarkRunOptions): void {
+  const names = [
+    runDirName(o.model, new Date()) + "-99",
+    ...runFileNames({
+      model: o.model,
+      meanInputTokens: o.meanInputTokens ?? 550,
+      meanOutputTokens: o.meanOutputTokens ?? 150,
+    } as RunMetadata),
+  ];
+  const encoder = new TextEncoder();
+  for (const name of names) {
+    const bytes = encoder.encode(name).length;
+    if (bytes > _MAX_NAME_BYTES) {
+      throw new RangeError(
+        `${_WHAT}: 'model' (${o.model.length} characters) makes a file name of ${bytes} bytes, ` +
+          `more than the ${_MAX_NAME_BYTES} a file system takes: ${name.slice(0, 40)}…`,
+      );
+    }
+  }
 }
 
 /** The run's settings, checked, with every default filled in. */
@@ -253,6 +338,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     );
   }
   if (o.lens !== undefined) checkLensName(o.lens);
+  if (o.resultsDir !== undefined) _checkFileNames(o);
   const workers = _int("workers", o.workers ?? 0, 0);
   _int("lookahead", o.lookahead ?? 8, 0);
   const prefixTokens = _int("prefixTokens", o.prefixTokens ?? 0, 0);
@@ -267,6 +353,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     : undefined;
   let shard: ShardPlan | undefined;
   let idAt = (k: number) => k;
+  const whole = { maxRequests, warmup, concurrency, rate: rate ?? null };
   if (o.shard !== undefined) {
     const runWarmup = warmup;
     shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate, seed });
@@ -301,14 +388,14 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     maxRequests,
     warmup,
     timeoutS,
-    requestTimeoutS: o.requestTimeoutS ?? null,
+    requestTimeoutS: o.requestTimeoutS ?? timeoutS,
     firstTokenTimeoutS: o.firstTokenTimeoutS ?? null,
     gracePeriodS,
     additionalSamplingParams: o.samplingParams ?? {},
     userMetadata: { ...o.metadata },
     workers,
     ...(o.spec && o.transport !== undefined ? { transport: o.transport } : {}),
-    ...(shard ? { shard: shard.shard } : {}),
+    ...(shard ? { shard: { ...shard.shard, of: whole } } : {}),
     ...(o.slo ? { slo: o.slo } : {}),
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
     ...(workloadInfo ? { workload: workloadInfo } : {}),
@@ -382,7 +469,13 @@ export async function benchmark(
   const o = plan.options;
   const { metadata } = plan;
   const secrets = o.secrets ?? [];
+  const fileSystem = o.fileSystem ?? DENO_JSONL_FILE_SYSTEM;
   const tokenizer = createTokenizer(metadata.tokenizer as TokenizerName);
+  // The first failed write of a record stops the run: no request is sent whose answer could
+  // not be kept.
+  const writeStop = new AbortController();
+  let writeError: Error | null = null;
+  let unwritten = 0;
   let dir: string | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
   let jsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
@@ -419,16 +512,7 @@ export async function benchmark(
         : 0,
     });
     if (o.resultsDir !== undefined) {
-      dir = await newRunDir(o.resultsDir, o.model);
-      // A folder whose run has not ended carries RUNNING (removed once every file is written),
-      // and its requests.jsonl has no end line: `deno task summarize` reports it unfinished.
-      await Deno.writeTextFile(
-        `${dir}/RUNNING`,
-        JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
-        { createNew: true },
-      );
-      jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
-      await jsonl.append(runHeader(metadata, { startEpochMs: Date.now() }));
+      ({ dir, jsonl } = await _openRunFolder(o.resultsDir, o.model, metadata, fileSystem));
     }
     const progress = progressState(plan.maxRequests, performance.now());
     const report = (trigger: BenchmarkProgress["trigger"]) =>
@@ -455,16 +539,30 @@ export async function benchmark(
       pool: sender.pool,
       requestIdAt: plan.shard ? plan.idAt : undefined,
       durationMs: metadata.timeoutS * 1000,
-      requestTimeoutMs: ms(o.requestTimeoutS),
+      requestTimeoutMs: ms(metadata.requestTimeoutS ?? undefined),
       firstTokenTimeoutMs: ms(o.firstTokenTimeoutS),
       keepText: o.keepText ?? false,
       keepRecords: jsonl === undefined,
-      signal: o.signal,
+      signal: o.signal ? AbortSignal.any([o.signal, writeStop.signal]) : writeStop.signal,
       gracePeriodMs: (metadata.gracePeriodS ?? 0) * 1000,
       cancelSignal: o.cancelSignal,
       secrets,
       onRecord: async (record: RequestRecord) => {
-        await jsonl?.append(record);
+        try {
+          await jsonl?.append(record);
+        } catch (error) {
+          unwritten++;
+          if (writeError === null) {
+            writeError = error instanceof Error ? error : new Error(String(error));
+            writeStop.abort(
+              new DOMException(
+                `writing ${jsonl?.path} failed: ${_firstLine(writeError.message)}`,
+                "AbortError",
+              ),
+            );
+          }
+          return;
+        }
         await o.onRecord?.(record);
         if (record.phase === "measure") addToProgress(progress, record);
         if (o.onProgress) report("record");
@@ -474,8 +572,34 @@ export async function benchmark(
     timer = undefined;
     report("end");
     const stopReason = result.aborted
-      ? _reasonText(o.cancelSignal?.aborted ? o.cancelSignal.reason : o.signal?.reason)
+      ? _reasonText(
+        writeStop.signal.aborted
+          ? writeStop.signal.reason
+          : o.cancelSignal?.aborted
+          ? o.cancelSignal.reason
+          : o.signal?.reason,
+      )
       : null;
+    if (writeError !== null && jsonl && dir !== null) {
+      // Keep what was written valid: an end line if there is room for one, RUNNING removed;
+      // `deno task summarize` rebuilds the derived files once there is space.
+      await jsonl.append(runFooter({ ...metadata, clientHealth: result.clientHealth }, {
+        finished: false,
+        stopReason,
+        wallTimeMs: result.wallTimeMs,
+        startEpochMs: result.startEpochMs,
+        numRecords: jsonl.lines - 1,
+        endedAt: new Date().toISOString(),
+      })).catch(() => {});
+      await jsonl.close();
+      await Deno.remove(`${dir}/RUNNING`).catch(() => {});
+      throw new Error(
+        `Cannot write results: ${stopReason}; no new request was sent after it ` +
+          `(${jsonl.lines - 1} records kept, ${unwritten} answers not written); ` +
+          `${jsonl.path} ends on a complete line: once there is space, ` +
+          `deno task summarize ${dir} writes the rest`,
+      );
+    }
     const final: RunMetadata = {
       ...metadata,
       clientHealth: result.clientHealth,

@@ -470,6 +470,8 @@ Deno.test("OpenAI client reads the body to its end after [DONE] without moving t
   );
   assertEquals([open.error, open.bodyEndMs, open.text], [null, null, "Hi"]);
   assert(open.endMs < 60, `end at [DONE]: ${open.endMs}`);
+});
+
 Deno.test("OpenAI client speaks the Responses API: body, TTFT on the first output text, reasoning apart", async () => {
   await using sim = await startSimulator({ ttftMs: 30, itlMs: 10, tokensPerChunk: 1 });
   const requests: string[] = [];
