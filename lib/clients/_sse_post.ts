@@ -81,10 +81,10 @@ export interface PostSseOptions {
  *   request: () => ({ url: "http://fake/", body: "{}" }),
  *   scrub: (m) => m,
  *   errorFromBody: (status) => ({ kind: "error", code: status, message: "HTTP error" }),
- *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }], end: true }),
+ *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }, { kind: "done" }], end: true }),
  *   onEnd: () => ({ kind: "done" }),
  * })) kinds.push(event.kind);
- * if (kinds.join() !== "sent,headers,content,body-end") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,content,done,body-end") throw new Error(kinds.join());
  * ```
  */
 export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEvent> {

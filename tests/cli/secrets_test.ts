@@ -424,7 +424,9 @@ Deno.test("every configured secret and every 8-character piece of one stays out 
       assertNoPiece(r.stdout, `${name}: stdout`);
       assertNoPiece(r.stderr, `${name}: stderr`);
       const written = await filesUnder(dir);
-      assertEquals(written.length, 6, `${name}: files`);
+      // LLMPerf's two files, requests.jsonl, summary.json, the CSV, tables.md and report.html.
+      assertEquals(written.length, 7, `${name}: files`);
+      assert(written.some(([p]) => p.endsWith("/report.html")), `${name}: report.html searched`);
       for (const [path, text] of written) assertNoPiece(text, `${name}: ${path}`);
       const jsonl = written.find(([p]) => p.endsWith("requests.jsonl"))![1];
       const summary = JSON.parse(written.find(([p]) => p.endsWith("/summary.json"))![1]);
