@@ -271,8 +271,10 @@ Deno.test("SIGTERM after the end line: the run is reported finished and the exit
       "0",
       "--quiet",
     ]);
-    // Let the signal reach its listener if it has not yet.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Let the signal reach its listener if it has not yet (up to 3 s on a busy machine).
+    for (let waited = 0; waited < 3000 && !stderr.includes("SIGTERM"); waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   } finally {
     console.log = log;
     console.error = error;
