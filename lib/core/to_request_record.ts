@@ -113,6 +113,10 @@ export function toRequestRecord(
   if (timing.newConnection !== null) base.coldStart = timing.newConnection;
   if (timing.chunkSentEpochMs) base.chunkSentEpochMs = timing.chunkSentEpochMs;
   if (options.keepText) base.outputText = timing.text;
+  if (timing.refusal) base.refusal = true;
+  if (timing.retryAfterMs !== null && timing.retryAfterMs !== undefined) {
+    base.retryAfterMs = timing.retryAfterMs;
+  }
   return timing.error
     ? { ...base, status: "error", errorCode: timing.error.code, errorMessage: timing.error.message }
     : { ...base, status: "ok", errorCode: null, errorMessage: null };
