@@ -51,10 +51,17 @@ export const RECORD_CSV_COLUMNS = [
   "retries",
   "requestSentMs",
   "coldStart",
+  "refusal",
+  "retryAfterMs",
 ] as const satisfies readonly (keyof OkRecord & keyof ErrorRecord)[];
 
 /** Columns that records may lack (stamps newer than some files): an empty cell, or no column. */
-const _OPTIONAL: ReadonlySet<string> = new Set(["requestSentMs", "coldStart"]);
+const _OPTIONAL: ReadonlySet<string> = new Set([
+  "requestSentMs",
+  "coldStart",
+  "refusal",
+  "retryAfterMs",
+]);
 
 /** One of {@link RECORD_CSV_COLUMNS}. */
 export type RecordCsvColumn = typeof RECORD_CSV_COLUMNS[number];
@@ -116,7 +123,7 @@ const _NULLABLE: ReadonlySet<RecordCsvColumn> = new Set<RecordCsvColumn>([
 function _kind(column: RecordCsvColumn): _Kind {
   if (column === "phase" || column === "status") return column;
   if (column === "errorMessage") return "message";
-  if (column === "coldStart") return "optionalBoolean";
+  if (column === "coldStart" || column === "refusal") return "optionalBoolean";
   if (_OPTIONAL.has(column)) return "optionalNumber";
   return _NULLABLE.has(column) ? "nullableNumber" : "number";
 }
@@ -124,7 +131,8 @@ function _kind(column: RecordCsvColumn): _Kind {
 /**
  * Parse CSV written by {@link recordsToCsv} back into rows: numbers from their text, empty cells
  * as `null`, `errorMessage` `null` for ok rows. Columns may come in any order; unknown columns
- * are ignored; `requestSentMs` and `coldStart` may be missing (files written before them) and
+ * are ignored; `requestSentMs`, `coldStart`, `refusal` and `retryAfterMs` may be missing (files
+ * written before them) and
  * are left out of the row when empty. A missing column or a bad cell throws a `TypeError` naming the data row
  * (1-based) and the column.
  *
