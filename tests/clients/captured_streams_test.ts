@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals } from "../_assert.ts";
 import { createOpenAiClient } from "../../lib/clients/openai_client.ts";
+import { createAnthropicClient } from "../../lib/clients/anthropic_client.ts";
 import { createHttp1Fetch } from "../../lib/clients/http1_fetch.ts";
 import { createSageMakerClient } from "../../lib/clients/sagemaker_client.ts";
 import { createBedrockClient } from "../../lib/clients/bedrock_client.ts";
@@ -112,13 +113,16 @@ async function replay(
   name: string,
   layout: Layout,
   transport: typeof TRANSPORTS[number],
+  api: "openai" | "anthropic" = "openai",
 ) {
   const body = await bytesOf(name);
   const server = rawServer(() => ({ writes: writesOf(body, layout) }));
   const http1 = transport === "http1" ? createHttp1Fetch() : undefined;
   const tokenizer = createTokenizer("cl100k_base");
   try {
-    const client = createOpenAiClient({ baseUrl: `${server.url}/v1`, fetch: http1 });
+    const client = api === "openai"
+      ? createOpenAiClient({ baseUrl: `${server.url}/v1`, fetch: http1 })
+      : createAnthropicClient({ baseUrl: server.url, fetch: http1 });
     const timing = await timeStream(client.stream({ model: "m", prompt: "hi", maxTokens: 64 }));
     const record = toRequestRecord(timing, {
       requestId: 0,
@@ -172,6 +176,28 @@ for (const transport of TRANSPORTS) {
     }
   });
 
+  Deno.test(`an Anthropic stream (SDK fixture, no final blank line) reads right in every byte layout over ${transport}`, async () => {
+    for (const layout of LAYOUTS) {
+      const { timing, record } = await replay(
+        "anthropic_basic.sse",
+        layout,
+        transport,
+        "anthropic",
+      );
+      const where = `${layout} over ${transport}`;
+      if (layout === "cut short") {
+        assertEquals([record.status, record.errorCode], ["error", 599], where);
+        continue;
+      }
+      assertEquals(record.status, "ok", `${where}: ${record.errorMessage}`);
+      assertEquals(record.outputText, "Hello there!", where);
+      assertEquals(record.chunkCount, 3, where);
+      assertEquals([record.serverInputTokens, record.serverOutputTokens], [11, 6], where);
+      assertEquals(timing.finishReason, "end_turn", where);
+      assert(timing.headersMs! <= timing.firstMessageMs!, `${where}: head stamped first`);
+    }
+  });
+
   Deno.test(`a 429's Retry-After is kept on the record over ${transport}`, async () => {
     const server = rawServer(() => ({
       status: "429 Too Many Requests",
@@ -205,7 +231,8 @@ Deno.test("a Bedrock InvokeModel stream that sends an error chunk after its 200 
       { type: "message_start", message: { usage: { input_tokens: 9 } } },
       { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
       { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Par" } },
-      { type: "error", error: { type: errorType, message: "Too many tokens, please wait." } },
+      // The in-band error of anthropic-sdk-python's tests/lib/streaming/test_bedrock_stream_errors.py
+      { type: "error", error: { type: errorType, message: "Rate limited" }, request_id: "req_123" },
     ];
     const bytes = new Uint8Array(
       chunks.flatMap((c) => [...frames.chunk(c)]),
@@ -227,7 +254,12 @@ Deno.test("a Bedrock InvokeModel stream that sends an error chunk after its 200 
       region: "us-east-1",
       endpointUrl: `http://127.0.0.1:${server.addr.port}`,
     });
-    for (const [type, code] of [["rate_limit_error", 429], ["overloaded_error", 529]] as const) {
+    const cases = [
+      ["rate_limit_error", 429],
+      ["overloaded_error", 529],
+      ["invalid_request_error", 400],
+    ] as const;
+    for (const [type, code] of cases) {
       errorType = type;
       const timing = await timeStream(
         bedrock.stream({
