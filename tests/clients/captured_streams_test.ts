@@ -297,3 +297,25 @@ Deno.test('SageMaker LMI lines {"outputs": [...]}, one split across two payload 
   assertEquals(timing.text, " a b c");
   assertEquals(timing.chunkArrivalMs.length, 3);
 });
+
+Deno.test("the simulator's 429 with Retry-After reaches the record through the whole run", async () => {
+  const { startSimulator } = await import("../../lib/sim/simulator.ts");
+  const { runBenchmark } = await import("../../lib/run/run_benchmark.ts");
+  await using sim = await startSimulator({
+    ttftMs: 1,
+    itlMs: 1,
+    faults: [{ kind: "http-429", every: 2, retryAfterS: 3 }],
+  });
+  const result = await runBenchmark(createOpenAiClient({ baseUrl: `${sim.url}/v1` }), {
+    model: "m",
+    maxRequests: 4,
+    concurrency: 1,
+    prompt: () => ({ prompt: "hi", inputTokens: 1, maxOutputTokens: 3 }),
+  });
+  const throttled = result.records.filter((r) => r.errorCode === 429);
+  assertEquals(throttled.length, 2);
+  for (const r of throttled) assertEquals(r.retryAfterMs, 3000);
+  for (const r of result.records.filter((r) => r.status === "ok")) {
+    assertEquals(r.retryAfterMs, undefined);
+  }
+});
