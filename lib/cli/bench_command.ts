@@ -234,7 +234,18 @@ const _MAX_TIMER_S = (2 ** 31 - 1) / 1000;
 export interface BenchCommandOptions {
   /** The environment (`OPENAI_API_KEY`, `AWS_REGION`, …). Default none. */
   env?: Record<string, string>;
+  /** Where SIGINT/SIGTERM listeners go (a test's double delivers a signal at a chosen moment).
+   * Default `Deno.addSignalListener` / `Deno.removeSignalListener`. */
+  signals?: {
+    add(signal: Deno.Signal, listener: () => void): void;
+    remove(signal: Deno.Signal, listener: () => void): void;
+  };
 }
+
+const _DENO_SIGNALS: NonNullable<BenchCommandOptions["signals"]> = {
+  add: (signal, listener) => Deno.addSignalListener(signal, listener),
+  remove: (signal, listener) => Deno.removeSignalListener(signal, listener),
+};
 
 /**
  * `deno task bench`: parse `args`, build the client, run the benchmark (or the sweep) into a
@@ -266,7 +277,7 @@ export async function benchCommand(
   // and metadata's are added once parsed).
   const argSecrets = configuredSecrets({ args, env });
   try {
-    return await _bench(args, env, argSecrets);
+    return await _bench(args, env, argSecrets, options.signals ?? _DENO_SIGNALS);
   } catch (error) {
     // Whatever goes wrong, its message is printed: never with a secret in it.
     if (error instanceof Error) {
@@ -498,6 +509,7 @@ async function _bench(
   args: string[],
   env: Record<string, string>,
   envSecrets: string[],
+  signals: NonNullable<BenchCommandOptions["signals"]>,
 ): Promise<number> {
   const { values: f } = parseFlags(args, BENCH_FLAGS);
   if (f.help) {
@@ -530,7 +542,7 @@ async function _bench(
     ["SIGINT", onSignal("SIGINT")],
     ["SIGTERM", onSignal("SIGTERM")],
   ];
-  for (const [sig, fn] of stoppers) Deno.addSignalListener(sig, fn);
+  for (const [sig, fn] of stoppers) signals.add(sig, fn);
   const run: BenchmarkRunOptions = {
     ...options,
     signal: stop.signal,
@@ -577,7 +589,7 @@ async function _bench(
     // A signal after the end line stops nothing: the run is finished, and says so.
     return stopReason !== null && !result.finished ? stopped(result) : 0;
   } finally {
-    for (const [sig, fn] of stoppers) Deno.removeSignalListener(sig, fn);
+    for (const [sig, fn] of stoppers) signals.remove(sig, fn);
     await built.close?.();
   }
 }

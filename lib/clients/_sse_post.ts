@@ -42,6 +42,30 @@ export function scrubber(secrets: readonly unknown[]): (message: string) => stri
   };
 }
 
+/**
+ * A `Retry-After` header in ms: delay-seconds, or an HTTP date from `nowMs`; undefined when
+ * absent or unreadable.
+ *
+ * @example
+ * ```ts
+ * import { parseRetryAfterMs } from "./_sse_post.ts";
+ * if (parseRetryAfterMs("2") !== 2000) throw new Error("seconds");
+ * const at = Date.parse("Wed, 21 Oct 2015 07:28:05 GMT");
+ * if (parseRetryAfterMs("Wed, 21 Oct 2015 07:28:05 GMT", at - 3000) !== 3000) throw new Error();
+ * if (parseRetryAfterMs(null) !== undefined || parseRetryAfterMs("soon") !== undefined) throw new Error();
+ * ```
+ */
+export function parseRetryAfterMs(
+  value: string | null | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isFinite(at) && /[a-z]/i.test(text) ? Math.max(0, at - nowMs) : undefined;
+}
+
 /** The `fetch` functions that have sent a request (a first one pays the cold path). */
 const _used = new WeakSet<typeof fetch>();
 
@@ -129,9 +153,13 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
   yield stamps
     ? { kind: "sent", atMs: stamps.sentMs, newConnection: stamps.newConnection }
     : { kind: "sent", atMs: calledMs, newConnection: first };
-  yield stamps
-    ? { kind: "headers", status: response.status, receivedMs: stamps.headersMs }
-    : { kind: "headers", status: response.status };
+  const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"));
+  yield {
+    kind: "headers",
+    status: response.status,
+    ...(stamps ? { receivedMs: stamps.headersMs } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
   if (!response.ok || response.body === null) {
     let text = "";
     try {

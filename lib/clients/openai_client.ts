@@ -191,7 +191,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
         ),
       }),
       errorFromBody: (status, text, statusText) => openAiHttpError({ status, text, statusText }),
-      onMessage: (message) => decodeOpenAiData(message.data, state),
+      onMessage: (message) => decodeOpenAiData(message.data, state, message.event),
       onEnd: () => openAiStreamEnd(state),
     });
   }

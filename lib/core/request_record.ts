@@ -102,6 +102,11 @@ export interface RequestRecordBase {
   outputText?: string;
   /** SDK retries made for this request (0 when retries are off). */
   retries: number;
+  /** Some of the answer was a refusal (OpenAI's `delta.refusal`), counted as answer output.
+   * Absent otherwise. */
+  refusal?: boolean;
+  /** The response's `Retry-After` (a 429's or 503's), ms. Absent when it gave none. */
+  retryAfterMs?: number;
 }
 
 /** A request that completed. */

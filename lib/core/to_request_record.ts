@@ -116,6 +116,10 @@ export function toRequestRecord(
   if (u.cacheWriteInputTokens !== undefined) base.cacheWriteInputTokens = u.cacheWriteInputTokens;
   if (timing.chunkSentEpochMs) base.chunkSentEpochMs = timing.chunkSentEpochMs;
   if (options.keepText) base.outputText = timing.text;
+  if (timing.refusal) base.refusal = true;
+  if (timing.retryAfterMs !== null && timing.retryAfterMs !== undefined) {
+    base.retryAfterMs = timing.retryAfterMs;
+  }
   return timing.error
     ? { ...base, status: "error", errorCode: timing.error.code, errorMessage: timing.error.message }
     : { ...base, status: "ok", errorCode: null, errorMessage: null };

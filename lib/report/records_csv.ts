@@ -54,6 +54,8 @@ export const RECORD_CSV_COLUMNS = [
   "coldStart",
   "cachedInputTokens",
   "cacheWriteInputTokens",
+  "refusal",
+  "retryAfterMs",
 ] as const satisfies readonly (keyof OkRecord & keyof ErrorRecord)[];
 
 /** Columns that records may lack (stamps newer than some files): an empty cell, or no column. */
@@ -63,6 +65,8 @@ const _OPTIONAL: ReadonlySet<string> = new Set([
   "bodyEndMs",
   "cachedInputTokens",
   "cacheWriteInputTokens",
+  "refusal",
+  "retryAfterMs",
 ]);
 
 /** One of {@link RECORD_CSV_COLUMNS}. */
@@ -125,7 +129,7 @@ const _NULLABLE: ReadonlySet<RecordCsvColumn> = new Set<RecordCsvColumn>([
 function _kind(column: RecordCsvColumn): _Kind {
   if (column === "phase" || column === "status") return column;
   if (column === "errorMessage") return "message";
-  if (column === "coldStart") return "optionalBoolean";
+  if (column === "coldStart" || column === "refusal") return "optionalBoolean";
   if (_OPTIONAL.has(column)) return "optionalNumber";
   return _NULLABLE.has(column) ? "nullableNumber" : "number";
 }
@@ -133,8 +137,9 @@ function _kind(column: RecordCsvColumn): _Kind {
 /**
  * Parse CSV written by {@link recordsToCsv} back into rows: numbers from their text, empty cells
  * as `null`, `errorMessage` `null` for ok rows. Columns may come in any order; unknown columns
- * are ignored; `requestSentMs`, `coldStart`, `bodyEndMs`, `cachedInputTokens` and
- * `cacheWriteInputTokens` may be missing (files written before them, endpoints that do not say) and
+ * are ignored; `requestSentMs`, `coldStart`, `bodyEndMs`, `cachedInputTokens`,
+ * `cacheWriteInputTokens`, `refusal` and `retryAfterMs` may be missing (files written before them,
+ * endpoints that do not say) and
  * are left out of the row when empty. A missing column or a bad cell throws a `TypeError` naming the data row
  * (1-based) and the column.
  *

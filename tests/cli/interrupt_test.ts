@@ -240,6 +240,11 @@ Deno.test("SIGTERM after the end line: the run is reported finished and the exit
   const { benchCommand } = await import("../../lib/cli/bench_command.ts");
   await using sim = await startSimulator({ ttftMs: 1, itlMs: 1 });
   const root = await Deno.makeTempDir();
+  const listeners = new Map<Deno.Signal, () => void>();
+  const signals = {
+    add: (signal: Deno.Signal, fn: () => void) => void listeners.set(signal, fn),
+    remove: (signal: Deno.Signal) => void listeners.delete(signal),
+  };
   const log = console.log;
   const error = console.error;
   let stderr = "";
@@ -248,7 +253,7 @@ Deno.test("SIGTERM after the end line: the run is reported finished and the exit
     // The first line printed is the tables: the end line and every file are written by now.
     if (!sent) {
       sent = true;
-      Deno.kill(Deno.pid, "SIGTERM");
+      listeners.get("SIGTERM")!();
     }
   };
   console.error = (...args: unknown[]) => stderr += args.join(" ") + "\n";
@@ -270,18 +275,15 @@ Deno.test("SIGTERM after the end line: the run is reported finished and the exit
       "--workers",
       "0",
       "--quiet",
-    ]);
-    // Let the signal reach its listener if it has not yet (up to 3 s on a busy machine).
-    for (let waited = 0; waited < 3000 && !stderr.includes("SIGTERM"); waited += 50) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    ], { signals });
   } finally {
     console.log = log;
     console.error = error;
     await Deno.remove(root, { recursive: true });
   }
-  assert(sent, "SIGTERM was sent after the run ended");
+  assert(sent, "SIGTERM was delivered after the run ended");
   assert(stderr.includes("SIGTERM: no new requests"), `the listener saw it: ${stderr}`);
   assertEquals(code, 0, stderr);
   assert(!stderr.includes("stopped by SIGTERM"), stderr);
+  assertEquals(listeners.size, 0, "the listeners are removed");
 });

@@ -440,7 +440,47 @@ Deno.test("every configured secret and every 8-character piece of one stays out 
         assert(jsonl.includes("Incorrect API key provided"), "the 401's message was kept");
       }
     }
-    assert(hostile.served() >= 9, `the hostile endpoint answered (${hostile.served()})`);
+    // `deno task correctness` keeps every answer's text: the echoed request stays out too.
+    const CORRECTNESS = new URL("../../scripts/llm_correctness.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-sys",
+        CORRECTNESS,
+        "--model",
+        "m",
+        "--base-url",
+        `http://tbuser:${MORE.URL_PASSWORD}@${host(hostile.url)}/v1${query}`,
+        "--max-num-completed-requests",
+        "6",
+        "--num-concurrent-requests",
+        "2",
+        "--metadata",
+        `api_key=${MORE.METADATA_KEY}`,
+        "--additional-sampling-params",
+        JSON.stringify({ extra_body: { auth: MORE.EXTRA_AUTH } }),
+        "--results-dir",
+        `${tmp}/correctness`,
+      ],
+      env: { NO_COLOR: "1", ...env },
+      stdin: "null",
+    }).output();
+    const dec = new TextDecoder();
+    assertEquals(out.code, 0, dec.decode(out.stderr));
+    assertNoPiece(dec.decode(out.stdout), "correctness: stdout");
+    assertNoPiece(dec.decode(out.stderr), "correctness: stderr");
+    const correctnessFiles = await filesUnder(`${tmp}/correctness`);
+    assertEquals(correctnessFiles.length, 3, "correctness files");
+    for (const [path, text] of correctnessFiles) assertNoPiece(text, `correctness: ${path}`);
+    assert(
+      correctnessFiles.some(([, text]) => text.includes("headers {")),
+      "the echoed headers were kept as text",
+    );
+    assert(hostile.served() >= 15, `the hostile endpoint answered (${hostile.served()})`);
     // A URL without a scheme, with a password: refused, and the password is not printed.
     const r = await bench(
       ["--base-url", `tbuser:${MORE.URL_PASSWORD}@${host(sim.url)}/v1`, "--results-dir", tmp],

@@ -155,9 +155,13 @@ Deno.test("parseRecordsCsv() keeps the send stamp and cold-start flag, and reads
   const [parsed] = parseRecordsCsv(old);
   strictEqual("requestSentMs" in parsed, false);
   throws(
-    () => parseRecordsCsv(recordsToCsv([stamped]).replace(",true,", ",yes,")),
+    () => parseRecordsCsv(recordsToCsv([stamped]).replace(/,true,(,*)\n/, ",yes,$1\n")),
     { message: /column 'coldStart' must be "true", "false" or empty/ },
   );
+  // A refusal and a Retry-After round-trip too.
+  const flagged = { ...RECORDS[2], refusal: true, retryAfterMs: 7000 } as RequestRecord;
+  const [again] = parseRecordsCsv(recordsToCsv([flagged]));
+  deepStrictEqual([again.refusal, again.retryAfterMs], [true, 7000]);
 });
 
 Deno.test("parseRecordsCsv() keeps the body's end and reads files without the column", () => {
