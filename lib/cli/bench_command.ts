@@ -8,6 +8,7 @@
  */
 import { TOKENIZER_NAMES, type TokenizerName } from "../core/tokenizer.ts";
 import { corpusFromText } from "../core/corpus.ts";
+import { DATASET_FORMATS, parseDataset } from "../core/parse_dataset.ts";
 import { LENS_NAMES } from "../core/lenses.ts";
 import { isSecretName, redactSecrets, secretsFromEnv } from "../core/redact_secrets.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
@@ -61,6 +62,16 @@ tokenbench's flags:
   --prefix-tokens P                  shared prefix: every prompt starts with one of
                                      --num-prefixes fixed P-token texts (default 0: none)
   --num-prefixes K                   distinct shared prefixes, picked per request (default 1)
+  --dataset FILE                     prompts from a file: JSONL (one request per line: prompt or
+                                     messages, optional max_tokens/output_tokens) or ShareGPT
+                                     JSON (first human turn; the answer's length is the output);
+                                     lines without a length draw --mean-output-tokens
+                                     (default none: synthetic prompts)
+  --dataset-format jsonl|sharegpt    (default: sharegpt when the file starts with '[', else jsonl)
+  --dataset-order shuffle|sequential seeded shuffle per pass, or file order (default shuffle)
+  --dataset-min-input-tokens N       leave out shorter prompts (default 1)
+  --dataset-max-input-tokens N       leave out longer prompts (default none)
+  --dataset-max-output-tokens N      leave out longer outputs (default none)
   --keep-text                        keep each answer's text in requests.jsonl
   --quiet                            no progress line
   --preconnect                       open the run's connections before the first request
@@ -110,6 +121,12 @@ export const BENCH_FLAGS = {
   corpus: { type: "string" },
   "prefix-tokens": { type: "string" },
   "num-prefixes": { type: "string" },
+  dataset: { type: "string" },
+  "dataset-format": { type: "string" },
+  "dataset-order": { type: "string" },
+  "dataset-min-input-tokens": { type: "string" },
+  "dataset-max-input-tokens": { type: "string" },
+  "dataset-max-output-tokens": { type: "string" },
   "keep-text": { type: "boolean" },
   preconnect: { type: "boolean" },
   quiet: { type: "boolean" },
@@ -316,6 +333,10 @@ async function _settings(
   if (f["num-prefixes"] !== undefined && prefixTokens === 0) {
     throw new UsageError("--num-prefixes needs --prefix-tokens P (P > 0)");
   }
+  const dataset = await _dataset(f);
+  if (dataset && prefixTokens > 0) {
+    throw new UsageError("give --dataset or --prefix-tokens, not both");
+  }
   const scale = scaleFlags(f, env, { concurrency, maxRequests, warmup, rate, seed });
   const samplingParams = parseSamplingParams(s("additional-sampling-params"));
   const userMetadata = parseMetadata(s("metadata"));
@@ -354,6 +375,7 @@ async function _settings(
       meanOutputTokens,
       stddevOutputTokens,
       ...(prefixTokens > 0 ? { prefixTokens, numPrefixes } : {}),
+      ...(dataset ? { dataset } : {}),
       concurrency,
       rate,
       arrival,
@@ -377,6 +399,49 @@ async function _settings(
       secrets,
       resultsDir,
     },
+  };
+}
+
+/** `--dataset` and its flags: the file read and checked (a bad line is a usage error). */
+async function _dataset(
+  f: Record<string, string | boolean | undefined>,
+): Promise<BenchmarkRunOptions["dataset"]> {
+  const s = (name: string) => f[name] as string | undefined;
+  const file = s("dataset");
+  if (file === undefined) {
+    for (const name of Object.keys(f)) {
+      if (name.startsWith("dataset-") && f[name] !== undefined) {
+        throw new UsageError(`--${name} needs --dataset FILE`);
+      }
+    }
+    return undefined;
+  }
+  const format = s("dataset-format") === undefined
+    ? undefined
+    : oneOf("dataset-format", s("dataset-format"), DATASET_FORMATS, "jsonl");
+  const order = oneOf(
+    "dataset-order",
+    s("dataset-order"),
+    ["shuffle", "sequential"] as const,
+    "shuffle",
+  );
+  const limit = (name: string) =>
+    s(name) === undefined ? undefined : intFlag(name, s(name), 1, { min: 1 });
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    throw new UsageError(`--dataset cannot read '${file}': ${(err as Error).message}`);
+  }
+  const entries = parseDataset(text, { format, name: file });
+  return {
+    entries,
+    file,
+    format: format ?? (text.trimStart().startsWith("[") ? "sharegpt" : "jsonl"),
+    order,
+    minInputTokens: limit("dataset-min-input-tokens"),
+    maxInputTokens: limit("dataset-max-input-tokens"),
+    maxOutputTokens: limit("dataset-max-output-tokens"),
   };
 }
 

@@ -10,6 +10,8 @@ import type { RequestRecord } from "../core/request_record.ts";
 import { createTokenizer, type TokenizerName } from "../core/tokenizer.ts";
 import type { PromptMode } from "../core/synthesize_prompt.ts";
 import { syntheticWorkload, type Workload } from "../core/workload.ts";
+import { datasetWorkload, type DatasetWorkloadOptions } from "../core/dataset_workload.ts";
+import type { DatasetEntry } from "../core/parse_dataset.ts";
 import { addToProgress, progressLine, progressState } from "../core/progress_line.ts";
 import type { ClientHealth } from "../core/client_health.ts";
 import { type Shard, type ShardPlan, shardPlan } from "../core/shard.ts";
@@ -74,6 +76,18 @@ export interface BenchmarkRunOptions {
   prefixTokens?: number;
   /** Distinct shared prefixes (`--num-prefixes`). Default 1. */
   numPrefixes?: number;
+  /**
+   * Prompts from a dataset (`--dataset`): its entries (`parseDataset`), sampled by
+   * `datasetWorkload` with the run's tokenizer and `seed` (entries without an output length
+   * get one drawn from `meanOutputTokens`/`stddevOutputTokens`); `file` and `format` are
+   * recorded in the metadata. Ignored with `workload`. Default none (synthetic prompts).
+   */
+  dataset?:
+    & { entries: readonly DatasetEntry[]; file?: string; format?: string }
+    & Pick<
+      DatasetWorkloadOptions,
+      "order" | "minInputTokens" | "maxInputTokens" | "maxOutputTokens"
+    >;
   /** What to record of a custom `workload` in the metadata (`workload` field). Default
    * `{ kind: workload.kind }`. */
   workloadInfo?: { kind: string } & Record<string, unknown>;
@@ -256,8 +270,28 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   if (o.workload !== undefined && typeof o.workload?.request !== "function") {
     throw new TypeError(`${_WHAT}: 'workload' must be a Workload, got ${o.workload}`);
   }
+  if (o.dataset !== undefined && !Array.isArray(o.dataset?.entries)) {
+    throw new TypeError(`${_WHAT}: 'dataset.entries' must be an array of dataset entries`);
+  }
   const workloadInfo = o.workload !== undefined
     ? o.workloadInfo ?? { kind: o.workload.kind }
+    : o.dataset !== undefined
+    ? {
+      kind: "dataset",
+      ...(o.dataset.file !== undefined ? { file: o.dataset.file } : {}),
+      ...(o.dataset.format !== undefined ? { format: o.dataset.format } : {}),
+      entries: o.dataset.entries.length,
+      order: o.dataset.order ?? "shuffle",
+      ...(o.dataset.minInputTokens !== undefined
+        ? { minInputTokens: o.dataset.minInputTokens }
+        : {}),
+      ...(o.dataset.maxInputTokens !== undefined
+        ? { maxInputTokens: o.dataset.maxInputTokens }
+        : {}),
+      ...(o.dataset.maxOutputTokens !== undefined
+        ? { maxOutputTokens: o.dataset.maxOutputTokens }
+        : {}),
+    }
     : prefixTokens > 0
     ? { kind: "synthetic", prefixTokens, numPrefixes }
     : undefined;
@@ -386,18 +420,30 @@ export async function benchmark(
   try {
     // Prompts are made as they are needed (a few ahead, in the background): nothing per
     // request is made or held before the first one is sent.
-    const workload: Workload = o.workload ?? syntheticWorkload({
-      tokenizer,
-      seed: metadata.seed,
-      mode: metadata.promptMode as PromptMode,
-      corpus: o.corpus,
-      meanInputTokens: metadata.meanInputTokens,
-      stddevInputTokens: metadata.stddevInputTokens,
-      meanOutputTokens: metadata.meanOutputTokens,
-      stddevOutputTokens: metadata.stddevOutputTokens,
-      prefixTokens: o.prefixTokens,
-      numPrefixes: o.numPrefixes,
-    });
+    const workload: Workload = o.workload ?? (o.dataset
+      ? datasetWorkload(o.dataset.entries, {
+        tokenizer,
+        seed: metadata.seed,
+        order: o.dataset.order,
+        minInputTokens: o.dataset.minInputTokens,
+        maxInputTokens: o.dataset.maxInputTokens,
+        maxOutputTokens: o.dataset.maxOutputTokens,
+        meanOutputTokens: metadata.meanOutputTokens,
+        stddevOutputTokens: metadata.stddevOutputTokens,
+      })
+      : undefined) ??
+      syntheticWorkload({
+        tokenizer,
+        seed: metadata.seed,
+        mode: metadata.promptMode as PromptMode,
+        corpus: o.corpus,
+        meanInputTokens: metadata.meanInputTokens,
+        stddevInputTokens: metadata.stddevInputTokens,
+        meanOutputTokens: metadata.meanOutputTokens,
+        stddevOutputTokens: metadata.stddevOutputTokens,
+        prefixTokens: o.prefixTokens,
+        numPrefixes: o.numPrefixes,
+      });
     buffer = createWorkloadBuffer(workload, {
       idAt: plan.idAt,
       count: plan.warmup + plan.maxRequests,
