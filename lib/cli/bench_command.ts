@@ -9,6 +9,7 @@
 import { TOKENIZER_NAMES, type TokenizerName } from "../core/tokenizer.ts";
 import { corpusFromText } from "../core/corpus.ts";
 import { DATASET_FORMATS, parseDataset } from "../core/parse_dataset.ts";
+import { parseTrace, TRACE_FORMATS } from "../core/parse_trace.ts";
 import { LENS_NAMES } from "../core/lenses.ts";
 import { isSecretName, redactSecrets, secretsFromEnv } from "../core/redact_secrets.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
@@ -72,6 +73,15 @@ tokenbench's flags:
   --dataset-min-input-tokens N       leave out shorter prompts (default 1)
   --dataset-max-input-tokens N       leave out longer prompts (default none)
   --dataset-max-output-tokens N      leave out longer outputs (default none)
+  --trace FILE                       replay timestamped arrivals: a Mooncake trace (JSONL:
+                                     timestamp ms, input_length, output_length, hash_ids) or
+                                     an Azure LLM inference trace (CSV: TIMESTAMP,
+                                     ContextTokens,GeneratedTokens); prompts of those lengths,
+                                     shared hash_ids give a shared prefix; replaces --rate;
+                                     --max-num-completed-requests defaults to the whole trace
+                                     (default none)
+  --trace-format mooncake|azure      (default: azure when the file starts with TIMESTAMP)
+  --trace-speedup X                  replay X times faster (default 1)
   --keep-text                        keep each answer's text in requests.jsonl
   --quiet                            no progress line
   --preconnect                       open the run's connections before the first request
@@ -122,6 +132,9 @@ export const BENCH_FLAGS = {
   "prefix-tokens": { type: "string" },
   "num-prefixes": { type: "string" },
   dataset: { type: "string" },
+  trace: { type: "string" },
+  "trace-format": { type: "string" },
+  "trace-speedup": { type: "string" },
   "dataset-format": { type: "string" },
   "dataset-order": { type: "string" },
   "dataset-min-input-tokens": { type: "string" },
@@ -295,9 +308,10 @@ async function _settings(
     { min: 1 },
   );
   const timeoutS = numberFlag("timeout", s("timeout"), 90, { min: 0, exclusive: true })!;
-  const maxRequests = intFlag("max-num-completed-requests", s("max-num-completed-requests"), 10, {
-    min: 1,
-  });
+  // With --trace the default is the whole trace (the library's default).
+  const maxRequests = f.trace !== undefined && f["max-num-completed-requests"] === undefined
+    ? undefined
+    : intFlag("max-num-completed-requests", s("max-num-completed-requests"), 10, { min: 1 });
   const rate = numberFlag("rate", s("rate"), undefined, { min: 0, exclusive: true });
   const maxInFlight = f["max-in-flight"] === undefined
     ? undefined
@@ -334,10 +348,20 @@ async function _settings(
     throw new UsageError("--num-prefixes needs --prefix-tokens P (P > 0)");
   }
   const dataset = await _dataset(f);
+  const trace = await _trace(f);
+  if (trace && (dataset || prefixTokens > 0 || rate !== undefined)) {
+    throw new UsageError("--trace replaces --rate, --dataset and --prefix-tokens: give one");
+  }
   if (dataset && prefixTokens > 0) {
     throw new UsageError("give --dataset or --prefix-tokens, not both");
   }
-  const scale = scaleFlags(f, env, { concurrency, maxRequests, warmup, rate, seed });
+  const scale = scaleFlags(f, env, {
+    concurrency,
+    maxRequests: maxRequests ?? Math.max(1, (trace?.requests.length ?? 1) - warmup),
+    warmup,
+    rate,
+    seed,
+  });
   const samplingParams = parseSamplingParams(s("additional-sampling-params"));
   const userMetadata = parseMetadata(s("metadata"));
   let corpus: string[] | undefined;
@@ -376,6 +400,7 @@ async function _settings(
       stddevOutputTokens,
       ...(prefixTokens > 0 ? { prefixTokens, numPrefixes } : {}),
       ...(dataset ? { dataset } : {}),
+      ...(trace ? { trace } : {}),
       concurrency,
       rate,
       arrival,
@@ -399,6 +424,37 @@ async function _settings(
       secrets,
       resultsDir,
     },
+  };
+}
+
+/** `--trace` and its flags: the file read and checked (a bad line is a usage error). */
+async function _trace(
+  f: Record<string, string | boolean | undefined>,
+): Promise<BenchmarkRunOptions["trace"]> {
+  const s = (name: string) => f[name] as string | undefined;
+  const file = s("trace");
+  if (file === undefined) {
+    for (const name of ["trace-format", "trace-speedup"]) {
+      if (f[name] !== undefined) throw new UsageError(`--${name} needs --trace FILE`);
+    }
+    return undefined;
+  }
+  const format = s("trace-format") === undefined
+    ? undefined
+    : oneOf("trace-format", s("trace-format"), TRACE_FORMATS, "mooncake");
+  const speedup = numberFlag("trace-speedup", s("trace-speedup"), 1, { min: 0, exclusive: true })!;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    throw new UsageError(`--trace cannot read '${file}': ${(err as Error).message}`);
+  }
+  const requests = parseTrace(text, { format, name: file });
+  return {
+    requests,
+    speedup,
+    file,
+    format: format ?? (/^\s*"?TIMESTAMP/i.test(text) ? "azure" : "mooncake"),
   };
 }
 

@@ -46,6 +46,11 @@ export interface Workload {
    * in any order and on any machine with the same options.
    */
   request(i: number): WorkloadRequest;
+  /**
+   * A trace's timestamps: when request `i` arrives, ms after request 0 (non-decreasing).
+   * Absent: the run's load shape (closed loop or rate) decides.
+   */
+  arrivalMs?(i: number): number;
 }
 
 /** Options of {@link syntheticWorkload}. */

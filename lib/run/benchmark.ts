@@ -12,6 +12,8 @@ import type { PromptMode } from "../core/synthesize_prompt.ts";
 import { syntheticWorkload, type Workload } from "../core/workload.ts";
 import { datasetWorkload, type DatasetWorkloadOptions } from "../core/dataset_workload.ts";
 import type { DatasetEntry } from "../core/parse_dataset.ts";
+import type { TraceRequest } from "../core/parse_trace.ts";
+import { traceWorkload } from "../core/trace_workload.ts";
 import { addToProgress, progressLine, progressState } from "../core/progress_line.ts";
 import type { ClientHealth } from "../core/client_health.ts";
 import { type Shard, type ShardPlan, shardPlan } from "../core/shard.ts";
@@ -66,7 +68,8 @@ export interface BenchmarkRunOptions {
    * `syntheticWorkload` from the prompt options above (`seed`, lengths, `promptMode`, `corpus`).
    */
   workload?: Workload;
-  /** Requests made ahead of the one being sent, in the background. Default 8. */
+  /** Requests made ahead of the one being sent, in the background (the first ones before the
+   * run starts). Default 8; 64 for a workload with timestamps (a trace). */
   lookahead?: number;
   /**
    * Shared prefix of the synthetic prompts (`--prefix-tokens`): every prompt starts with one of
@@ -88,6 +91,21 @@ export interface BenchmarkRunOptions {
       DatasetWorkloadOptions,
       "order" | "minInputTokens" | "maxInputTokens" | "maxOutputTokens"
     >;
+  /**
+   * Replay a trace (`--trace`): its arrivals (`parseTrace`), each request sent at its
+   * timestamp divided by `speedup` after the first measured one (warm-up requests, closed
+   * loop, take the trace's first ones), with prompts of the trace's lengths (`traceWorkload`,
+   * `blockTokens` per `hash_ids` block). Replaces `rate`; `maxRequests` defaults to the rest of
+   * the trace after the warm-up and may not exceed it; `timeoutS` still ends the run. `file`
+   * and `format` are recorded in the metadata. Default none.
+   */
+  trace?: {
+    requests: readonly TraceRequest[];
+    speedup?: number;
+    blockTokens?: number;
+    file?: string;
+    format?: string;
+  };
   /** What to record of a custom `workload` in the metadata (`workload` field). Default
    * `{ kind: workload.kind }`. */
   workloadInfo?: { kind: string } & Record<string, unknown>;
@@ -228,6 +246,8 @@ interface _Plan {
   rate: number | undefined;
   /** The run-wide id of the k-th request this run (or shard) launches, warm-up first. */
   idAt: (k: number) => number;
+  /** Warm-up requests of the whole run (the first measured id). */
+  runWarmup: number;
   shard: ShardPlan | undefined;
   metadata: RunMetadata;
 }
@@ -248,8 +268,29 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   const stddevOutputTokens = _int("stddevOutputTokens", o.stddevOutputTokens ?? 80, 0);
   const seed = _int("seed", o.seed ?? 0, 0);
   let concurrency = _int("concurrency", o.concurrency ?? 10, 1);
-  let maxRequests = _int("maxRequests", o.maxRequests ?? 10, 1);
   let warmup = _int("warmup", o.warmup ?? 0, 0);
+  const trace = o.trace;
+  if (trace !== undefined) {
+    if (!Array.isArray(trace?.requests) || trace.requests.length === 0) {
+      throw new TypeError(`${_WHAT}: 'trace.requests' must be a non-empty array of arrivals`);
+    }
+    if (o.rate !== undefined) {
+      throw new TypeError(`${_WHAT}: give 'trace' or 'rate', not both`);
+    }
+    _positive("trace.speedup", trace.speedup ?? 1);
+    if (warmup >= trace.requests.length) {
+      throw new RangeError(
+        `${_WHAT}: 'warmup' ${warmup} leaves none of the trace's ${trace.requests.length} requests to measure`,
+      );
+    }
+  }
+  const traceLeft = trace ? trace.requests.length - warmup : Infinity;
+  let maxRequests = _int("maxRequests", o.maxRequests ?? (trace ? traceLeft : 10), 1);
+  if (maxRequests > traceLeft) {
+    throw new RangeError(
+      `${_WHAT}: 'maxRequests' must be at most the ${traceLeft} trace requests after the warm-up, got ${maxRequests}`,
+    );
+  }
   let rate = o.rate === undefined ? undefined : _positive("rate", o.rate);
   const timeoutS = _positive("timeoutS", o.timeoutS ?? 90);
   const gracePeriodS = _positive("gracePeriodS", o.gracePeriodS ?? 5, { orZero: true });
@@ -275,6 +316,14 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   }
   const workloadInfo = o.workload !== undefined
     ? o.workloadInfo ?? { kind: o.workload.kind }
+    : trace !== undefined
+    ? {
+      kind: "trace",
+      ...(trace.file !== undefined ? { file: trace.file } : {}),
+      ...(trace.format !== undefined ? { format: trace.format } : {}),
+      requests: trace.requests.length,
+      speedup: trace.speedup ?? 1,
+    }
     : o.dataset !== undefined
     ? {
       kind: "dataset",
@@ -299,8 +348,10 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   let idAt = (k: number) => k;
   if (o.shard !== undefined) {
     const runWarmup = warmup;
-    shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate, seed });
+    // A trace's arrivals are its own: its shards split the ids as an open loop's do.
+    shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate: trace ? 1 : rate, seed });
     ({ concurrency, maxRequests, warmup, rate } = shard);
+    if (trace) rate = undefined;
     // The ids shardPlan deals (round-robin within the warm-up, then within the measured ones),
     // computed per request rather than read from its list.
     const { index, count } = shard.shard;
@@ -325,7 +376,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     stddevOutputTokens,
     numConcurrentRequests: concurrency,
     rate: rate ?? null,
-    arrival: rate === undefined ? null : arrival,
+    arrival: trace ? "trace" : rate === undefined ? null : arrival,
     maxInFlight: o.maxInFlight ?? null,
     maxRequests,
     warmup,
@@ -350,8 +401,24 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     warmup,
     rate,
     idAt,
+    runWarmup: o.warmup ?? 0,
     shard,
     metadata: redactSecrets(metadata, { secrets: o.secrets ?? [] }),
+  };
+}
+
+/** The arrival times of a workload with timestamps (a trace), for `runLoad`'s `schedule`. */
+function _schedule(
+  workload: Workload,
+  plan: _Plan,
+  speedup: number,
+): ((k: number) => number | undefined) | undefined {
+  const arrivalMs = workload.arrivalMs?.bind(workload);
+  if (arrivalMs === undefined) return undefined;
+  const origin = arrivalMs(plan.runWarmup);
+  return (k) => {
+    const id = plan.idAt(plan.warmup + k);
+    return id < workload.size ? (arrivalMs(id) - origin) / speedup : undefined;
   };
 }
 
@@ -420,18 +487,27 @@ export async function benchmark(
   try {
     // Prompts are made as they are needed (a few ahead, in the background): nothing per
     // request is made or held before the first one is sent.
-    const workload: Workload = o.workload ?? (o.dataset
-      ? datasetWorkload(o.dataset.entries, {
+    const workload: Workload = o.workload ?? (o.trace
+      ? traceWorkload(o.trace.requests, {
         tokenizer,
         seed: metadata.seed,
-        order: o.dataset.order,
-        minInputTokens: o.dataset.minInputTokens,
-        maxInputTokens: o.dataset.maxInputTokens,
-        maxOutputTokens: o.dataset.maxOutputTokens,
-        meanOutputTokens: metadata.meanOutputTokens,
-        stddevOutputTokens: metadata.stddevOutputTokens,
+        mode: metadata.promptMode as PromptMode,
+        corpus: o.corpus,
+        blockTokens: o.trace.blockTokens,
       })
       : undefined) ??
+      (o.dataset
+        ? datasetWorkload(o.dataset.entries, {
+          tokenizer,
+          seed: metadata.seed,
+          order: o.dataset.order,
+          minInputTokens: o.dataset.minInputTokens,
+          maxInputTokens: o.dataset.maxInputTokens,
+          maxOutputTokens: o.dataset.maxOutputTokens,
+          meanOutputTokens: metadata.meanOutputTokens,
+          stddevOutputTokens: metadata.stddevOutputTokens,
+        })
+        : undefined) ??
       syntheticWorkload({
         tokenizer,
         seed: metadata.seed,
@@ -447,7 +523,8 @@ export async function benchmark(
     buffer = createWorkloadBuffer(workload, {
       idAt: plan.idAt,
       count: plan.warmup + plan.maxRequests,
-      lookahead: o.lookahead ?? 8,
+      // A trace's prompts are long and its arrivals fixed: more are made before the start.
+      lookahead: o.lookahead ?? (workload.arrivalMs ? 64 : 8),
     });
     sender = await openSender(client, {
       spec: o.spec,
@@ -489,6 +566,7 @@ export async function benchmark(
       concurrency: plan.concurrency,
       rate: plan.rate,
       arrival: o.arrival,
+      schedule: _schedule(workload, plan, o.trace?.speedup ?? 1),
       maxInFlight: o.maxInFlight,
       maxRequests: plan.maxRequests,
       warmup: plan.warmup,

@@ -2,6 +2,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { startSimulator } from "../../lib/sim/simulator.ts";
 import { parseDataset } from "../../lib/core/parse_dataset.ts";
+import { parseTrace } from "../../lib/core/parse_trace.ts";
 import { createTokenizer } from "../../lib/core/tokenizer.ts";
 
 const SCRIPT = new URL("../../scripts/token_benchmark.ts", import.meta.url).pathname;
@@ -118,6 +119,75 @@ Deno.test("bench --dataset with a bad line names it, exits 2 and sends nothing",
     assert(lonely.stderr.includes("--num-prefixes needs --prefix-tokens"), lonely.stderr);
     assertEquals(sim.log().length, 0, "nothing was sent");
     assertEquals([...Deno.readDirSync(tmp)].length, 0, "no folder was made");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("bench --trace replays an Azure trace at its timestamps, --trace-speedup times faster", async () => {
+  await using sim = await startSimulator({ ttftMs: 1, itlMs: 1 });
+  const tmp = await Deno.makeTempDir();
+  try {
+    const r = await bench([
+      "--model",
+      "m",
+      "--base-url",
+      `${sim.url}/v1`,
+      "--results-dir",
+      tmp,
+      "--trace",
+      `${DATA}azure.csv`,
+      "--trace-speedup",
+      "2",
+      "--workers",
+      "0",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const dir = /results: (.+)/.exec(r.stdout)![1].trim();
+    const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
+    assertEquals(summary.metadata.workload, {
+      kind: "trace",
+      file: `${DATA}azure.csv`,
+      format: "azure",
+      requests: 30,
+      speedup: 2,
+    });
+    assertEquals(summary.metadata.arrival, "trace");
+    const trace = parseTrace(await Deno.readTextFile(`${DATA}azure.csv`));
+    const records = (await Deno.readTextFile(`${dir}/requests.jsonl`)).trim().split("\n")
+      .map((l) => JSON.parse(l)).filter((l) => l.requestId !== undefined);
+    assertEquals(records.length, 30, "the whole trace by default");
+    for (const record of records) {
+      const t = trace[record.requestId];
+      assertEquals(record.intendedSendMs, t.arrivalMs / 2);
+      assertEquals(record.maxOutputTokens, t.outputTokens);
+    }
+    const bad = await bench([
+      "--model",
+      "m",
+      "--base-url",
+      `${sim.url}/v1`,
+      "--results-dir",
+      tmp,
+      "--trace",
+      `${DATA}prompts.jsonl`,
+    ]);
+    assertEquals(bad.code, 2);
+    assert(
+      bad.stderr.includes("prompts.jsonl: line 1: 'timestamp' must be a number of ms"),
+      bad.stderr,
+    );
+    const both = await bench([
+      "--model",
+      "m",
+      "--base-url",
+      `${sim.url}/v1`,
+      "--trace",
+      `${DATA}azure.csv`,
+      "--rate",
+      "5",
+    ]);
+    assertEquals(both.code, 2);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
