@@ -82,6 +82,11 @@ tokenbench's flags:
                                      (default none)
   --trace-format mooncake|azure      (default: azure when the file starts with TIMESTAMP)
   --trace-speedup X                  replay X times faster (default 1)
+  --sessions N                       multi-turn sessions: N conversations in flight (instead
+                                     of --num-concurrent-requests); each turn carries the whole
+                                     history with the answers received (default none)
+  --turns T                          turns per session (default 1)
+  --think-time-ms D                  wait after an answer before the next turn (default 0)
   --keep-text                        keep each answer's text in requests.jsonl
   --quiet                            no progress line
   --preconnect                       open the run's connections before the first request
@@ -133,6 +138,9 @@ export const BENCH_FLAGS = {
   "num-prefixes": { type: "string" },
   dataset: { type: "string" },
   trace: { type: "string" },
+  sessions: { type: "string" },
+  turns: { type: "string" },
+  "think-time-ms": { type: "string" },
   "trace-format": { type: "string" },
   "trace-speedup": { type: "string" },
   "dataset-format": { type: "string" },
@@ -355,6 +363,18 @@ async function _settings(
   if (dataset && prefixTokens > 0) {
     throw new UsageError("give --dataset or --prefix-tokens, not both");
   }
+  const sessions = f.sessions === undefined
+    ? undefined
+    : intFlag("sessions", s("sessions"), 1, { min: 1 });
+  if (sessions === undefined) {
+    for (const name of ["turns", "think-time-ms"]) {
+      if (f[name] !== undefined) throw new UsageError(`--${name} needs --sessions N`);
+    }
+  } else if (trace || rate !== undefined || f.shard !== undefined) {
+    throw new UsageError("--sessions runs a closed loop: not with --trace, --rate or --shard");
+  }
+  const turns = intFlag("turns", s("turns"), 1, { min: 1 });
+  const thinkTimeMs = numberFlag("think-time-ms", s("think-time-ms"), 0, { min: 0 })!;
   const scale = scaleFlags(f, env, {
     concurrency,
     maxRequests: maxRequests ?? Math.max(1, (trace?.requests.length ?? 1) - warmup),
@@ -401,6 +421,7 @@ async function _settings(
       ...(prefixTokens > 0 ? { prefixTokens, numPrefixes } : {}),
       ...(dataset ? { dataset } : {}),
       ...(trace ? { trace } : {}),
+      ...(sessions !== undefined ? { sessions, turns, thinkTimeMs } : {}),
       concurrency,
       rate,
       arrival,

@@ -53,6 +53,9 @@ export const RECORD_CSV_COLUMNS = [
   "coldStart",
   "cachedInputTokens",
   "cacheWriteInputTokens",
+  "sessionId",
+  "turn",
+  "historyTokens",
 ] as const satisfies readonly (keyof OkRecord & keyof ErrorRecord)[];
 
 /** Columns that records may lack (stamps newer than some files): an empty cell, or no column. */
@@ -61,6 +64,9 @@ const _OPTIONAL: ReadonlySet<string> = new Set([
   "coldStart",
   "cachedInputTokens",
   "cacheWriteInputTokens",
+  "sessionId",
+  "turn",
+  "historyTokens",
 ]);
 
 /** One of {@link RECORD_CSV_COLUMNS}. */
@@ -131,8 +137,8 @@ function _kind(column: RecordCsvColumn): _Kind {
 /**
  * Parse CSV written by {@link recordsToCsv} back into rows: numbers from their text, empty cells
  * as `null`, `errorMessage` `null` for ok rows. Columns may come in any order; unknown columns
- * are ignored; `requestSentMs`, `coldStart`, `cachedInputTokens` and `cacheWriteInputTokens`
- * may be missing (files written before them, endpoints that do not say) and
+ * are ignored; `requestSentMs`, `coldStart`, `cachedInputTokens`, `cacheWriteInputTokens`,
+ * `sessionId`, `turn` and `historyTokens` may be missing (files written before them, endpoints that do not say) and
  * are left out of the row when empty. A missing column or a bad cell throws a `TypeError` naming the data row
  * (1-based) and the column.
  *

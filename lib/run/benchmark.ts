@@ -106,6 +106,18 @@ export interface BenchmarkRunOptions {
     file?: string;
     format?: string;
   };
+  /**
+   * Multi-turn sessions (`--sessions`): this many conversations in flight (instead of
+   * `concurrency`), each of `turns` requests carrying the whole history, turn `t + 1` sent
+   * `thinkTimeMs` after turn `t`'s answer ended (`runBenchmark`'s `sessions`). `maxRequests`
+   * still counts requests (rounded up to whole sessions), `warmup` counts warm-up sessions.
+   * Not with `rate`, `trace` or `shard`. Default none.
+   */
+  sessions?: number;
+  /** Turns per session. Default 1 (with `sessions`). */
+  turns?: number;
+  /** Wait after an answer before the session's next turn, ms. Default 0. */
+  thinkTimeMs?: number;
   /** What to record of a custom `workload` in the metadata (`workload` field). Default
    * `{ kind: workload.kind }`. */
   workloadInfo?: { kind: string } & Record<string, unknown>;
@@ -248,6 +260,8 @@ interface _Plan {
   idAt: (k: number) => number;
   /** Warm-up requests of the whole run (the first measured id). */
   runWarmup: number;
+  /** Multi-turn sessions, if any. */
+  sessions: { turns: number; thinkTimeMs: number } | undefined;
   shard: ShardPlan | undefined;
   metadata: RunMetadata;
 }
@@ -284,6 +298,16 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
       );
     }
   }
+  const sessions = o.sessions === undefined ? undefined : _int("sessions", o.sessions, 1);
+  const turns = _int("turns", o.turns ?? 1, 1);
+  const thinkTimeMs = _positive("thinkTimeMs", o.thinkTimeMs ?? 0, { orZero: true });
+  if (sessions !== undefined && (o.rate !== undefined || trace || o.shard)) {
+    throw new TypeError(`${_WHAT}: 'sessions' run without 'rate', 'trace' or 'shard'`);
+  }
+  if (sessions === undefined && (o.turns !== undefined || o.thinkTimeMs !== undefined)) {
+    throw new TypeError(`${_WHAT}: 'turns' and 'thinkTimeMs' need 'sessions'`);
+  }
+  if (sessions !== undefined) concurrency = sessions;
   const traceLeft = trace ? trace.requests.length - warmup : Infinity;
   let maxRequests = _int("maxRequests", o.maxRequests ?? (trace ? traceLeft : 10), 1);
   if (maxRequests > traceLeft) {
@@ -392,6 +416,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     ...(o.slo ? { slo: o.slo } : {}),
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
     ...(workloadInfo ? { workload: workloadInfo } : {}),
+    ...(sessions !== undefined ? { sessions: { sessions, turns, thinkTimeMs } } : {}),
     ...(o.context?.sweep ? { sweep: o.context.sweep } : {}),
   };
   return {
@@ -402,6 +427,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     rate,
     idAt,
     runWarmup: o.warmup ?? 0,
+    sessions: sessions === undefined ? undefined : { turns, thinkTimeMs },
     shard,
     metadata: redactSecrets(metadata, { secrets: o.secrets ?? [] }),
   };
@@ -522,7 +548,9 @@ export async function benchmark(
       });
     buffer = createWorkloadBuffer(workload, {
       idAt: plan.idAt,
-      count: plan.warmup + plan.maxRequests,
+      count: plan.sessions
+        ? (plan.warmup + Math.ceil(plan.maxRequests / plan.sessions.turns)) * plan.sessions.turns
+        : plan.warmup + plan.maxRequests,
       // A trace's prompts are long and its arrivals fixed: more are made before the start.
       lookahead: o.lookahead ?? (workload.arrivalMs ? 64 : 8),
     });
@@ -548,7 +576,12 @@ export async function benchmark(
       jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
       await jsonl.append(runHeader(metadata, { startEpochMs: Date.now() }));
     }
-    const progress = progressState(plan.maxRequests, performance.now());
+    const progress = progressState(
+      plan.sessions
+        ? Math.ceil(plan.maxRequests / plan.sessions.turns) * plan.sessions.turns
+        : plan.maxRequests,
+      performance.now(),
+    );
     const report = (trigger: BenchmarkProgress["trigger"]) =>
       o.onProgress?.({
         line: progressLine(progress, performance.now()),
@@ -568,8 +601,12 @@ export async function benchmark(
       arrival: o.arrival,
       schedule: _schedule(workload, plan, o.trace?.speedup ?? 1),
       maxInFlight: o.maxInFlight,
-      maxRequests: plan.maxRequests,
+      // Sessions: the load shape counts whole sessions.
+      maxRequests: plan.sessions
+        ? Math.ceil(plan.maxRequests / plan.sessions.turns)
+        : plan.maxRequests,
       warmup: plan.warmup,
+      sessions: plan.sessions,
       seed: plan.shard?.arrivalSeed ?? metadata.seed,
       pool: sender.pool,
       requestIdAt: plan.shard ? plan.idAt : undefined,

@@ -117,6 +117,11 @@ Deno.test("bench --dataset with a bad line names it, exits 2 and sends nothing",
     const lonely = await bench([...base, "--num-prefixes", "4"]);
     assertEquals(lonely.code, 2);
     assert(lonely.stderr.includes("--num-prefixes needs --prefix-tokens"), lonely.stderr);
+    const turns = await bench([...base, "--turns", "3"]);
+    assertEquals(turns.code, 2);
+    assert(turns.stderr.includes("--turns needs --sessions N"), turns.stderr);
+    const sessionsRate = await bench([...base, "--sessions", "2", "--rate", "3"]);
+    assertEquals(sessionsRate.code, 2);
     assertEquals(sim.log().length, 0, "nothing was sent");
     assertEquals([...Deno.readDirSync(tmp)].length, 0, "no folder was made");
   } finally {
@@ -188,6 +193,55 @@ Deno.test("bench --trace replays an Azure trace at its timestamps, --trace-speed
       "5",
     ]);
     assertEquals(both.code, 2);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("bench --sessions runs conversations and writes the turns to the records and the summary", async () => {
+  await using sim = await startSimulator({ ttftMs: 1, itlMs: 1 });
+  const tmp = await Deno.makeTempDir();
+  try {
+    const r = await bench([
+      "--model",
+      "m",
+      "--base-url",
+      `${sim.url}/v1`,
+      "--results-dir",
+      tmp,
+      "--sessions",
+      "2",
+      "--turns",
+      "3",
+      "--think-time-ms",
+      "5",
+      "--max-num-completed-requests",
+      "6",
+      "--mean-input-tokens",
+      "40",
+      "--stddev-input-tokens",
+      "0",
+      "--mean-output-tokens",
+      "5",
+      "--stddev-output-tokens",
+      "0",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const dir = /results: (.+)/.exec(r.stdout)![1].trim();
+    const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
+    assertEquals(summary.metadata.sessions, { sessions: 2, turns: 3, thinkTimeMs: 5 });
+    assertEquals(
+      summary.summary.byTurn.map((t: { turn: number; completed: number }) => [t.turn, t.completed]),
+      [[0, 2], [1, 2], [2, 2]],
+    );
+    const csv = await Deno.readTextFile(`${dir}/requests.csv`);
+    const header = csv.split("\n")[0].split(",");
+    for (const column of ["sessionId", "turn", "historyTokens"]) {
+      assert(header.includes(column), column);
+    }
+    // The simulator saw the history grow turn by turn.
+    const sizes = sim.log().map((t) => t.inputTokens);
+    assert(Math.max(...sizes) > 2 * Math.min(...sizes), sizes.join());
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -210,3 +210,73 @@ Deno.test("benchmark() replays a trace: each arrival at its timestamp, shared ha
   const cache = run.report.summary.summary.promptCache!;
   assert(cache.hits >= 30, JSON.stringify(cache));
 });
+
+Deno.test("benchmark() with sessions: N conversations in flight, turns in order after the think time, each carrying the history", async () => {
+  const sends: { prompt: string; startMs: number; endMs: number; answer: string }[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let answers = 0;
+  const client: LlmClient = {
+    api: "fake",
+    async *stream(request) {
+      const entry = { prompt: request.prompt, startMs: performance.now(), endMs: 0, answer: "" };
+      sends.push(entry);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      yield { kind: "headers", status: 200 };
+      await new Promise((r) => setTimeout(r, 5));
+      entry.answer = `answer-${answers++}`;
+      yield { kind: "content", text: entry.answer };
+      yield { kind: "content", text: " done" };
+      inFlight--;
+      entry.endMs = performance.now();
+      yield { kind: "done" };
+    },
+  };
+  const run = await benchmark(client, {
+    ...RUN,
+    meanInputTokens: 40,
+    sessions: 3,
+    turns: 4,
+    thinkTimeMs: 20,
+    keepText: true,
+    maxRequests: 24, // 6 sessions of 4 turns
+  });
+  assertEquals(run.records.length, 24);
+  assertEquals(run.metadata.sessions, { sessions: 3, turns: 4, thinkTimeMs: 20 });
+  assert(maxInFlight <= 3 && maxInFlight >= 2, `in flight ${maxInFlight}`);
+  const bySession = new Map<number, typeof run.records>();
+  for (const r of run.records) {
+    assertEquals(r.requestId, r.sessionId! * 4 + r.turn!);
+    bySession.set(r.sessionId!, [...(bySession.get(r.sessionId!) ?? []), r]);
+  }
+  assertEquals(bySession.size, 6);
+  for (const records of bySession.values()) {
+    records.sort((a, b) => a.turn! - b.turn!);
+    assertEquals(records.map((r) => r.turn), [0, 1, 2, 3]);
+    let previous: (typeof sends)[number] | null = null;
+    for (const r of records) {
+      // The answer names the send it came from.
+      const sent = sends.find((s) => `${s.answer} done` === r.outputText);
+      assert(sent !== undefined, "its send");
+      if (previous !== null) {
+        // Never overlapping its own turns: sent after the previous answer plus the think time.
+        assert(sent.startMs >= previous.endMs + 19, `${sent.startMs} vs ${previous.endMs}`);
+        // The history: the previous turn's prompt and answer come first.
+        assert(sent.prompt.startsWith(previous.prompt), "history carried");
+        assert(/Assistant: answer-\d+ done\n\nUser: /.test(sent.prompt), sent.prompt.slice(-80));
+        assert(r.historyTokens! > 0 && r.historyTokens! < r.inputTokens);
+      } else {
+        assertEquals(r.historyTokens, 0);
+      }
+      previous = sent;
+    }
+  }
+  const byTurn = run.report.summary.summary.byTurn!;
+  assertEquals(byTurn.map((t) => [t.turn, t.requests, t.completed]), [[0, 6, 6], [1, 6, 6], [
+    2,
+    6,
+    6,
+  ], [3, 6, 6]]);
+  assert(byTurn[3].meanHistoryTokens! > byTurn[1].meanHistoryTokens!);
+});
