@@ -11,6 +11,8 @@ import type { SimWireFormat } from "./sim_wire_format.ts";
 import type { Tokenizer } from "../core/tokenizer.ts";
 import { createSimFaultPicker } from "./sim_faults.ts";
 import { createSimPrefixCache } from "./sim_prefix_cache.ts";
+import { createSimCapacity } from "./sim_capacity.ts";
+import { createSimQuota, type SimQuota } from "./sim_quota.ts";
 import type { SimTcpFront } from "./sim_tcp_front.ts";
 import type { SimSettings } from "./_sim_options.ts";
 import type { SimulatorInfo } from "./_sim_info.ts";
@@ -73,7 +75,9 @@ export function createSimHandler(context: SimHandlerContext): SimHandler {
     tokenizer,
     vocabulary,
     ...(settings.prefixCache ? { prefixCache: createSimPrefixCache(settings.prefixCache) } : {}),
+    ...(settings.capacity ? { capacity: createSimCapacity(settings.capacity) } : {}),
   };
+  const quota = settings.quota ? createSimQuota(settings.quota) : null;
   const seeds = createRandom(settings.seed);
   let nextRequestId = 0;
   const serving: _Serving = {
@@ -81,6 +85,7 @@ export function createSimHandler(context: SimHandlerContext): SimHandler {
     logs,
     planner,
     responder,
+    quota,
     next: () => ({ requestId: nextRequestId++, requestSeed: Math.floor(seeds() * 2 ** 53) }),
   };
   return (request, handlerInfo) => {
@@ -102,6 +107,8 @@ interface _Serving {
   logs: SimRequestLogs;
   planner: SimReplyPlanner;
   responder: SimResponder;
+  /** The quotas, if any. */
+  quota: SimQuota | null;
   /** The next request's id and seed (in arrival order). */
   next: () => { requestId: number; requestSeed: number };
 }
@@ -141,7 +148,36 @@ async function _serve(arrived: _Arrived, serving: _Serving): Promise<Response> {
     return _reject(entry, format, parsed.status, "invalid_request_error", parsed.message);
   }
   const maxTokens = parsed.maxTokens ?? settings.defaultMaxTokens;
-  const plan = planSimReply(parsed.prompt, maxTokens, requestSeed, serving.planner);
+  if (serving.quota) {
+    // Tokens as Bedrock reserves them: the prompt and max_tokens.
+    const tokens = settings.quota?.tpm === undefined
+      ? 0
+      : serving.planner.tokenizer.countTokens(parsed.prompt) + maxTokens;
+    const refused = serving.quota.take(arrived.arrivalMs, tokens);
+    if (refused) {
+      const response = _reject(
+        entry,
+        format,
+        429,
+        "rate_limit_error",
+        `Too many ${
+          refused.quota === "rpm" ? "requests" : "tokens"
+        }: simulated ${refused.quota} quota exceeded`,
+      );
+      response.headers.set(
+        "retry-after",
+        String(Math.max(1, Math.ceil(refused.retryAfterMs / 1000))),
+      );
+      return response;
+    }
+  }
+  const plan = planSimReply(
+    parsed.prompt,
+    maxTokens,
+    requestSeed,
+    serving.planner,
+    arrived.arrivalMs,
+  );
   entry.model = parsed.model;
   entry.stream = parsed.stream;
   entry.maxTokens = maxTokens;
