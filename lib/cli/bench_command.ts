@@ -11,6 +11,8 @@ import { corpusFromText } from "../core/corpus.ts";
 import { describeLenses } from "../core/lenses.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
 import { configuredSecrets } from "./configured_secrets.ts";
+import { DATASET_FORMATS, parseDataset } from "../core/parse_dataset.ts";
+import { parseTrace, TRACE_FORMATS } from "../core/parse_trace.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
 import type { BenchmarkRunResult } from "../run/benchmark.ts";
 import { runSweep } from "../run/run_sweep.ts";
@@ -69,6 +71,30 @@ tokenbench's flags:
   --prefix-tokens P                  shared prefix: every prompt starts with one of
                                      --num-prefixes fixed P-token texts (default 0: none)
   --num-prefixes K                   distinct shared prefixes, picked per request (default 1)
+  --dataset FILE                     prompts from a file: JSONL (one request per line: prompt or
+                                     messages, optional max_tokens/output_tokens) or ShareGPT
+                                     JSON (first human turn; the answer's length is the output);
+                                     lines without a length draw --mean-output-tokens
+                                     (default none: synthetic prompts)
+  --dataset-format jsonl|sharegpt    (default: sharegpt when the file starts with '[', else jsonl)
+  --dataset-order shuffle|sequential seeded shuffle per pass, or file order (default shuffle)
+  --dataset-min-input-tokens N       leave out shorter prompts (default 1)
+  --dataset-max-input-tokens N       leave out longer prompts (default none)
+  --dataset-max-output-tokens N      leave out longer outputs (default none)
+  --trace FILE                       replay timestamped arrivals: a Mooncake trace (JSONL:
+                                     timestamp ms, input_length, output_length, hash_ids) or
+                                     an Azure LLM inference trace (CSV: TIMESTAMP,
+                                     ContextTokens,GeneratedTokens); prompts of those lengths,
+                                     shared hash_ids give a shared prefix; replaces --rate;
+                                     --max-num-completed-requests defaults to the whole trace
+                                     (default none)
+  --trace-format mooncake|azure      (default: azure when the file starts with TIMESTAMP)
+  --trace-speedup X                  replay X times faster (default 1)
+  --sessions N                       multi-turn sessions: N conversations in flight (instead
+                                     of --num-concurrent-requests); each turn carries the whole
+                                     history with the answers received (default none)
+  --turns T                          turns per session (default 1)
+  --think-time-ms D                  wait after an answer before the next turn (default 0)
   --keep-text                        keep each answer's text in requests.jsonl
   --quiet                            no progress line
   --preconnect                       open the run's connections before the first request
@@ -120,6 +146,18 @@ export const BENCH_FLAGS = {
   corpus: { type: "string" },
   "prefix-tokens": { type: "string" },
   "num-prefixes": { type: "string" },
+  dataset: { type: "string" },
+  trace: { type: "string" },
+  sessions: { type: "string" },
+  turns: { type: "string" },
+  "think-time-ms": { type: "string" },
+  "trace-format": { type: "string" },
+  "trace-speedup": { type: "string" },
+  "dataset-format": { type: "string" },
+  "dataset-order": { type: "string" },
+  "dataset-min-input-tokens": { type: "string" },
+  "dataset-max-input-tokens": { type: "string" },
+  "dataset-max-output-tokens": { type: "string" },
   "keep-text": { type: "boolean" },
   preconnect: { type: "boolean" },
   quiet: { type: "boolean" },
@@ -358,10 +396,13 @@ async function _settings(
     { min: 1, max: _MAX_CONCURRENCY, why: "each stream holds a connection" },
   );
   const timeoutS = numberFlag("timeout", s("timeout"), 90, { min: 0, exclusive: true })!;
-  const maxRequests = intFlag("max-num-completed-requests", s("max-num-completed-requests"), 10, {
-    min: 1,
-    ..._REQUESTS_CAP,
-  });
+  // With --trace the default is the whole trace (the library's default).
+  const maxRequests = f.trace !== undefined && f["max-num-completed-requests"] === undefined
+    ? undefined
+    : intFlag("max-num-completed-requests", s("max-num-completed-requests"), 10, {
+      min: 1,
+      ..._REQUESTS_CAP,
+    });
   const rate = numberFlag("rate", s("rate"), undefined, { min: 0, exclusive: true });
   const maxInFlight = f["max-in-flight"] === undefined
     ? undefined
@@ -397,7 +438,33 @@ async function _settings(
   if (f["num-prefixes"] !== undefined && prefixTokens === 0) {
     throw new UsageError("--num-prefixes needs --prefix-tokens P (P > 0)");
   }
-  const scale = scaleFlags(f, env, { concurrency, maxRequests, warmup, rate, seed });
+  const dataset = await _dataset(f);
+  const trace = await _trace(f);
+  if (trace && (dataset || prefixTokens > 0 || rate !== undefined)) {
+    throw new UsageError("--trace replaces --rate, --dataset and --prefix-tokens: give one");
+  }
+  if (dataset && prefixTokens > 0) {
+    throw new UsageError("give --dataset or --prefix-tokens, not both");
+  }
+  const sessions = f.sessions === undefined
+    ? undefined
+    : intFlag("sessions", s("sessions"), 1, { min: 1 });
+  if (sessions === undefined) {
+    for (const name of ["turns", "think-time-ms"]) {
+      if (f[name] !== undefined) throw new UsageError(`--${name} needs --sessions N`);
+    }
+  } else if (trace || rate !== undefined || f.shard !== undefined) {
+    throw new UsageError("--sessions runs a closed loop: not with --trace, --rate or --shard");
+  }
+  const turns = intFlag("turns", s("turns"), 1, { min: 1 });
+  const thinkTimeMs = numberFlag("think-time-ms", s("think-time-ms"), 0, { min: 0 })!;
+  const scale = scaleFlags(f, env, {
+    concurrency,
+    maxRequests: maxRequests ?? Math.max(1, (trace?.requests.length ?? 1) - warmup),
+    warmup,
+    rate,
+    seed,
+  });
   const samplingParams = parseSamplingParams(s("additional-sampling-params"));
   const userMetadata = parseMetadata(s("metadata"));
   let corpus: string[] | undefined;
@@ -438,6 +505,9 @@ async function _settings(
       meanOutputTokens,
       stddevOutputTokens,
       ...(prefixTokens > 0 ? { prefixTokens, numPrefixes } : {}),
+      ...(dataset ? { dataset } : {}),
+      ...(trace ? { trace } : {}),
+      ...(sessions !== undefined ? { sessions, turns, thinkTimeMs } : {}),
       concurrency,
       rate,
       arrival,
@@ -461,6 +531,80 @@ async function _settings(
       secrets,
       resultsDir,
     },
+  };
+}
+
+/** `--trace` and its flags: the file read and checked (a bad line is a usage error). */
+async function _trace(
+  f: Record<string, string | boolean | undefined>,
+): Promise<BenchmarkRunOptions["trace"]> {
+  const s = (name: string) => f[name] as string | undefined;
+  const file = s("trace");
+  if (file === undefined) {
+    for (const name of ["trace-format", "trace-speedup"]) {
+      if (f[name] !== undefined) throw new UsageError(`--${name} needs --trace FILE`);
+    }
+    return undefined;
+  }
+  const format = s("trace-format") === undefined
+    ? undefined
+    : oneOf("trace-format", s("trace-format"), TRACE_FORMATS, "mooncake");
+  const speedup = numberFlag("trace-speedup", s("trace-speedup"), 1, { min: 0, exclusive: true })!;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    throw new UsageError(`--trace cannot read '${file}': ${(err as Error).message}`);
+  }
+  const requests = parseTrace(text, { format, name: file });
+  return {
+    requests,
+    speedup,
+    file,
+    format: format ?? (/^\s*"?TIMESTAMP/i.test(text) ? "azure" : "mooncake"),
+  };
+}
+
+/** `--dataset` and its flags: the file read and checked (a bad line is a usage error). */
+async function _dataset(
+  f: Record<string, string | boolean | undefined>,
+): Promise<BenchmarkRunOptions["dataset"]> {
+  const s = (name: string) => f[name] as string | undefined;
+  const file = s("dataset");
+  if (file === undefined) {
+    for (const name of Object.keys(f)) {
+      if (name.startsWith("dataset-") && f[name] !== undefined) {
+        throw new UsageError(`--${name} needs --dataset FILE`);
+      }
+    }
+    return undefined;
+  }
+  const format = s("dataset-format") === undefined
+    ? undefined
+    : oneOf("dataset-format", s("dataset-format"), DATASET_FORMATS, "jsonl");
+  const order = oneOf(
+    "dataset-order",
+    s("dataset-order"),
+    ["shuffle", "sequential"] as const,
+    "shuffle",
+  );
+  const limit = (name: string) =>
+    s(name) === undefined ? undefined : intFlag(name, s(name), 1, { min: 1 });
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    throw new UsageError(`--dataset cannot read '${file}': ${(err as Error).message}`);
+  }
+  const entries = parseDataset(text, { format, name: file });
+  return {
+    entries,
+    file,
+    format: format ?? (text.trimStart().startsWith("[") ? "sharegpt" : "jsonl"),
+    order,
+    minInputTokens: limit("dataset-min-input-tokens"),
+    maxInputTokens: limit("dataset-max-input-tokens"),
+    maxOutputTokens: limit("dataset-max-output-tokens"),
   };
 }
 

@@ -56,6 +56,15 @@ server metrics (Prometheus text, vLLM names): GET /metrics
                            ttft-ms x (1 - cached/prompt tokens), and the usage fields report
                            them (default 0: no cache)
   --prefix-cache-block N   tokens per cache block (default 16)
+  --max-batch B            capacity model: at most B sequences at once, later arrivals wait for
+                           a slot; TTFT and ITL then depend on load (docs/workloads.md)
+                           (default none: latency independent of load)
+  --prefill-tokens-per-s R capacity model: prompts (uncached tokens) prefilled one after the
+                           other at R tokens/s (default: no prefill time; needs --max-batch)
+  --itl-growth G           capacity model: ITL x (1 + G x (running - 1)) (default 0)
+  --quota-rpm N            answer 429 (Bedrock ThrottlingException) beyond N requests/minute
+                           (token bucket holding one second's worth) (default none)
+  --quota-tpm N            the same for tokens/minute (prompt + max_tokens) (default none)
   --correctness-error-rate P
                            LLMPerf correctness prompts are answered with the number in digits,
                            and with a wrong number at this rate (default 0)
@@ -91,6 +100,11 @@ const _FLAGS = {
   "raw-http": { type: "boolean" },
   "prefix-cache-tokens": { type: "string" },
   "prefix-cache-block": { type: "string" },
+  "max-batch": { type: "string" },
+  "prefill-tokens-per-s": { type: "string" },
+  "itl-growth": { type: "string" },
+  "quota-rpm": { type: "string" },
+  "quota-tpm": { type: "string" },
   fault: { type: "string", multiple: true },
   help: { type: "boolean" },
 } as const;
@@ -169,7 +183,36 @@ export async function simCommand(args: string[]): Promise<number> {
       `--prefix-cache-tokens must be at least --prefix-cache-block (${cacheBlock}), got '${cacheTokens}'`,
     );
   }
+  const maxBatch = values["max-batch"] === undefined
+    ? undefined
+    : intFlag("max-batch", values["max-batch"], 1, { min: 1 });
+  if (
+    maxBatch === undefined &&
+    (values["prefill-tokens-per-s"] !== undefined || values["itl-growth"] !== undefined)
+  ) {
+    throw new UsageError("--prefill-tokens-per-s and --itl-growth need --max-batch B");
+  }
+  const capacity = maxBatch === undefined ? undefined : {
+    maxBatch,
+    prefillTokensPerS: numberFlag(
+      "prefill-tokens-per-s",
+      values["prefill-tokens-per-s"],
+      Infinity,
+      { min: 0, exclusive: true },
+    ),
+    itlGrowth: numberFlag("itl-growth", values["itl-growth"], 0, { min: 0 }),
+  };
+  const quotaFlag = (name: string) =>
+    values[name as "quota-rpm"] === undefined
+      ? undefined
+      : numberFlag(name, values[name as "quota-rpm"], 0, { min: 0, exclusive: true });
+  const rpm = quotaFlag("quota-rpm");
+  const tpm = quotaFlag("quota-tpm");
   const options = {
+    ...(capacity ? { capacity } : {}),
+    ...(rpm !== undefined || tpm !== undefined
+      ? { quota: { ...(rpm !== undefined ? { rpm } : {}), ...(tpm !== undefined ? { tpm } : {}) } }
+      : {}),
     ...(cacheTokens > 0
       ? { prefixCache: { capacityTokens: cacheTokens, blockTokens: cacheBlock } }
       : {}),

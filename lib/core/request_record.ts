@@ -58,6 +58,13 @@ export interface RequestRecordBase {
   /** Prompt tokens the endpoint says it wrote to its cache (Anthropic
    * `cache_creation_input_tokens`, Bedrock `cacheWriteInputTokens`). Absent when it does not say. */
   cacheWriteInputTokens?: number;
+  /** Multi-turn sessions: the session (0-based, warm-up sessions first). Absent otherwise. */
+  sessionId?: number;
+  /** Multi-turn sessions: the turn within the session (0-based). */
+  turn?: number;
+  /** Multi-turn sessions: prompt tokens of the history this turn carries (the earlier turns'
+   * messages and answers; 0 for turn 0), included in `inputTokens`. */
+  historyTokens?: number;
   /** Response headers arrived, ms after send. */
   headersMs: number | null;
   /** First wire message of any kind (role-only chunks included), ms after send. */

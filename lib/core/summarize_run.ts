@@ -60,6 +60,11 @@ export interface RunSummary {
    * (`cachedInputTokens`); absent when none does. See {@link PromptCacheSummary}.
    */
   promptCache?: PromptCacheSummary;
+  /**
+   * Multi-turn sessions, turn by turn (records with `turn`): how TTFT and ITL change as the
+   * history grows. Absent without sessions. See {@link TurnSummary}.
+   */
+  byTurn?: TurnSummary[];
   /** Why figures are missing (nothing started, no request succeeded, zero wall time). */
   note?: string;
 }
@@ -95,6 +100,50 @@ export interface PromptCacheSummary {
   ttftCachedMs: Stats;
   /** TTFT of the requests that did not. */
   ttftUncachedMs: Stats;
+}
+
+/** One turn of a run's sessions. */
+export interface TurnSummary {
+  /** The turn (0-based). */
+  turn: number;
+  /** Measured requests of this turn (errors included). */
+  requests: number;
+  /** Of those, completed. */
+  completed: number;
+  /** Mean history tokens carried by this turn's completed requests. */
+  meanHistoryTokens: number | null;
+  /** TTFT of this turn's completed requests. */
+  ttftMs: Stats;
+  /** Inter-token latency of this turn's completed requests. */
+  interTokenLatencyMs: Stats;
+}
+
+function _byTurn(measured: RequestRecord[]): TurnSummary[] | undefined {
+  const turns = new Map<number, RequestRecord[]>();
+  for (const r of measured) {
+    if (r.turn === undefined) continue;
+    const list = turns.get(r.turn) ?? [];
+    list.push(r);
+    turns.set(r.turn, list);
+  }
+  if (turns.size === 0) return undefined;
+  return [...turns.keys()].sort((a, b) => a - b).map((turn) => {
+    const all = turns.get(turn)!;
+    const ok = all.filter((r) => r.status === "ok");
+    const history = ok.map((r) => r.historyTokens ?? 0);
+    return {
+      turn,
+      requests: all.length,
+      completed: ok.length,
+      meanHistoryTokens: history.length > 0
+        ? history.reduce((a, b) => a + b, 0) / history.length
+        : null,
+      ttftMs: summarize(ok.flatMap((r) => r.ttftMs === null ? [] : [r.ttftMs])),
+      interTokenLatencyMs: summarize(
+        ok.flatMap((r) => r.interTokenLatencyMs === null ? [] : [r.interTokenLatencyMs]),
+      ),
+    };
+  });
 }
 
 function _promptCache(ok: RequestRecord[]): PromptCacheSummary | undefined {
@@ -286,6 +335,8 @@ export function summarizeRun(records: RequestRecord[], options: SummarizeRunOpti
   if (ttftParts) summary.ttftParts = ttftParts;
   const promptCache = _promptCache(ok);
   if (promptCache) summary.promptCache = promptCache;
+  const byTurn = _byTurn(measured);
+  if (byTurn) summary.byTurn = byTurn;
   if (notes.length > 0) summary.note = notes.join("; ");
   return summary;
 }

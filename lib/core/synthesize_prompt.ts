@@ -278,9 +278,15 @@ export function synthesizeText(options: SynthesizeTextOptions): string {
     );
   }
   if (mode === "random-tokens") return _randomTokensPrompt(tokenizer, tokens, random);
-  const { lines } = _prepared(what, tokenizer, corpus);
-  const draw = _lineDrawer(random, lines.length);
-  return _fitByCut(tokenizer, "", tokens, () => lines[draw()] + "\n");
+  const prepared = _prepared(what, tokenizer, corpus);
+  // Lines, the last one cut, then a newline: whatever follows starts on a fresh line, so the
+  // tokens of the text stay its own when another text is put after it.
+  const newline = tokenizer.countTokens("\n") - tokenizer.countTokens("");
+  if (tokens - newline > tokenizer.countTokens("")) {
+    const text = _linesAfter(prepared, "", tokens - newline, random) + "\n";
+    if (tokenizer.countTokens(text) === tokens) return text;
+  }
+  return _linesAfter(prepared, "", tokens, random);
 }
 
 /**
@@ -345,10 +351,15 @@ function _synthesizeAfter(
       } a prompt needs`,
     );
   }
-  const tail = _synthesize(tokenizer, prepared, tailTokens, maxOutputTokens, random).prompt;
-  const whole = head + tail;
-  if (tokenizer.countTokens(whole) === inputTokens) {
-    return { prompt: whole, inputTokens, maxOutputTokens };
+  // Tokens can merge across the join: a tail shorter or longer by the difference usually fits
+  // (a few tries, each a fast synthesis and one count), before the general search.
+  let want = tailTokens;
+  for (let tries = 0; tries < 3 && want >= minimum; tries++) {
+    const tail = _synthesize(tokenizer, prepared, want, maxOutputTokens, random).prompt;
+    const whole = head + tail;
+    const got = tokenizer.countTokens(whole);
+    if (got === inputTokens) return { prompt: whole, inputTokens, maxOutputTokens };
+    want += inputTokens - got;
   }
   const start = prepared === null ? head : head + llmperfPrefix(maxOutputTokens);
   const more = prepared === null
@@ -678,8 +689,18 @@ function _llmperfPrompt(
   maxOutputTokens: number,
   random: Random,
 ): string {
+  return _linesAfter(prepared, llmperfPrefix(maxOutputTokens), inputTokens, random);
+}
+
+/** `head` then random corpus lines, the last one cut: exactly `inputTokens` in all. */
+function _linesAfter(
+  prepared: PreparedCorpus,
+  head: string,
+  inputTokens: number,
+  random: Random,
+): string {
   const { tokenizer, lines, lineTokens } = prepared;
-  const prefix = llmperfPrefix(maxOutputTokens);
+  const prefix = head;
   const budget = inputTokens - tokenizer.countTokens(prefix);
   const draw = _lineDrawer(random, lines.length);
   // Fast path: whole lines by their precomputed counts, then the last line cut to fit. Counts

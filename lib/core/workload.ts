@@ -26,19 +26,31 @@ export interface WorkloadRequest extends SynthesizedPrompt {
   prefixId?: number;
   /** Tokens of that prefix on its own. */
   prefixTokens?: number;
+  /** Where a dataset's request came from: its 1-based line (JSONL) or entry index (ShareGPT). */
+  source?: number;
 }
+
+/** Where a workload's requests come from. */
+export type WorkloadKind = "synthetic" | "dataset" | "trace";
 
 /** A seeded, lazy sequence of requests. */
 export interface Workload {
-  /** Where the requests come from: `"synthetic"` (LLMPerf-style or random-token prompts). */
-  readonly kind: "synthetic";
-  /** Requests in the sequence: `Infinity` for a synthetic workload (any `i` can be made). */
+  /** Where the requests come from: `"synthetic"` (LLMPerf-style or random-token prompts),
+   * `"dataset"` (a file of prompts), `"trace"` (timestamped arrivals). */
+  readonly kind: WorkloadKind;
+  /** Requests in the sequence: `Infinity` when any `i` can be made (synthetic prompts, a
+   * dataset sampled round and round). */
   readonly size: number;
   /**
    * Request `i` (a non-negative integer below `size`), made now. Pure: same `i`, same request,
    * in any order and on any machine with the same options.
    */
   request(i: number): WorkloadRequest;
+  /**
+   * A trace's timestamps: when request `i` arrives, ms after request 0 (non-decreasing).
+   * Absent: the run's load shape (closed loop or rate) decides.
+   */
+  arrivalMs?(i: number): number;
 }
 
 /** Options of {@link syntheticWorkload}. */

@@ -56,6 +56,9 @@ export const RECORD_CSV_COLUMNS = [
   "cacheWriteInputTokens",
   "refusal",
   "retryAfterMs",
+  "sessionId",
+  "turn",
+  "historyTokens",
 ] as const satisfies readonly (keyof OkRecord & keyof ErrorRecord)[];
 
 /** Columns that records may lack (stamps newer than some files): an empty cell, or no column. */
@@ -67,6 +70,9 @@ const _OPTIONAL: ReadonlySet<string> = new Set([
   "cacheWriteInputTokens",
   "refusal",
   "retryAfterMs",
+  "sessionId",
+  "turn",
+  "historyTokens",
 ]);
 
 /** One of {@link RECORD_CSV_COLUMNS}. */
@@ -138,8 +144,8 @@ function _kind(column: RecordCsvColumn): _Kind {
  * Parse CSV written by {@link recordsToCsv} back into rows: numbers from their text, empty cells
  * as `null`, `errorMessage` `null` for ok rows. Columns may come in any order; unknown columns
  * are ignored; `requestSentMs`, `coldStart`, `bodyEndMs`, `cachedInputTokens`,
- * `cacheWriteInputTokens`, `refusal` and `retryAfterMs` may be missing (files written before them,
- * endpoints that do not say) and
+ * `cacheWriteInputTokens`, `refusal`, `retryAfterMs`, `sessionId`, `turn` and `historyTokens`
+ * may be missing (files written before them, endpoints that do not say) and
  * are left out of the row when empty. A missing column or a bad cell throws a `TypeError` naming the data row
  * (1-based) and the column.
  *

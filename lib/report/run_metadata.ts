@@ -93,6 +93,9 @@ export interface RunMetadata {
    * `{ kind: "dataset", file, format, … }`). Absent: synthetic prompts without a prefix.
    */
   workload?: { kind: string } & Record<string, unknown>;
+  /** Multi-turn sessions (`--sessions N --turns T --think-time-ms D`): sessions in flight,
+   * turns per session, think time (ms). Absent: one request per slot. */
+  sessions?: { sessions: number; turns: number; thinkTimeMs: number };
   /** How well the client kept up (event-loop and dispatch lag), recorded when the run ends. */
   clientHealth?: ClientHealth;
 }

@@ -10,6 +10,10 @@ import type { RequestRecord } from "../core/request_record.ts";
 import { createTokenizer, type TokenizerName } from "../core/tokenizer.ts";
 import type { PromptMode } from "../core/synthesize_prompt.ts";
 import { syntheticWorkload, type Workload } from "../core/workload.ts";
+import { datasetWorkload, type DatasetWorkloadOptions } from "../core/dataset_workload.ts";
+import type { DatasetEntry } from "../core/parse_dataset.ts";
+import type { TraceRequest } from "../core/parse_trace.ts";
+import { traceWorkload } from "../core/trace_workload.ts";
 import { addToProgress, progressLine, progressState } from "../core/progress_line.ts";
 import type { ClientHealth } from "../core/client_health.ts";
 import { type Shard, type ShardPlan, shardPlan } from "../core/shard.ts";
@@ -69,7 +73,8 @@ export interface BenchmarkRunOptions {
    * `syntheticWorkload` from the prompt options above (`seed`, lengths, `promptMode`, `corpus`).
    */
   workload?: Workload;
-  /** Requests made ahead of the one being sent, in the background. Default 8. */
+  /** Requests made ahead of the one being sent, in the background (the first ones before the
+   * run starts). Default 8; 64 for a workload with timestamps (a trace). */
   lookahead?: number;
   /**
    * Shared prefix of the synthetic prompts (`--prefix-tokens`): every prompt starts with one of
@@ -79,6 +84,45 @@ export interface BenchmarkRunOptions {
   prefixTokens?: number;
   /** Distinct shared prefixes (`--num-prefixes`). Default 1. */
   numPrefixes?: number;
+  /**
+   * Prompts from a dataset (`--dataset`): its entries (`parseDataset`), sampled by
+   * `datasetWorkload` with the run's tokenizer and `seed` (entries without an output length
+   * get one drawn from `meanOutputTokens`/`stddevOutputTokens`); `file` and `format` are
+   * recorded in the metadata. Ignored with `workload`. Default none (synthetic prompts).
+   */
+  dataset?:
+    & { entries: readonly DatasetEntry[]; file?: string; format?: string }
+    & Pick<
+      DatasetWorkloadOptions,
+      "order" | "minInputTokens" | "maxInputTokens" | "maxOutputTokens"
+    >;
+  /**
+   * Replay a trace (`--trace`): its arrivals (`parseTrace`), each request sent at its
+   * timestamp divided by `speedup` after the first measured one (warm-up requests, closed
+   * loop, take the trace's first ones), with prompts of the trace's lengths (`traceWorkload`,
+   * `blockTokens` per `hash_ids` block). Replaces `rate`; `maxRequests` defaults to the rest of
+   * the trace after the warm-up and may not exceed it; `timeoutS` still ends the run. `file`
+   * and `format` are recorded in the metadata. Default none.
+   */
+  trace?: {
+    requests: readonly TraceRequest[];
+    speedup?: number;
+    blockTokens?: number;
+    file?: string;
+    format?: string;
+  };
+  /**
+   * Multi-turn sessions (`--sessions`): this many conversations in flight (instead of
+   * `concurrency`), each of `turns` requests carrying the whole history, turn `t + 1` sent
+   * `thinkTimeMs` after turn `t`'s answer ended (`runBenchmark`'s `sessions`). `maxRequests`
+   * still counts requests (rounded up to whole sessions), `warmup` counts warm-up sessions.
+   * Not with `rate`, `trace` or `shard`. Default none.
+   */
+  sessions?: number;
+  /** Turns per session. Default 1 (with `sessions`). */
+  turns?: number;
+  /** Wait after an answer before the session's next turn, ms. Default 0. */
+  thinkTimeMs?: number;
   /** What to record of a custom `workload` in the metadata (`workload` field). Default
    * `{ kind: workload.kind }`. */
   workloadInfo?: { kind: string } & Record<string, unknown>;
@@ -303,6 +347,10 @@ interface _Plan {
   rate: number | undefined;
   /** The run-wide id of the k-th request this run (or shard) launches, warm-up first. */
   idAt: (k: number) => number;
+  /** Warm-up requests of the whole run (the first measured id). */
+  runWarmup: number;
+  /** Multi-turn sessions, if any. */
+  sessions: { turns: number; thinkTimeMs: number } | undefined;
   shard: ShardPlan | undefined;
   metadata: RunMetadata;
 }
@@ -323,8 +371,39 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   const stddevOutputTokens = _int("stddevOutputTokens", o.stddevOutputTokens ?? 80, 0);
   const seed = _int("seed", o.seed ?? 0, 0);
   let concurrency = _int("concurrency", o.concurrency ?? 10, 1);
-  let maxRequests = _int("maxRequests", o.maxRequests ?? 10, 1);
   let warmup = _int("warmup", o.warmup ?? 0, 0);
+  const trace = o.trace;
+  if (trace !== undefined) {
+    if (!Array.isArray(trace?.requests) || trace.requests.length === 0) {
+      throw new TypeError(`${_WHAT}: 'trace.requests' must be a non-empty array of arrivals`);
+    }
+    if (o.rate !== undefined) {
+      throw new TypeError(`${_WHAT}: give 'trace' or 'rate', not both`);
+    }
+    _positive("trace.speedup", trace.speedup ?? 1);
+    if (warmup >= trace.requests.length) {
+      throw new RangeError(
+        `${_WHAT}: 'warmup' ${warmup} leaves none of the trace's ${trace.requests.length} requests to measure`,
+      );
+    }
+  }
+  const sessions = o.sessions === undefined ? undefined : _int("sessions", o.sessions, 1);
+  const turns = _int("turns", o.turns ?? 1, 1);
+  const thinkTimeMs = _positive("thinkTimeMs", o.thinkTimeMs ?? 0, { orZero: true });
+  if (sessions !== undefined && (o.rate !== undefined || trace || o.shard)) {
+    throw new TypeError(`${_WHAT}: 'sessions' run without 'rate', 'trace' or 'shard'`);
+  }
+  if (sessions === undefined && (o.turns !== undefined || o.thinkTimeMs !== undefined)) {
+    throw new TypeError(`${_WHAT}: 'turns' and 'thinkTimeMs' need 'sessions'`);
+  }
+  if (sessions !== undefined) concurrency = sessions;
+  const traceLeft = trace ? trace.requests.length - warmup : Infinity;
+  let maxRequests = _int("maxRequests", o.maxRequests ?? (trace ? traceLeft : 10), 1);
+  if (maxRequests > traceLeft) {
+    throw new RangeError(
+      `${_WHAT}: 'maxRequests' must be at most the ${traceLeft} trace requests after the warm-up, got ${maxRequests}`,
+    );
+  }
   let rate = o.rate === undefined ? undefined : _positive("rate", o.rate);
   const timeoutS = _positive("timeoutS", o.timeoutS ?? 90);
   const gracePeriodS = _positive("gracePeriodS", o.gracePeriodS ?? 5, { orZero: true });
@@ -346,8 +425,36 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   if (o.workload !== undefined && typeof o.workload?.request !== "function") {
     throw new TypeError(`${_WHAT}: 'workload' must be a Workload, got ${o.workload}`);
   }
+  if (o.dataset !== undefined && !Array.isArray(o.dataset?.entries)) {
+    throw new TypeError(`${_WHAT}: 'dataset.entries' must be an array of dataset entries`);
+  }
   const workloadInfo = o.workload !== undefined
     ? o.workloadInfo ?? { kind: o.workload.kind }
+    : trace !== undefined
+    ? {
+      kind: "trace",
+      ...(trace.file !== undefined ? { file: trace.file } : {}),
+      ...(trace.format !== undefined ? { format: trace.format } : {}),
+      requests: trace.requests.length,
+      speedup: trace.speedup ?? 1,
+    }
+    : o.dataset !== undefined
+    ? {
+      kind: "dataset",
+      ...(o.dataset.file !== undefined ? { file: o.dataset.file } : {}),
+      ...(o.dataset.format !== undefined ? { format: o.dataset.format } : {}),
+      entries: o.dataset.entries.length,
+      order: o.dataset.order ?? "shuffle",
+      ...(o.dataset.minInputTokens !== undefined
+        ? { minInputTokens: o.dataset.minInputTokens }
+        : {}),
+      ...(o.dataset.maxInputTokens !== undefined
+        ? { maxInputTokens: o.dataset.maxInputTokens }
+        : {}),
+      ...(o.dataset.maxOutputTokens !== undefined
+        ? { maxOutputTokens: o.dataset.maxOutputTokens }
+        : {}),
+    }
     : prefixTokens > 0
     ? { kind: "synthetic", prefixTokens, numPrefixes }
     : undefined;
@@ -356,8 +463,10 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   const whole = { maxRequests, warmup, concurrency, rate: rate ?? null };
   if (o.shard !== undefined) {
     const runWarmup = warmup;
-    shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate, seed });
+    // A trace's arrivals are its own: its shards split the ids as an open loop's do.
+    shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate: trace ? 1 : rate, seed });
     ({ concurrency, maxRequests, warmup, rate } = shard);
+    if (trace) rate = undefined;
     // The ids shardPlan deals (round-robin within the warm-up, then within the measured ones),
     // computed per request rather than read from its list.
     const { index, count } = shard.shard;
@@ -383,7 +492,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     stddevOutputTokens,
     numConcurrentRequests: concurrency,
     rate: rate ?? null,
-    arrival: rate === undefined ? null : arrival,
+    arrival: trace ? "trace" : rate === undefined ? null : arrival,
     maxInFlight: o.maxInFlight ?? null,
     maxRequests,
     warmup,
@@ -399,6 +508,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     ...(o.slo ? { slo: o.slo } : {}),
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
     ...(workloadInfo ? { workload: workloadInfo } : {}),
+    ...(sessions !== undefined ? { sessions: { sessions, turns, thinkTimeMs } } : {}),
     ...(o.context?.sweep ? { sweep: o.context.sweep } : {}),
   };
   return {
@@ -408,8 +518,25 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     warmup,
     rate,
     idAt,
+    runWarmup: o.warmup ?? 0,
+    sessions: sessions === undefined ? undefined : { turns, thinkTimeMs },
     shard,
     metadata: redactSecrets(metadata, { secrets: o.secrets ?? [] }),
+  };
+}
+
+/** The arrival times of a workload with timestamps (a trace), for `runLoad`'s `schedule`. */
+function _schedule(
+  workload: Workload,
+  plan: _Plan,
+  speedup: number,
+): ((k: number) => number | undefined) | undefined {
+  const arrivalMs = workload.arrivalMs?.bind(workload);
+  if (arrivalMs === undefined) return undefined;
+  const origin = arrivalMs(plan.runWarmup);
+  return (k) => {
+    const id = plan.idAt(plan.warmup + k);
+    return id < workload.size ? (arrivalMs(id) - origin) / speedup : undefined;
   };
 }
 
@@ -484,22 +611,46 @@ export async function benchmark(
   try {
     // Prompts are made as they are needed (a few ahead, in the background): nothing per
     // request is made or held before the first one is sent.
-    const workload: Workload = o.workload ?? syntheticWorkload({
-      tokenizer,
-      seed: metadata.seed,
-      mode: metadata.promptMode as PromptMode,
-      corpus: o.corpus,
-      meanInputTokens: metadata.meanInputTokens,
-      stddevInputTokens: metadata.stddevInputTokens,
-      meanOutputTokens: metadata.meanOutputTokens,
-      stddevOutputTokens: metadata.stddevOutputTokens,
-      prefixTokens: o.prefixTokens,
-      numPrefixes: o.numPrefixes,
-    });
+    const workload: Workload = o.workload ?? (o.trace
+      ? traceWorkload(o.trace.requests, {
+        tokenizer,
+        seed: metadata.seed,
+        mode: metadata.promptMode as PromptMode,
+        corpus: o.corpus,
+        blockTokens: o.trace.blockTokens,
+      })
+      : undefined) ??
+      (o.dataset
+        ? datasetWorkload(o.dataset.entries, {
+          tokenizer,
+          seed: metadata.seed,
+          order: o.dataset.order,
+          minInputTokens: o.dataset.minInputTokens,
+          maxInputTokens: o.dataset.maxInputTokens,
+          maxOutputTokens: o.dataset.maxOutputTokens,
+          meanOutputTokens: metadata.meanOutputTokens,
+          stddevOutputTokens: metadata.stddevOutputTokens,
+        })
+        : undefined) ??
+      syntheticWorkload({
+        tokenizer,
+        seed: metadata.seed,
+        mode: metadata.promptMode as PromptMode,
+        corpus: o.corpus,
+        meanInputTokens: metadata.meanInputTokens,
+        stddevInputTokens: metadata.stddevInputTokens,
+        meanOutputTokens: metadata.meanOutputTokens,
+        stddevOutputTokens: metadata.stddevOutputTokens,
+        prefixTokens: o.prefixTokens,
+        numPrefixes: o.numPrefixes,
+      });
     buffer = createWorkloadBuffer(workload, {
       idAt: plan.idAt,
-      count: plan.warmup + plan.maxRequests,
-      lookahead: o.lookahead ?? 8,
+      count: plan.sessions
+        ? (plan.warmup + Math.ceil(plan.maxRequests / plan.sessions.turns)) * plan.sessions.turns
+        : plan.warmup + plan.maxRequests,
+      // A trace's prompts are long and its arrivals fixed: more are made before the start.
+      lookahead: o.lookahead ?? (workload.arrivalMs ? 64 : 8),
     });
     sender = await openSender(client, {
       spec: o.spec,
@@ -514,7 +665,12 @@ export async function benchmark(
     if (o.resultsDir !== undefined) {
       ({ dir, jsonl } = await _openRunFolder(o.resultsDir, o.model, metadata, fileSystem));
     }
-    const progress = progressState(plan.maxRequests, performance.now());
+    const progress = progressState(
+      plan.sessions
+        ? Math.ceil(plan.maxRequests / plan.sessions.turns) * plan.sessions.turns
+        : plan.maxRequests,
+      performance.now(),
+    );
     const report = (trigger: BenchmarkProgress["trigger"]) =>
       o.onProgress?.({
         line: progressLine(progress, performance.now()),
@@ -532,9 +688,14 @@ export async function benchmark(
       concurrency: plan.concurrency,
       rate: plan.rate,
       arrival: o.arrival,
+      schedule: _schedule(workload, plan, o.trace?.speedup ?? 1),
       maxInFlight: o.maxInFlight,
-      maxRequests: plan.maxRequests,
+      // Sessions: the load shape counts whole sessions.
+      maxRequests: plan.sessions
+        ? Math.ceil(plan.maxRequests / plan.sessions.turns)
+        : plan.maxRequests,
       warmup: plan.warmup,
+      sessions: plan.sessions,
       seed: plan.shard?.arrivalSeed ?? metadata.seed,
       pool: sender.pool,
       requestIdAt: plan.shard ? plan.idAt : undefined,

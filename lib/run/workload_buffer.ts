@@ -130,8 +130,8 @@ export function createWorkloadBuffer(
       let request: WorkloadRequest;
       if (at >= 0) {
         request = queue[at].request;
-        // Entries before it were skipped by the run: they will not be taken.
-        queue.splice(0, at + 1);
+        // Taken out of order (sessions take their turns interleaved): the others stay.
+        queue.splice(at, 1);
         counts.hits++;
       } else {
         request = workload.request(id);

@@ -11,6 +11,8 @@ import type { SimWireFormat } from "./sim_wire_format.ts";
 import type { Tokenizer } from "../core/tokenizer.ts";
 import { createSimFaultPicker } from "./sim_faults.ts";
 import { createSimPrefixCache } from "./sim_prefix_cache.ts";
+import { createSimCapacity } from "./sim_capacity.ts";
+import { createSimQuota, type SimQuota } from "./sim_quota.ts";
 import type { SimTcpFront } from "./sim_tcp_front.ts";
 import type { SimSettings } from "./_sim_options.ts";
 import type { SimulatorInfo } from "./_sim_info.ts";
@@ -77,7 +79,9 @@ export function createSimHandler(context: SimHandlerContext): SimHandler {
     tokenizer,
     vocabulary,
     ...(settings.prefixCache ? { prefixCache: createSimPrefixCache(settings.prefixCache) } : {}),
+    ...(settings.capacity ? { capacity: createSimCapacity(settings.capacity) } : {}),
   };
+  const quota = settings.quota ? createSimQuota(settings.quota) : null;
   const seeds = createRandom(settings.seed);
   let nextRequestId = 0;
   const slots = createSimSlots(settings.maxRunning);
@@ -91,6 +95,7 @@ export function createSimHandler(context: SimHandlerContext): SimHandler {
     slots,
     metrics,
     active: context.active,
+    quota,
     next: () => ({ requestId: nextRequestId++, requestSeed: Math.floor(seeds() * 2 ** 53) }),
   };
   return (request, handlerInfo) => {
@@ -118,6 +123,8 @@ interface _Serving {
   metrics: SimMetrics;
   /** Controllers of the responses being played (aborted on close): a waiting request's too. */
   active: Set<AbortController>;
+  /** The quotas, if any. */
+  quota: SimQuota | null;
   /** The next request's id and seed (in arrival order). */
   next: () => { requestId: number; requestSeed: number };
 }
@@ -164,7 +171,36 @@ async function _serve(arrived: _Arrived, serving: _Serving): Promise<Response> {
     return refused;
   }
   const maxTokens = parsed.maxTokens ?? settings.defaultMaxTokens;
-  const plan = planSimReply(parsed.prompt, maxTokens, requestSeed, serving.planner);
+  if (serving.quota) {
+    // Tokens as Bedrock reserves them: the prompt and max_tokens.
+    const tokens = settings.quota?.tpm === undefined
+      ? 0
+      : serving.planner.tokenizer.countTokens(parsed.prompt) + maxTokens;
+    const refused = serving.quota.take(arrived.arrivalMs, tokens);
+    if (refused) {
+      const response = _reject(
+        entry,
+        format,
+        429,
+        "rate_limit_error",
+        `Too many ${
+          refused.quota === "rpm" ? "requests" : "tokens"
+        }: simulated ${refused.quota} quota exceeded`,
+      );
+      response.headers.set(
+        "retry-after",
+        String(Math.max(1, Math.ceil(refused.retryAfterMs / 1000))),
+      );
+      return response;
+    }
+  }
+  const plan = planSimReply(
+    parsed.prompt,
+    maxTokens,
+    requestSeed,
+    serving.planner,
+    arrived.arrivalMs,
+  );
   entry.model = parsed.model;
   entry.stream = parsed.stream;
   entry.maxTokens = maxTokens;

@@ -33,6 +33,10 @@ export interface SimulatorInfo {
   faults: SimFault[];
   /** The prefix cache (capacity and block, tokens), when there is one. */
   prefixCache?: { capacityTokens: number; blockTokens: number };
+  /** The capacity model, when there is one. */
+  capacity?: Record<string, number>;
+  /** The quotas, when there are any. */
+  quota?: Record<string, number>;
 }
 
 /**
@@ -63,5 +67,7 @@ export function simulatorInfo(settings: SimSettings): SimulatorInfo {
     correctnessErrorRate: settings.correctnessErrorRate,
     faults: structuredClone([...settings.faults]),
     ...(settings.prefixCache ? { prefixCache: { ...settings.prefixCache } } : {}),
+    ...(settings.capacity ? { capacity: { ...settings.capacity } } : {}),
+    ...(settings.quota ? { quota: { ...settings.quota } } : {}),
   };
 }

@@ -17,6 +17,8 @@ import { createRandom } from "../core/random.ts";
 import type { SimWireFormat } from "./sim_wire_format.ts";
 import type { TokenizerName } from "../core/tokenizer.ts";
 import { type SimFault, validateSimFaults } from "./sim_faults.ts";
+import { createSimCapacity, type SimCapacityOptions } from "./sim_capacity.ts";
+import { createSimQuota, type SimQuotaOptions } from "./sim_quota.ts";
 
 /** Options of `startSimulator` (simulator.ts). */
 export interface SimulatorOptions extends Partial<SimBehaviour> {
@@ -87,6 +89,16 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
    * each provider's format. Default none (no cache, today's timing).
    */
   prefixCache?: { capacityTokens: number; blockTokens?: number };
+  /**
+   * Capacity model (`sim_capacity.ts`): at most `maxBatch` sequences at once, prompts prefilled
+   * one after the other at `prefillTokensPerS`, ITL growing by `itlGrowth × itlMs` per other
+   * running sequence; TTFT then includes the waits (formulas in docs/workloads.md). Default
+   * none (latency independent of load).
+   */
+  capacity?: SimCapacityOptions;
+  /** Provider quotas (`sim_quota.ts`): requests and tokens per minute; a request over quota is
+   * answered 429 (Bedrock `ThrottlingException`) with `retry-after`. Default none. */
+  quota?: SimQuotaOptions;
   /** Closes the simulator when aborted. Default none. */
   signal?: AbortSignal;
 }
@@ -125,6 +137,10 @@ export interface SimSettings {
   rawHttp: boolean;
   /** The prefix cache's size and block, if any (already checked). */
   prefixCache: { capacityTokens: number; blockTokens: number } | undefined;
+  /** The capacity model, if any (already checked). */
+  capacity: SimCapacityOptions | undefined;
+  /** The quotas, if any (already checked). */
+  quota: SimQuotaOptions | undefined;
 }
 
 /**
@@ -189,6 +205,9 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
   if (profile !== undefined) sampleSimProfile(profile, createRandom(0)); // validate up front
   const faults = options.faults ?? [];
   validateSimFaults(faults);
+  // Checked by building them once (their errors name the value).
+  if (options.capacity !== undefined) createSimCapacity(options.capacity);
+  if (options.quota !== undefined) createSimQuota(options.quota);
   let prefixCache: SimSettings["prefixCache"];
   if (options.prefixCache !== undefined) {
     const blockTokens = options.prefixCache?.blockTokens ?? 16;
@@ -214,6 +233,8 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
     apiKey: options.apiKey,
     rawHttp: options.rawHttp ?? false,
     prefixCache,
+    capacity: options.capacity === undefined ? undefined : { ...options.capacity },
+    quota: options.quota === undefined ? undefined : { ...options.quota },
   };
 }
 

@@ -1,8 +1,9 @@
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { benchmark } from "../../lib/run/benchmark.ts";
 import { createOpenAiClient } from "../../lib/clients/openai_client.ts";
 import { startSimulator } from "../../lib/sim/simulator.ts";
 import type { Workload } from "../../lib/core/workload.ts";
+import { parseTrace } from "../../lib/core/parse_trace.ts";
 import type { LlmClient } from "../../lib/core/llm_client.ts";
 import { applyLens } from "../../lib/core/lenses.ts";
 
@@ -208,4 +209,112 @@ Deno.test("benchmark() runs the Responses API from Workers: reasoning apart, ser
   // vLLM stops TTFT at the first delta (reasoning here), ours at the first answer text.
   assert(vllm.stats.ttftMs!.p50! < ours.stats.ttftMs!.p50!);
   assertEquals(sim.log().every((entry) => entry.format === "openai-responses"), true);
+});
+
+Deno.test("benchmark() replays a trace: each arrival at its timestamp, shared hash ids hit the prefix cache", async () => {
+  const text = await Deno.readTextFile(
+    new URL("../testdata/workloads/mooncake.jsonl", import.meta.url),
+  );
+  const requests = parseTrace(text);
+  await using sim = await startSimulator({
+    ttftMs: 5,
+    itlMs: 1,
+    prefixCache: { capacityTokens: 1_000_000 },
+  });
+  const client = createOpenAiClient({ baseUrl: `${sim.url}/v1` });
+  const speedup = 2;
+  const run = await benchmark(client, {
+    ...RUN,
+    trace: { requests, speedup },
+    warmup: 1,
+    simulator: sim,
+  });
+  assertEquals(run.metadata.arrival, "trace");
+  assertEquals(run.metadata.maxRequests, 39, "the whole trace after the warm-up");
+  const measured = run.records.filter((r) => r.phase === "measure");
+  assertEquals(measured.length, 39);
+  const origin = requests[1].arrivalMs;
+  for (const r of measured) {
+    assertEquals(r.status, "ok");
+    const due = (requests[r.requestId].arrivalMs - origin) / speedup;
+    assertAlmostEquals(r.intendedSendMs, due, 1e-9);
+    assertEquals(r.inputTokens, requests[r.requestId].inputTokens);
+    assertEquals(r.maxOutputTokens, requests[r.requestId].outputTokens);
+  }
+  // Dispatch lag is reported as for the open loop; on a shared 2-core machine, within 25 ms.
+  const lag = run.clientHealth.dispatchLagMsMax!;
+  assert(lag !== null && lag < 25, `dispatch lag max ${lag} ms`);
+  // Every third request shares its first blocks: after the first of each group, cache hits.
+  const cache = run.report.summary.summary.promptCache!;
+  assert(cache.hits >= 30, JSON.stringify(cache));
+});
+
+Deno.test("benchmark() with sessions: N conversations in flight, turns in order after the think time, each carrying the history", async () => {
+  const sends: { prompt: string; startMs: number; endMs: number; answer: string }[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let answers = 0;
+  const client: LlmClient = {
+    api: "fake",
+    async *stream(request) {
+      const entry = { prompt: request.prompt, startMs: performance.now(), endMs: 0, answer: "" };
+      sends.push(entry);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      yield { kind: "headers", status: 200 };
+      await new Promise((r) => setTimeout(r, 5));
+      entry.answer = `answer-${answers++}`;
+      yield { kind: "content", text: entry.answer };
+      yield { kind: "content", text: " done" };
+      inFlight--;
+      entry.endMs = performance.now();
+      yield { kind: "done" };
+    },
+  };
+  const run = await benchmark(client, {
+    ...RUN,
+    meanInputTokens: 40,
+    sessions: 3,
+    turns: 4,
+    thinkTimeMs: 20,
+    keepText: true,
+    maxRequests: 24, // 6 sessions of 4 turns
+  });
+  assertEquals(run.records.length, 24);
+  assertEquals(run.metadata.sessions, { sessions: 3, turns: 4, thinkTimeMs: 20 });
+  assert(maxInFlight <= 3 && maxInFlight >= 2, `in flight ${maxInFlight}`);
+  const bySession = new Map<number, typeof run.records>();
+  for (const r of run.records) {
+    assertEquals(r.requestId, r.sessionId! * 4 + r.turn!);
+    bySession.set(r.sessionId!, [...(bySession.get(r.sessionId!) ?? []), r]);
+  }
+  assertEquals(bySession.size, 6);
+  for (const records of bySession.values()) {
+    records.sort((a, b) => a.turn! - b.turn!);
+    assertEquals(records.map((r) => r.turn), [0, 1, 2, 3]);
+    let previous: (typeof sends)[number] | null = null;
+    for (const r of records) {
+      // The answer names the send it came from.
+      const sent = sends.find((s) => `${s.answer} done` === r.outputText);
+      assert(sent !== undefined, "its send");
+      if (previous !== null) {
+        // Never overlapping its own turns: sent after the previous answer plus the think time.
+        assert(sent.startMs >= previous.endMs + 19, `${sent.startMs} vs ${previous.endMs}`);
+        // The history: the previous turn's prompt and answer come first.
+        assert(sent.prompt.startsWith(previous.prompt), "history carried");
+        assert(/Assistant: answer-\d+ done\n\nUser: /.test(sent.prompt), sent.prompt.slice(-80));
+        assert(r.historyTokens! > 0 && r.historyTokens! < r.inputTokens);
+      } else {
+        assertEquals(r.historyTokens, 0);
+      }
+      previous = sent;
+    }
+  }
+  const byTurn = run.report.summary.summary.byTurn!;
+  assertEquals(byTurn.map((t) => [t.turn, t.requests, t.completed]), [[0, 6, 6], [1, 6, 6], [
+    2,
+    6,
+    6,
+  ], [3, 6, 6]]);
+  assert(byTurn[3].meanHistoryTokens! > byTurn[1].meanHistoryTokens!);
 });
