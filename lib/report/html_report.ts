@@ -368,7 +368,8 @@ td:first-child, th:first-child { text-align: left; }
 table.kv td:last-child { text-align: left; overflow-wrap: anywhere; }
 table.errors td:last-child { text-align: left; max-width: 700px; overflow-wrap: anywhere; }
 .ci { color: #666; font-size: 11px; white-space: nowrap; }
-table.compare td { white-space: nowrap; }
+table.compare td:nth-child(3), table.compare td:nth-child(5), table.compare td:nth-child(6),
+table.compare td:nth-child(7) { white-space: nowrap; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 code.message { white-space: pre-wrap; overflow-wrap: anywhere; }
 figure.plot { margin: 12px 0; background: white; border: 1px solid #e4e4e4; padding: 8px;
