@@ -8,8 +8,9 @@
  */
 import { TOKENIZER_NAMES, type TokenizerName } from "../core/tokenizer.ts";
 import { corpusFromText } from "../core/corpus.ts";
-import { LENS_NAMES } from "../core/lenses.ts";
-import { isSecretName, redactSecrets, secretsFromEnv } from "../core/redact_secrets.ts";
+import { describeLenses } from "../core/lenses.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
+import { configuredSecrets } from "./configured_secrets.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
 import type { BenchmarkRunResult } from "../run/benchmark.ts";
 import { runSweep } from "../run/run_sweep.ts";
@@ -26,6 +27,11 @@ import { checkResultsRoot } from "./results_dir.ts";
 import { reportRunHealth, scaleFlags } from "./scale_flags.ts";
 import { type SweepRequest, sweepRequest } from "./sweep_flags.ts";
 
+/** One indented line per lens: name, tool, the version it equals. */
+const LENS_HELP: string = describeLenses().split("\n").map((line) => `${" ".repeat(37)}${line}`)
+  .join(
+    "\n",
+  );
 export const BENCH_HELP = `deno task bench [flags]
 
 Benchmark an LLM endpoint the way LLMPerf's token_benchmark_ray.py does.
@@ -49,7 +55,9 @@ tokenbench's flags:
   --arrival poisson|constant         open-loop arrivals (default poisson)
   --max-in-flight N                  open-loop cap on requests in flight (default none)
   --warmup N                         warm-up requests, excluded from results (default 0)
-  --request-timeout S                per-request timeout, seconds; a timeout is error 408 (default none)
+  --request-timeout S                per-request timeout, seconds; a timeout is error 408
+                                     (default: --timeout, so a stream that never ends cannot
+                                     hold the run past about twice --timeout)
   --first-token-timeout S            error 408 when no token arrives within S of send (default none)
   --grace-period S                   on SIGINT/SIGTERM, let requests in flight finish for up to S,
                                      then cancel them (error 499) (default 5)
@@ -58,6 +66,9 @@ tokenbench's flags:
                                      llama2 counts as LLMPerf does, BOS included)
   --prompt-mode llmperf|random-tokens  prompt synthesis (default llmperf)
   --corpus FILE                      text file whose lines make the prompts (default: built-in)
+  --prefix-tokens P                  shared prefix: every prompt starts with one of
+                                     --num-prefixes fixed P-token texts (default 0: none)
+  --num-prefixes K                   distinct shared prefixes, picked per request (default 1)
   --keep-text                        keep each answer's text in requests.jsonl
   --quiet                            no progress line
   --preconnect                       open the run's connections before the first request
@@ -66,18 +77,20 @@ tokenbench's flags:
 Scale and trust (docs/scaling.md):
   --workers N                        Deno Workers sending the requests; 0 = the main thread
                                      (default: the number of cores)
-  --transport auto|fetch|http1       transport of the SSE clients (openai, anthropic,
-                                     vertexai); auto = http1 (light, over Deno.connect, stamps
-                                     chunks at the socket read) for http:// without a proxy,
-                                     else fetch (default auto)
+  --transport auto|fetch|http1       how the client reaches its endpoint (every --llm-api;
+                                     Bedrock and SageMaker: the AWS SDK's fetch handler over
+                                     it); auto = http1 (light, over Deno.connect, stamps chunks
+                                     at the socket read) for http:// without a proxy, else
+                                     fetch (default auto)
   --shard I/N                        run shard I (0-based) of N of this run: its share of the
                                      request ids, concurrency and rate; merge with deno task merge
   --concurrency N|LIST               same as --num-concurrent-requests; a list (1,4,16,64)
                                      runs a sweep: one folder per level and a sweep summary
   --rate R|LIST                      a list (1,2,5,10) runs an open-loop sweep
   --slo NAME:MS,...                  goodput SLOs, e.g. ttft:500,tpot:50,e2e:10000 (default none)
-  --lens NAME                        metric definitions of the tables: ${LENS_NAMES.join(", ")}
-                                     (default tokenbench)
+  --lens NAME                        metric definitions of the tables and summary.json, each
+                                     equal to one peer's own code (default tokenbench):
+${LENS_HELP}
 ${CLIENT_HELP}  -h, --help                         show this help
 `;
 
@@ -105,6 +118,8 @@ export const BENCH_FLAGS = {
   tokenizer: { type: "string" },
   "prompt-mode": { type: "string" },
   corpus: { type: "string" },
+  "prefix-tokens": { type: "string" },
+  "num-prefixes": { type: "string" },
   "keep-text": { type: "boolean" },
   preconnect: { type: "boolean" },
   quiet: { type: "boolean" },
@@ -118,14 +133,40 @@ export const BENCH_FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Parse `k=v,k=v` into an object; a UsageError names the bad pair. */
+/** The keys of LLMPerf's summary that `--metadata` entries would replace. */
+const _LLMPERF_SUMMARY_KEYS = [
+  "version",
+  "name",
+  "model",
+  "mean_input_tokens",
+  "stddev_input_tokens",
+  "mean_output_tokens",
+  "stddev_output_tokens",
+  "num_concurrent_requests",
+  "additional_sampling_params",
+  "results",
+  "timestamp",
+] as const;
+
+/** Parse `k=v,k=v` into an object; a UsageError names the bad pair, an empty or repeated
+ * key, and a key that would replace one of LLMPerf's summary (`results`, `model`, …). */
 export function parseMetadata(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!text) return out;
   for (const pair of text.split(",")) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--metadata must be k=v,k=v; bad pair '${pair}'`);
-    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    const key = pair.slice(0, Math.max(0, eq)).trim();
+    if (eq <= 0 || key === "") {
+      throw new UsageError(`--metadata must be k=v,k=v with non-empty keys; bad pair '${pair}'`);
+    }
+    if (Object.hasOwn(out, key)) throw new UsageError(`--metadata gives '${key}' twice`);
+    if ((_LLMPERF_SUMMARY_KEYS as readonly string[]).includes(key) || key.startsWith("results_")) {
+      throw new UsageError(
+        `--metadata key '${key}' is taken by LLMPerf's summary file (it would replace ` +
+          `${key === "results" ? "every results_* key" : `its '${key}'`}); choose another name`,
+      );
+    }
+    out[key] = pair.slice(eq + 1).trim();
   }
   return out;
 }
@@ -147,7 +188,8 @@ export function parseSamplingParams(text: string | undefined): Record<string, un
   for (const key of _RESERVED_PARAMS) {
     if (key in value) {
       throw new UsageError(
-        `--additional-sampling-params must not set '${key}' (tokenbench sets it for every request)`,
+        `--additional-sampling-params must not set '${key}' (tokenbench sets it for every ` +
+          `request${key.startsWith("max_") ? "; use --mean-output-tokens" : ""})`,
       );
     }
   }
@@ -169,7 +211,21 @@ export function oneOf<T extends string>(
 }
 
 /** Request fields the benchmark sets itself; sampling parameters may not override them. */
-const _RESERVED_PARAMS = ["model", "messages", "prompt", "stream"] as const;
+const _RESERVED_PARAMS = [
+  "model",
+  "messages",
+  "prompt",
+  "stream",
+  "max_tokens",
+  "max_completion_tokens",
+] as const;
+
+/** Most requests (measured, or warm-up) a run takes: every prompt is made before the first. */
+const _REQUESTS_CAP = { max: 10_000_000, why: "every prompt is made before the first request" };
+/** Longest mean or stddev of a length, tokens. */
+const _TOKENS_CAP = { max: 1_000_000, why: "prompts are made in memory" };
+/** Most requests in flight. */
+const _MAX_CONCURRENCY = 100_000;
 
 /** Longest timer setTimeout can hold, s (about 24 days). */
 const _MAX_TIMER_S = (2 ** 31 - 1) / 1000;
@@ -206,13 +262,15 @@ export async function benchCommand(
   options: BenchCommandOptions = {},
 ): Promise<number> {
   const env = options.env ?? {};
-  const envSecrets = secretsFromEnv(env);
+  // Every secret given on the command line or in the environment (the sampling parameters'
+  // and metadata's are added once parsed).
+  const argSecrets = configuredSecrets({ args, env });
   try {
-    return await _bench(args, env, envSecrets);
+    return await _bench(args, env, argSecrets);
   } catch (error) {
     // Whatever goes wrong, its message is printed: never with a secret in it.
     if (error instanceof Error) {
-      error.message = redactSecrets(error.message, { secrets: envSecrets });
+      error.message = redactSecrets(error.message, { secrets: argSecrets });
     }
     throw error;
   }
@@ -256,10 +314,26 @@ async function _settings(
   );
   const s = (name: string) => f[name] as string | undefined;
   const arrival = oneOf("arrival", s("arrival"), ["poisson", "constant"] as const, "poisson");
-  const meanInputTokens = intFlag("mean-input-tokens", s("mean-input-tokens"), 550, { min: 1 });
-  const stddevInputTokens = intFlag("stddev-input-tokens", s("stddev-input-tokens"), 150);
-  const meanOutputTokens = intFlag("mean-output-tokens", s("mean-output-tokens"), 150, { min: 1 });
-  const stddevOutputTokens = intFlag("stddev-output-tokens", s("stddev-output-tokens"), 80);
+  const meanInputTokens = intFlag("mean-input-tokens", s("mean-input-tokens"), 550, {
+    min: 1,
+    ..._TOKENS_CAP,
+  });
+  const stddevInputTokens = intFlag(
+    "stddev-input-tokens",
+    s("stddev-input-tokens"),
+    150,
+    _TOKENS_CAP,
+  );
+  const meanOutputTokens = intFlag("mean-output-tokens", s("mean-output-tokens"), 150, {
+    min: 1,
+    ..._TOKENS_CAP,
+  });
+  const stddevOutputTokens = intFlag(
+    "stddev-output-tokens",
+    s("stddev-output-tokens"),
+    80,
+    _TOKENS_CAP,
+  );
   if (
     f.concurrency !== undefined && f["num-concurrent-requests"] !== undefined &&
     f.concurrency !== f["num-concurrent-requests"]
@@ -270,17 +344,18 @@ async function _settings(
     f.concurrency !== undefined ? "concurrency" : "num-concurrent-requests",
     s("concurrency") ?? s("num-concurrent-requests"),
     10,
-    { min: 1 },
+    { min: 1, max: _MAX_CONCURRENCY, why: "each stream holds a connection" },
   );
   const timeoutS = numberFlag("timeout", s("timeout"), 90, { min: 0, exclusive: true })!;
   const maxRequests = intFlag("max-num-completed-requests", s("max-num-completed-requests"), 10, {
     min: 1,
+    ..._REQUESTS_CAP,
   });
   const rate = numberFlag("rate", s("rate"), undefined, { min: 0, exclusive: true });
   const maxInFlight = f["max-in-flight"] === undefined
     ? undefined
     : intFlag("max-in-flight", s("max-in-flight"), 0, { min: 1 });
-  const warmup = intFlag("warmup", s("warmup"), 0);
+  const warmup = intFlag("warmup", s("warmup"), 0, _REQUESTS_CAP);
   const requestTimeoutS = numberFlag("request-timeout", s("request-timeout"), undefined, {
     min: 0,
     exclusive: true,
@@ -306,6 +381,11 @@ async function _settings(
     }
   }
   const seed = intFlag("seed", s("seed"), 0);
+  const prefixTokens = intFlag("prefix-tokens", s("prefix-tokens"), 0);
+  const numPrefixes = intFlag("num-prefixes", s("num-prefixes"), 1, { min: 1 });
+  if (f["num-prefixes"] !== undefined && prefixTokens === 0) {
+    throw new UsageError("--num-prefixes needs --prefix-tokens P (P > 0)");
+  }
   const scale = scaleFlags(f, env, { concurrency, maxRequests, warmup, rate, seed });
   const samplingParams = parseSamplingParams(s("additional-sampling-params"));
   const userMetadata = parseMetadata(s("metadata"));
@@ -319,11 +399,14 @@ async function _settings(
     }
     corpus = corpusFromText(text);
   }
-  // Secrets: from the environment, and any flag whose name says it holds one.
-  const secrets = [...envSecrets];
-  for (const [name, value] of Object.entries(f)) {
-    if (typeof value === "string" && isSecretName(name)) secrets.push(value);
-  }
+  // Secrets: from the environment, the command line's URLs and secret flags, and any value
+  // under a secret-looking key of the sampling parameters or the metadata.
+  const secrets = [
+    ...new Set([
+      ...envSecrets,
+      ...configuredSecrets({ values: [samplingParams, userMetadata] }),
+    ]),
+  ];
   const resultsDir = s("results-dir") ?? "results";
   await checkResultsRoot(resultsDir);
   const built = await buildClient(llmApi, f, env);
@@ -343,6 +426,7 @@ async function _settings(
       stddevInputTokens,
       meanOutputTokens,
       stddevOutputTokens,
+      ...(prefixTokens > 0 ? { prefixTokens, numPrefixes } : {}),
       concurrency,
       rate,
       arrival,
@@ -490,7 +574,8 @@ async function _bench(
     }
     const result = await benchmark(built.client, run);
     await _printRun(result);
-    return stopReason !== null ? stopped(result) : 0;
+    // A signal after the end line stops nothing: the run is finished, and says so.
+    return stopReason !== null && !result.finished ? stopped(result) : 0;
   } finally {
     for (const [sig, fn] of stoppers) Deno.removeSignalListener(sig, fn);
     await built.close?.();

@@ -17,6 +17,7 @@ export * from "./build_client.ts";
 export * from "./calibrate_command.ts";
 export * from "./check_notebook.ts";
 export * from "./compare_command.ts";
+export * from "./configured_secrets.ts";
 export * from "./demo_command.ts";
 export * from "./flags.ts";
 export * from "./llm_correctness_command.ts";

@@ -10,6 +10,7 @@ import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { oneLine, type SseDecoded } from "../wire/sse.ts";
 import { receivedMs, responseStamps } from "./http1_fetch.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
 
 /** The `error` event of an aborted request: 408 for a `TimeoutError` reason, else 499. */
 export function abortError(signal: AbortSignal): ErrorEvent {
@@ -27,13 +28,17 @@ export function secretValues(record: Record<string, string> | undefined): string
   return Object.entries(record ?? {}).filter(([n]) => _SECRET_NAME.test(n)).map(([, v]) => v);
 }
 
-/** A function replacing each of `secrets` (strings of 4 or more characters) by `[redacted]`. */
+/**
+ * A function removing secrets from a message: each of `secrets` (strings of 4 or more
+ * characters) and every 8-character piece of one, and everything `redactSecrets` finds by
+ * pattern (header values, URL user info, credential query parameters).
+ */
 export function scrubber(secrets: readonly unknown[]): (message: string) => string {
   const kept = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
   return (message: string): string => {
     let out = message;
     for (const secret of kept) out = out.split(secret).join("[redacted]");
-    return out;
+    return redactSecrets(out, { secrets: kept });
   };
 }
 
@@ -62,7 +67,9 @@ export interface PostSseOptions {
 
 /**
  * POSTs a JSON body and yields `sent` and `headers`, then the events `onMessage` decodes from each SSE
- * message; endpoint failures become one `error` event that ends the stream.
+ * message; endpoint failures become one `error` event that ends the stream. After the message
+ * that ends the stream, the body is read on to its end and `body-end` is yielded (nothing when the
+ * signal aborts first).
  *
  * @example Stream one message
  * ```ts
@@ -74,10 +81,10 @@ export interface PostSseOptions {
  *   request: () => ({ url: "http://fake/", body: "{}" }),
  *   scrub: (m) => m,
  *   errorFromBody: (status) => ({ kind: "error", code: status, message: "HTTP error" }),
- *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }], end: true }),
+ *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }, { kind: "done" }], end: true }),
  *   onEnd: () => ({ kind: "done" }),
  * })) kinds.push(event.kind);
- * if (kinds.join() !== "sent,headers,content") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,content,done,body-end") throw new Error(kinds.join());
  * ```
  */
 export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEvent> {
@@ -92,7 +99,7 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
     return {
       kind: "error",
       code: CLIENT_ERROR_CODES.network,
-      message: scrub(oneLine(`Network failure: ${message}`)),
+      message: oneLine(scrub(`Network failure: ${message}`)),
     };
   };
   if (signal?.aborted) {
@@ -139,7 +146,8 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
       yield { kind: "error", code: CLIENT_ERROR_CODES.network, message: "Empty response body" };
       return;
     }
-    const event = options.errorFromBody(response.status, text, response.statusText);
+    // Scrubbed before the decoder cuts the message short: a cut secret is still a secret.
+    const event = options.errorFromBody(response.status, scrub(text), response.statusText);
     event.message = scrub(event.message);
     yield event;
     return;
@@ -150,6 +158,8 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
   const parser = createParser({ onEvent: (message) => void queue.push(message) });
   const onMessage = options.onMessage;
   let ended = false;
+  let bodyDone = false;
+  let sawDone = false;
   try {
     while (!ended) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -159,6 +169,7 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         yield failure(error);
         return;
       }
+      bodyDone = result.done;
       // The read's time, before any parsing: the transport's own stamp when it has one.
       const readMs = (result.done ? undefined : receivedMs(result.value)) ?? performance.now();
       // Decode at once so the network buffer can be released; the final blank line is added
@@ -167,10 +178,19 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         result.done ? decoder.decode() + "\n\n" : decoder.decode(result.value, { stream: true }),
       );
       while (queue.length > 0 && !ended) {
-        const decoded = onMessage(queue.shift()!);
+        const message = queue.shift()!;
+        let decoded = onMessage(message);
+        if (decoded.events.some((e) => e.kind === "error")) {
+          // An in-stream error: decoded again from scrubbed data, before its message is cut.
+          decoded = onMessage({ ...message, data: scrub(message.data) });
+        }
         for (const event of decoded.events) {
           if (event.kind === "message") event.receivedMs = readMs;
           else if (event.kind === "error") event.message = scrub(event.message);
+          else if (event.kind === "done") {
+            sawDone = true;
+            event.receivedMs = readMs;
+          }
           yield event;
         }
         ended = decoded.end;
@@ -180,6 +200,18 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         return;
       }
     }
+    // The stream is done: read the body on to its end (LLMPerf's end of a request), bounded by
+    // the request's signal; the `done` already yielded keeps the stream's own end.
+    if (!sawDone) return;
+    while (!bodyDone) {
+      try {
+        const result = await reader.read();
+        bodyDone = result.done;
+      } catch {
+        return; // aborted or reset after the stream was done: no body end to report
+      }
+    }
+    yield { kind: "body-end", receivedMs: performance.now() };
   } finally {
     // Stop the body download when the consumer stops early or the stream ended.
     reader.cancel().catch(() => {});

@@ -44,6 +44,9 @@ export interface BedrockClientOptions {
    * throttling shows in the results. The count made is reported per request (see
    * {@link BedrockHeadersEvent}). */
   retries?: number;
+  /** The `fetch` the SDK sends with (the `http1` transport: `createHttp1Fetch()`). Default
+   * `globalThis.fetch`. Ignored when `client` is given. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** InvokeModel body format. Default: chosen from the model id by {@link bedrockModelFamily}. */
   family?: BedrockModelFamily;
   /** A ready SDK client (tests, custom credentials). Default: a new `BedrockRuntimeClient` with

@@ -42,3 +42,4 @@ export * from "./table_row.ts";
 export * from "./time_stream.ts";
 export * from "./to_request_record.ts";
 export * from "./tokenizer.ts";
+export * from "./workload.ts";

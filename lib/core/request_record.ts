@@ -48,6 +48,16 @@ export interface RequestRecordBase {
    * the client does not say.
    */
   coldStart?: boolean;
+  /**
+   * Prompt tokens the endpoint says it read from its prompt cache: OpenAI
+   * `usage.prompt_tokens_details.cached_tokens`, Anthropic `cache_read_input_tokens`, Bedrock
+   * Converse `cacheReadInputTokens`, Gemini `cachedContentTokenCount`. Absent when it does not
+   * say.
+   */
+  cachedInputTokens?: number;
+  /** Prompt tokens the endpoint says it wrote to its cache (Anthropic
+   * `cache_creation_input_tokens`, Bedrock `cacheWriteInputTokens`). Absent when it does not say. */
+  cacheWriteInputTokens?: number;
   /** Response headers arrived, ms after send. */
   headersMs: number | null;
   /** First wire message of any kind (role-only chunks included), ms after send. */
@@ -60,6 +70,12 @@ export interface RequestRecordBase {
   lastContentMs: number | null;
   /** End of the stream (or of the failure), ms after send. */
   e2eMs: number;
+  /**
+   * The response body ended, ms after send: read on after `[DONE]` (or the last frame) to its
+   * end, as LLMPerf does; `e2eMs` still stops at `[DONE]`. Absent when the client does not read
+   * the body's end (SDK clients), after a failure, and in records written before it existed.
+   */
+  bodyEndMs?: number;
   /** Decode-only inter-token latency `(lastContent - ttft) / (outputTokens - 1)`. */
   interTokenLatencyMs: number | null;
   /** LLMPerf's `inter_token_latency_s`: `(lastContent - send) / outputTokens`, includes TTFT. */

@@ -121,6 +121,23 @@ export interface DoneEvent {
   kind: "done";
   /** `finish_reason` / `stopReason` when the endpoint gives one. */
   finishReason?: string;
+  /**
+   * When the bytes that ended the stream (`[DONE]`) were read: `performance.now()` of the
+   * reading thread, as for `MessageEvent.receivedMs`. Default: the event's arrival.
+   */
+  receivedMs?: number;
+}
+
+/**
+ * The response body ended: after the stream's last event (`[DONE]`, the final frame) the client
+ * read the body on to its end, bounded by the request's timeout, and yields this when the read
+ * returned done. LLMPerf (every era) ends its request there. Clients that cannot see the body's
+ * end (the SDK clients) never yield it; none yields it after a failure.
+ */
+export interface BodyEndEvent {
+  kind: "body-end";
+  /** When the read returned done: `performance.now()` of the reading thread. Default: arrival. */
+  receivedMs?: number;
 }
 
 /** One decoded event of a streamed LLM response. */
@@ -132,4 +149,5 @@ export type StreamEvent =
   | ReasoningEvent
   | UsageEvent
   | ErrorEvent
-  | DoneEvent;
+  | DoneEvent
+  | BodyEndEvent;

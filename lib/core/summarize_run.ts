@@ -55,6 +55,11 @@ export interface RunSummary {
    * See {@link TtftParts}.
    */
   ttftParts?: TtftParts;
+  /**
+   * Prompt caching, over completed requests whose endpoint reports cached tokens
+   * (`cachedInputTokens`); absent when none does. See {@link PromptCacheSummary}.
+   */
+  promptCache?: PromptCacheSummary;
   /** Why figures are missing (nothing started, no request succeeded, zero wall time). */
   note?: string;
 }
@@ -74,6 +79,49 @@ export interface TtftParts {
   ttftWarmMs: Stats;
   /** Completed measured requests flagged `coldStart` (a new connection, a client's first). */
   coldStarts: number;
+}
+
+/** How much of the prompts the endpoint's cache served, and what it did to TTFT. */
+export interface PromptCacheSummary {
+  /** Completed measured requests that report cached tokens (0 included). */
+  requests: number;
+  /** Of those, requests with at least one cached token (a cache hit). */
+  hits: number;
+  /** `hits / requests`: the share of requests that hit the cache. */
+  hitShare: number;
+  /** Cached tokens over the prompt tokens (`inputTokens`) of those requests. */
+  cachedTokenShare: number;
+  /** TTFT of the requests that hit the cache. */
+  ttftCachedMs: Stats;
+  /** TTFT of the requests that did not. */
+  ttftUncachedMs: Stats;
+}
+
+function _promptCache(ok: RequestRecord[]): PromptCacheSummary | undefined {
+  const cachedTtft: number[] = [];
+  const uncachedTtft: number[] = [];
+  let requests = 0;
+  let hits = 0;
+  let cachedTokens = 0;
+  let inputTokens = 0;
+  for (const r of ok) {
+    if (r.cachedInputTokens === undefined) continue;
+    requests++;
+    cachedTokens += r.cachedInputTokens;
+    inputTokens += r.inputTokens;
+    const hit = r.cachedInputTokens > 0;
+    if (hit) hits++;
+    if (r.ttftMs !== null) (hit ? cachedTtft : uncachedTtft).push(r.ttftMs);
+  }
+  if (requests === 0) return undefined;
+  return {
+    requests,
+    hits,
+    hitShare: hits / requests,
+    cachedTokenShare: inputTokens > 0 ? cachedTokens / inputTokens : 0,
+    ttftCachedMs: summarize(cachedTtft),
+    ttftUncachedMs: summarize(uncachedTtft),
+  };
 }
 
 function _ttftParts(ok: RequestRecord[]): TtftParts | undefined {
@@ -236,6 +284,8 @@ export function summarizeRun(records: RequestRecord[], options: SummarizeRunOpti
   if (server) summary.server = server;
   const ttftParts = _ttftParts(ok);
   if (ttftParts) summary.ttftParts = ttftParts;
+  const promptCache = _promptCache(ok);
+  if (promptCache) summary.promptCache = promptCache;
   if (notes.length > 0) summary.note = notes.join("; ");
   return summary;
 }

@@ -96,7 +96,14 @@ export async function rebuildRunFiles(
       );
     }
   }
-  const written = await writeRunFiles(target, run.report);
+  let written;
+  try {
+    written = await writeRunFiles(target, run.report);
+  } catch (error) {
+    // Nothing half-made is left behind in a folder this call made.
+    if (outDir !== undefined) await Deno.remove(target, { recursive: true }).catch(() => {});
+    throw error;
+  }
   paths.push(...written.paths);
   return { run, dir: target, paths, tables: written.tables };
 }

@@ -48,13 +48,22 @@ export const RECORD_CSV_COLUMNS = [
   "chunkCount",
   "messageCount",
   "lastMessageMs",
+  "bodyEndMs",
   "retries",
   "requestSentMs",
   "coldStart",
+  "cachedInputTokens",
+  "cacheWriteInputTokens",
 ] as const satisfies readonly (keyof OkRecord & keyof ErrorRecord)[];
 
 /** Columns that records may lack (stamps newer than some files): an empty cell, or no column. */
-const _OPTIONAL: ReadonlySet<string> = new Set(["requestSentMs", "coldStart"]);
+const _OPTIONAL: ReadonlySet<string> = new Set([
+  "requestSentMs",
+  "coldStart",
+  "bodyEndMs",
+  "cachedInputTokens",
+  "cacheWriteInputTokens",
+]);
 
 /** One of {@link RECORD_CSV_COLUMNS}. */
 export type RecordCsvColumn = typeof RECORD_CSV_COLUMNS[number];
@@ -124,7 +133,8 @@ function _kind(column: RecordCsvColumn): _Kind {
 /**
  * Parse CSV written by {@link recordsToCsv} back into rows: numbers from their text, empty cells
  * as `null`, `errorMessage` `null` for ok rows. Columns may come in any order; unknown columns
- * are ignored; `requestSentMs` and `coldStart` may be missing (files written before them) and
+ * are ignored; `requestSentMs`, `coldStart`, `bodyEndMs`, `cachedInputTokens` and
+ * `cacheWriteInputTokens` may be missing (files written before them, endpoints that do not say) and
  * are left out of the row when empty. A missing column or a bad cell throws a `TypeError` naming the data row
  * (1-based) and the column.
  *

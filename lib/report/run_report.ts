@@ -129,10 +129,12 @@ export function runReport(input: RunReportInput): RunReport {
   const ok = measured.filter((r) => r.status === "ok");
   const framework = frameworkLabel(metadata);
   const lensName = metadata.lens === undefined ? "tokenbench" : checkLensName(metadata.lens);
-  // The tables read the records through the run's lens (ours by default).
+  // The tables read the records through the run's lens (ours by default). LLMPerf tokenizes an
+  // empty answer too: Llama-2 counts its BOS token.
+  const lensOptions = { emptyTextTokens: metadata.tokenizer === "llama2" ? 1 : 0 };
   const lensed = lensName === "tokenbench"
     ? ok.map((r) => ({ ttftMs: r.ttftMs, outputThroughputTokPerS: r.outputThroughputTokPerS }))
-    : ok.map((r) => lensRequestValues(lensName, r));
+    : ok.map((r) => lensRequestValues(lensName, r, lensOptions)).filter((v) => v.ok);
   const ttftS = lensed.flatMap((v) => v.ttftMs === null ? [] : [v.ttftMs / 1000]);
   const throughput = lensed.flatMap((v) =>
     v.outputThroughputTokPerS === null ? [] : [v.outputThroughputTokPerS]
@@ -171,7 +173,10 @@ export function runReport(input: RunReportInput): RunReport {
     document.goodput = goodput(records, metadata.slo, { wallTimeMs, lens: lensName });
   }
   if (lensName !== "tokenbench") {
-    const { requests: _requests, ...lensStats } = applyLens(lensName, records, { wallTimeMs });
+    const { requests: _requests, ...lensStats } = applyLens(lensName, records, {
+      ...lensOptions,
+      wallTimeMs,
+    });
     document.lens = lensStats;
   }
   if (clientHealth !== undefined) document.clientHealth = clientHealth;

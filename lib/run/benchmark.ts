@@ -8,7 +8,8 @@
 import type { LlmClient } from "../core/llm_client.ts";
 import type { RequestRecord } from "../core/request_record.ts";
 import { createTokenizer, type TokenizerName } from "../core/tokenizer.ts";
-import { type PromptMode, synthesizePrompts } from "../core/synthesize_prompt.ts";
+import type { PromptMode } from "../core/synthesize_prompt.ts";
+import { syntheticWorkload, type Workload } from "../core/workload.ts";
 import { addToProgress, progressLine, progressState } from "../core/progress_line.ts";
 import type { ClientHealth } from "../core/client_health.ts";
 import { type Shard, type ShardPlan, shardPlan } from "../core/shard.ts";
@@ -17,12 +18,18 @@ import { checkLensName, type LensName } from "../core/lenses.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
 import type { ClientSpec, Transport } from "../clients/create_client.ts";
 import { runFooter, runHeader, type RunMetadata } from "../report/run_metadata.ts";
-import { openJsonlWriter } from "../report/jsonl_writer.ts";
+import {
+  DENO_JSONL_FILE_SYSTEM,
+  type JsonlFileSystem,
+  openJsonlWriter,
+} from "../report/jsonl_writer.ts";
+import { runFileNames } from "../report/write_run_files.ts";
 import { rebuildRunFiles } from "../report/rebuild_run_files.ts";
 import { type RunReport, runReport, type RunReportInput } from "../report/run_report.ts";
-import { newRunDir } from "../report/new_run_dir.ts";
+import { newRunDir, runDirName } from "../report/new_run_dir.ts";
 import { runBenchmark } from "./run_benchmark.ts";
 import { openSender } from "./open_sender.ts";
+import { createWorkloadBuffer, type WorkloadBuffer } from "./workload_buffer.ts";
 
 /** A progress report of {@link benchmark}. */
 export interface BenchmarkProgress {
@@ -56,6 +63,25 @@ export interface BenchmarkRunOptions {
   promptMode?: PromptMode;
   /** Corpus lines the prompts are made of. Default: the built-in corpus. */
   corpus?: string[];
+  /**
+   * The requests to send, made lazily: request id `i` (warm-up first) is `workload.request(i)`,
+   * made just before it is needed. It must use the run's `tokenizer`. Default a
+   * `syntheticWorkload` from the prompt options above (`seed`, lengths, `promptMode`, `corpus`).
+   */
+  workload?: Workload;
+  /** Requests made ahead of the one being sent, in the background. Default 8. */
+  lookahead?: number;
+  /**
+   * Shared prefix of the synthetic prompts (`--prefix-tokens`): every prompt starts with one of
+   * `numPrefixes` fixed texts of this many tokens (`syntheticWorkload`). Ignored with
+   * `workload`. Default 0 (none).
+   */
+  prefixTokens?: number;
+  /** Distinct shared prefixes (`--num-prefixes`). Default 1. */
+  numPrefixes?: number;
+  /** What to record of a custom `workload` in the metadata (`workload` field). Default
+   * `{ kind: workload.kind }`. */
+  workloadInfo?: { kind: string } & Record<string, unknown>;
   /** Closed loop: requests in flight (LLMPerf `--num-concurrent-requests`). Default 10. */
   concurrency?: number;
   /** Open loop: requests per second instead of a closed loop. Default none. */
@@ -71,7 +97,9 @@ export interface BenchmarkRunOptions {
   /** Time budget of the run, s: no request is started after it (LLMPerf `--timeout`).
    * Default 90. */
   timeoutS?: number;
-  /** Per-request timeout, s (error 408). Default none. */
+  /** Per-request timeout, s, from send to the stream's end (error 408). Default `timeoutS`:
+   * a stream that never ends is cut when it has run as long as the whole run may, so a run
+   * lasts at most about twice `timeoutS`. */
   requestTimeoutS?: number;
   /** No content within this many s of send: error 408. Default none. */
   firstTokenTimeoutS?: number;
@@ -105,6 +133,10 @@ export interface BenchmarkRunOptions {
   /** Endpoint recorded in the metadata (without credentials). Default the simulator's URL,
    * else `"unknown"`. */
   endpoint?: string;
+  /** Which API of the provider is spoken, recorded in the metadata (`RunMetadata.endpointKind`).
+   * Default: read from `spec` (OpenAI `endpoint`, Bedrock `api`, SageMaker `payload`), else
+   * none. */
+  endpointKind?: string;
   /**
    * The simulator the client talks to: the run is recorded as simulated, with what the
    * simulator says of itself (`startSimulator()`'s result, or `{ info }` from `/_sim/info`).
@@ -136,6 +168,11 @@ export interface BenchmarkRunOptions {
   /** Secret values removed from everything written (besides secret-looking patterns).
    * Default none. */
   secrets?: readonly string[];
+  /**
+   * Where `RUNNING` and `requests.jsonl` are created and appended to: a test's double stands
+   * for a disk that fills up. Default the real file system.
+   */
+  fileSystem?: JsonlFileSystem;
 }
 
 /** What {@link benchmark} returns. */
@@ -175,6 +212,53 @@ function _positive(name: string, value: unknown, { orZero = false } = {}): numbe
   return value;
 }
 
+function _firstLine(text: string): string {
+  return text.split("\n")[0].replace(/ \(os error \d+\)$/, "");
+}
+
+/**
+ * Make the run folder, `RUNNING` and `requests.jsonl` with its header line. When any of them
+ * cannot be written (an unwritable or full `resultsDir`), nothing is left behind (not even
+ * `resultsDir` when this call made it) and a `RangeError` names the folder and the reason.
+ */
+async function _openRunFolder(
+  resultsDir: string,
+  model: string,
+  metadata: RunMetadata,
+  fileSystem: JsonlFileSystem,
+): Promise<{ dir: string; jsonl: Awaited<ReturnType<typeof openJsonlWriter>> }> {
+  let rootExisted = true;
+  try {
+    await Deno.lstat(resultsDir);
+  } catch {
+    rootExisted = false;
+  }
+  let dir: string | null = null;
+  try {
+    dir = await newRunDir(resultsDir, model);
+    // A folder whose run has not ended carries RUNNING (removed once every file is written),
+    // and its requests.jsonl has no end line: `deno task summarize` reports it unfinished.
+    const running = await fileSystem.create(
+      `${dir}/RUNNING`,
+      new TextEncoder().encode(
+        JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
+      ),
+    );
+    running.close();
+    const jsonl = await openJsonlWriter(`${dir}/requests.jsonl`, {
+      header: runHeader(metadata, { startEpochMs: Date.now() }),
+      fileSystem,
+    });
+    return { dir, jsonl };
+  } catch (error) {
+    if (dir !== null) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (!rootExisted) await Deno.remove(resultsDir).catch(() => {}); // only when still empty
+    if (error instanceof TypeError) throw error;
+    const why = error instanceof Error ? _firstLine(error.message) : String(error);
+    throw new RangeError(`Cannot write to resultsDir '${resultsDir}': ${why}`);
+  }
+}
+
 function _reasonText(reason: unknown): string {
   const text = reason instanceof Error || reason instanceof DOMException
     ? reason.message
@@ -184,6 +268,32 @@ function _reasonText(reason: unknown): string {
   return text && text !== "signal is aborted without reason" ? text : "stopped by its signal";
 }
 
+/** Longest file name most file systems take, bytes (ext4, APFS, NTFS: 255). */
+const _MAX_NAME_BYTES = 255;
+
+/** The run folder's and the derived files' names must fit the file system: checked before the
+ * first request, not found out after the last. */
+function _checkFileNames(o: BenchmarkRunOptions): void {
+  const names = [
+    runDirName(o.model, new Date()) + "-99",
+    ...runFileNames({
+      model: o.model,
+      meanInputTokens: o.meanInputTokens ?? 550,
+      meanOutputTokens: o.meanOutputTokens ?? 150,
+    } as RunMetadata),
+  ];
+  const encoder = new TextEncoder();
+  for (const name of names) {
+    const bytes = encoder.encode(name).length;
+    if (bytes > _MAX_NAME_BYTES) {
+      throw new RangeError(
+        `${_WHAT}: 'model' (${o.model.length} characters) makes a file name of ${bytes} bytes, ` +
+          `more than the ${_MAX_NAME_BYTES} a file system takes: ${name.slice(0, 40)}…`,
+      );
+    }
+  }
+}
+
 /** The run's settings, checked, with every default filled in. */
 interface _Plan {
   options: BenchmarkRunOptions;
@@ -191,8 +301,8 @@ interface _Plan {
   maxRequests: number;
   warmup: number;
   rate: number | undefined;
-  /** Prompts to synthesize: the whole run's (a shard sends only its share of them). */
-  promptCount: number;
+  /** The run-wide id of the k-th request this run (or shard) launches, warm-up first. */
+  idAt: (k: number) => number;
   shard: ShardPlan | undefined;
   metadata: RunMetadata;
 }
@@ -228,12 +338,32 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     );
   }
   if (o.lens !== undefined) checkLensName(o.lens);
+  if (o.resultsDir !== undefined) _checkFileNames(o);
   const workers = _int("workers", o.workers ?? 0, 0);
-  const promptCount = warmup + maxRequests;
+  _int("lookahead", o.lookahead ?? 8, 0);
+  const prefixTokens = _int("prefixTokens", o.prefixTokens ?? 0, 0);
+  const numPrefixes = _int("numPrefixes", o.numPrefixes ?? 1, 1);
+  if (o.workload !== undefined && typeof o.workload?.request !== "function") {
+    throw new TypeError(`${_WHAT}: 'workload' must be a Workload, got ${o.workload}`);
+  }
+  const workloadInfo = o.workload !== undefined
+    ? o.workloadInfo ?? { kind: o.workload.kind }
+    : prefixTokens > 0
+    ? { kind: "synthetic", prefixTokens, numPrefixes }
+    : undefined;
   let shard: ShardPlan | undefined;
+  let idAt = (k: number) => k;
+  const whole = { maxRequests, warmup, concurrency, rate: rate ?? null };
   if (o.shard !== undefined) {
+    const runWarmup = warmup;
     shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate, seed });
     ({ concurrency, maxRequests, warmup, rate } = shard);
+    // The ids shardPlan deals (round-robin within the warm-up, then within the measured ones),
+    // computed per request rather than read from its list.
+    const { index, count } = shard.shard;
+    const shardWarmup = warmup;
+    idAt = (k) =>
+      k < shardWarmup ? index + k * count : runWarmup + index + (k - shardWarmup) * count;
   }
   const arrival = o.arrival ?? "poisson";
   const simulator = o.simulator;
@@ -241,6 +371,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     llmApi: o.llmApi ?? client.api,
     model: o.model,
     endpoint: o.endpoint ?? simulator?.url ?? "unknown",
+    ..._endpointKind(o),
     simulated: simulator !== undefined,
     ...(simulator ? { simulator: simulator.info as Record<string, unknown> } : {}),
     tokenizer: o.tokenizer ?? "cl100k_base",
@@ -257,16 +388,17 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     maxRequests,
     warmup,
     timeoutS,
-    requestTimeoutS: o.requestTimeoutS ?? null,
+    requestTimeoutS: o.requestTimeoutS ?? timeoutS,
     firstTokenTimeoutS: o.firstTokenTimeoutS ?? null,
     gracePeriodS,
     additionalSamplingParams: o.samplingParams ?? {},
     userMetadata: { ...o.metadata },
     workers,
     ...(o.spec && o.transport !== undefined ? { transport: o.transport } : {}),
-    ...(shard ? { shard: shard.shard } : {}),
+    ...(shard ? { shard: { ...shard.shard, of: whole } } : {}),
     ...(o.slo ? { slo: o.slo } : {}),
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
+    ...(workloadInfo ? { workload: workloadInfo } : {}),
     ...(o.context?.sweep ? { sweep: o.context.sweep } : {}),
   };
   return {
@@ -275,7 +407,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     maxRequests,
     warmup,
     rate,
-    promptCount,
+    idAt,
     shard,
     metadata: redactSecrets(metadata, { secrets: o.secrets ?? [] }),
   };
@@ -337,15 +469,23 @@ export async function benchmark(
   const o = plan.options;
   const { metadata } = plan;
   const secrets = o.secrets ?? [];
+  const fileSystem = o.fileSystem ?? DENO_JSONL_FILE_SYSTEM;
   const tokenizer = createTokenizer(metadata.tokenizer as TokenizerName);
+  // The first failed write of a record stops the run: no request is sent whose answer could
+  // not be kept.
+  const writeStop = new AbortController();
+  let writeError: Error | null = null;
+  let unwritten = 0;
   let dir: string | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
   let jsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   let sender: Awaited<ReturnType<typeof openSender>> | undefined;
+  let buffer: WorkloadBuffer | undefined;
   try {
-    const prompts = synthesizePrompts({
+    // Prompts are made as they are needed (a few ahead, in the background): nothing per
+    // request is made or held before the first one is sent.
+    const workload: Workload = o.workload ?? syntheticWorkload({
       tokenizer,
-      count: plan.promptCount,
       seed: metadata.seed,
       mode: metadata.promptMode as PromptMode,
       corpus: o.corpus,
@@ -353,6 +493,13 @@ export async function benchmark(
       stddevInputTokens: metadata.stddevInputTokens,
       meanOutputTokens: metadata.meanOutputTokens,
       stddevOutputTokens: metadata.stddevOutputTokens,
+      prefixTokens: o.prefixTokens,
+      numPrefixes: o.numPrefixes,
+    });
+    buffer = createWorkloadBuffer(workload, {
+      idAt: plan.idAt,
+      count: plan.warmup + plan.maxRequests,
+      lookahead: o.lookahead ?? 8,
     });
     sender = await openSender(client, {
       spec: o.spec,
@@ -365,16 +512,7 @@ export async function benchmark(
         : 0,
     });
     if (o.resultsDir !== undefined) {
-      dir = await newRunDir(o.resultsDir, o.model);
-      // A folder whose run has not ended carries RUNNING (removed once every file is written),
-      // and its requests.jsonl has no end line: `deno task summarize` reports it unfinished.
-      await Deno.writeTextFile(
-        `${dir}/RUNNING`,
-        JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
-        { createNew: true },
-      );
-      jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
-      await jsonl.append(runHeader(metadata, { startEpochMs: Date.now() }));
+      ({ dir, jsonl } = await _openRunFolder(o.resultsDir, o.model, metadata, fileSystem));
     }
     const progress = progressState(plan.maxRequests, performance.now());
     const report = (trigger: BenchmarkProgress["trigger"]) =>
@@ -388,7 +526,7 @@ export async function benchmark(
     const ms = (s: number | undefined) => s === undefined ? undefined : s * 1000;
     const result = await runBenchmark(sender.client, {
       model: o.model,
-      prompt: (requestId) => prompts[requestId],
+      prompt: (requestId) => (buffer as WorkloadBuffer).take(requestId),
       countTokens: (text) => tokenizer.countTokens(text),
       samplingParams: o.samplingParams,
       concurrency: plan.concurrency,
@@ -399,18 +537,32 @@ export async function benchmark(
       warmup: plan.warmup,
       seed: plan.shard?.arrivalSeed ?? metadata.seed,
       pool: sender.pool,
-      requestIds: plan.shard?.requestIds,
+      requestIdAt: plan.shard ? plan.idAt : undefined,
       durationMs: metadata.timeoutS * 1000,
-      requestTimeoutMs: ms(o.requestTimeoutS),
+      requestTimeoutMs: ms(metadata.requestTimeoutS ?? undefined),
       firstTokenTimeoutMs: ms(o.firstTokenTimeoutS),
       keepText: o.keepText ?? false,
       keepRecords: jsonl === undefined,
-      signal: o.signal,
+      signal: o.signal ? AbortSignal.any([o.signal, writeStop.signal]) : writeStop.signal,
       gracePeriodMs: (metadata.gracePeriodS ?? 0) * 1000,
       cancelSignal: o.cancelSignal,
       secrets,
       onRecord: async (record: RequestRecord) => {
-        await jsonl?.append(record);
+        try {
+          await jsonl?.append(record);
+        } catch (error) {
+          unwritten++;
+          if (writeError === null) {
+            writeError = error instanceof Error ? error : new Error(String(error));
+            writeStop.abort(
+              new DOMException(
+                `writing ${jsonl?.path} failed: ${_firstLine(writeError.message)}`,
+                "AbortError",
+              ),
+            );
+          }
+          return;
+        }
         await o.onRecord?.(record);
         if (record.phase === "measure") addToProgress(progress, record);
         if (o.onProgress) report("record");
@@ -420,8 +572,34 @@ export async function benchmark(
     timer = undefined;
     report("end");
     const stopReason = result.aborted
-      ? _reasonText(o.cancelSignal?.aborted ? o.cancelSignal.reason : o.signal?.reason)
+      ? _reasonText(
+        writeStop.signal.aborted
+          ? writeStop.signal.reason
+          : o.cancelSignal?.aborted
+          ? o.cancelSignal.reason
+          : o.signal?.reason,
+      )
       : null;
+    if (writeError !== null && jsonl && dir !== null) {
+      // Keep what was written valid: an end line if there is room for one, RUNNING removed;
+      // `deno task summarize` rebuilds the derived files once there is space.
+      await jsonl.append(runFooter({ ...metadata, clientHealth: result.clientHealth }, {
+        finished: false,
+        stopReason,
+        wallTimeMs: result.wallTimeMs,
+        startEpochMs: result.startEpochMs,
+        numRecords: jsonl.lines - 1,
+        endedAt: new Date().toISOString(),
+      })).catch(() => {});
+      await jsonl.close();
+      await Deno.remove(`${dir}/RUNNING`).catch(() => {});
+      throw new Error(
+        `Cannot write results: ${stopReason}; no new request was sent after it ` +
+          `(${jsonl.lines - 1} records kept, ${unwritten} answers not written); ` +
+          `${jsonl.path} ends on a complete line: once there is space, ` +
+          `deno task summarize ${dir} writes the rest`,
+      );
+    }
     const final: RunMetadata = {
       ...metadata,
       clientHealth: result.clientHealth,
@@ -465,8 +643,19 @@ export async function benchmark(
     return { ...input, ...done, report: runReport(input), dir: null, paths: [] };
   } finally {
     clearInterval(timer);
+    buffer?.close();
     await jsonl?.close();
     await sender?.close();
     tokenizer.free();
   }
+}
+
+/** The metadata's `endpointKind`: the option, else what the client spec says. */
+function _endpointKind(o: BenchmarkRunOptions): { endpointKind?: string } {
+  if (o.endpointKind !== undefined) return { endpointKind: o.endpointKind };
+  const spec = o.spec;
+  if (spec?.api === "openai") return { endpointKind: spec.options.endpoint ?? "chat" };
+  if (spec?.api === "bedrock") return { endpointKind: spec.options.api ?? "converse" };
+  if (spec?.api === "sagemaker") return { endpointKind: spec.options.payload ?? "tgi" };
+  return {};
 }

@@ -33,3 +33,4 @@ export * from "./run_sweep.ts";
 export * from "./spawn_simulator.ts";
 export * from "./time_request.ts";
 export * from "./worker_pool.ts";
+export * from "./workload_buffer.ts";

@@ -58,8 +58,9 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    * and stops launching. Default none. */
   cancelSignal?: AbortSignal;
   /**
-   * Secret values (API key, AWS secret key, session token) removed from every error message,
-   * besides the secret-looking patterns `redactSecrets` always removes. Default none.
+   * Secret values (API key, AWS secret key, session token) removed, with every 8-character
+   * piece of them, from every string of every record (error messages, kept text), besides the
+   * secret-looking patterns `redactSecrets` always removes. Default none.
    */
   secrets?: readonly string[];
   /** Keep each answer's text in its record. Default false. */
@@ -95,6 +96,9 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    * `requestId`: a shard's share of a larger run's ids ({@link shardPlan}). Default k.
    */
   requestIds?: readonly number[];
+  /** The same as a function: the id of the k-th request launched (used when `requestIds` is
+   * not given). Default k. */
+  requestIdAt?: (k: number) => number;
 }
 
 /** What {@link runBenchmark} returns. */
@@ -186,7 +190,7 @@ export async function runBenchmark(
   const launchSignals = [stopSignal, cancelSignal].filter((s): s is AbortSignal => s !== undefined);
   const loadSignal = launchSignals.length > 1 ? AbortSignal.any(launchSignals) : launchSignals[0];
 
-  const { pool, requestIds } = options;
+  const { pool, requestIds, requestIdAt } = options;
   const leadMs = options.leadMs ?? (pool && options.now === undefined ? 10 : 0);
   // Handed over early, an arrival is timed where it is sent: the hand-over needs no spinning
   // (which would take a core's time from the workers and the endpoint on a small machine).
@@ -202,7 +206,8 @@ export async function runBenchmark(
   let load;
   try {
     load = await runLoad(async (slot): Promise<_HealthSample> => {
-      const requestId = requestIds?.[slot.requestId] ?? slot.requestId;
+      const requestId = requestIds?.[slot.requestId] ?? requestIdAt?.(slot.requestId) ??
+        slot.requestId;
       const p = prompt(requestId);
       const request = {
         model,
@@ -235,12 +240,12 @@ export async function runBenchmark(
         countTokens,
         keepText,
       });
-      if (record.status === "error") {
-        record.errorMessage = redactSecrets(record.errorMessage, { secrets });
-      }
-      await onRecord?.(record);
-      if (keepRecords) kept[slot.requestId] = record;
-      return _healthSample(record);
+      // Every string of the record (the error message, the kept text) leaves the process.
+      // (Its numbers stay as they are: `tokenTimesMs` is no secret though its name says token.)
+      const safe = _redactStrings(record, secrets);
+      await onRecord?.(safe);
+      if (keepRecords) kept[slot.requestId] = safe;
+      return _healthSample(safe);
     }, { ...options, sleep, leadMs, signal: loadSignal });
   } finally {
     clearTimeout(graceTimer);
@@ -271,6 +276,15 @@ export async function runBenchmark(
         options.maxInFlight !== Infinity,
     }),
   };
+}
+
+/** `record` with every string field passed through `redactSecrets`. */
+function _redactStrings(record: RequestRecord, secrets: readonly string[] | undefined) {
+  const out: Record<string, unknown> = { ...record };
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value === "string") out[key] = redactSecrets(value, { secrets });
+  }
+  return out as unknown as RequestRecord;
 }
 
 /** This process's CPU time (user + system, all threads), ms; null where unavailable. */

@@ -10,6 +10,7 @@ import { planResponse, type SimBehaviour, type SimResponsePlan } from "./sim_pla
 import { createRandom } from "../core/random.ts";
 import type { SimVocabulary } from "./sim_vocabulary.ts";
 import type { Tokenizer } from "../core/tokenizer.ts";
+import type { SimPrefixCache } from "./sim_prefix_cache.ts";
 
 /** What every answer of a simulator is planned with. */
 export interface SimReplyPlanner {
@@ -23,6 +24,8 @@ export interface SimReplyPlanner {
   tokenizer: Tokenizer;
   /** Single-token words of the tokenizer. */
   vocabulary: SimVocabulary;
+  /** The prefix cache, when the simulator has one. */
+  prefixCache?: SimPrefixCache;
 }
 
 /**
@@ -62,17 +65,26 @@ export function planSimReply(
   const replyIds = reply === null
     ? null
     : tokenizer.encode(reply.reply).slice(vocabulary.overheadTokens);
+  const behaviour = {
+    ...planner.behaviour,
+    ...(profile === undefined ? {} : sampleSimProfile(profile, random)),
+    ...(replyIds === null ? {} : { outputTokens: replyIds.length }),
+  };
+  // A cached prefix cuts the prefill in proportion: TTFT × (1 − cached / input).
+  let cachedInputTokens: number | undefined;
+  if (planner.prefixCache) {
+    const ids = tokenizer.encode(prompt);
+    cachedInputTokens = planner.prefixCache.lookup(ids);
+    if (ids.length > 0) behaviour.ttftMs *= 1 - cachedInputTokens / ids.length;
+  }
   const planned = planResponse({ prompt, maxTokens }, {
-    behaviour: {
-      ...planner.behaviour,
-      ...(profile === undefined ? {} : sampleSimProfile(profile, random)),
-      ...(replyIds === null ? {} : { outputTokens: replyIds.length }),
-    },
+    behaviour,
     random,
     vocabulary,
     // Prompt counts are the tokenizer's own (with BOS for llama2, as servers count prompts).
     countTokens: (text) => tokenizer.countTokens(text),
   });
+  if (cachedInputTokens !== undefined) planned.cachedInputTokens = cachedInputTokens;
   return replyIds === null
     ? planned
     : replacePlanText(planned, replyIds, (ids) => tokenizer.decode(ids));

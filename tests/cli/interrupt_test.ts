@@ -235,3 +235,51 @@ Deno.test("kill -9 loses at most the requests in flight, and summarize works on 
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("SIGTERM after the end line: the run is reported finished and the exit code is 0", async () => {
+  const { benchCommand } = await import("../../lib/cli/bench_command.ts");
+  await using sim = await startSimulator({ ttftMs: 1, itlMs: 1 });
+  const root = await Deno.makeTempDir();
+  const log = console.log;
+  const error = console.error;
+  let stderr = "";
+  let sent = false;
+  console.log = () => {
+    // The first line printed is the tables: the end line and every file are written by now.
+    if (!sent) {
+      sent = true;
+      Deno.kill(Deno.pid, "SIGTERM");
+    }
+  };
+  console.error = (...args: unknown[]) => stderr += args.join(" ") + "\n";
+  let code: number;
+  try {
+    code = await benchCommand([
+      "--model",
+      "m",
+      "--base-url",
+      `${sim.url}/v1`,
+      "--results-dir",
+      root,
+      "--max-num-completed-requests",
+      "3",
+      "--mean-input-tokens",
+      "20",
+      "--mean-output-tokens",
+      "5",
+      "--workers",
+      "0",
+      "--quiet",
+    ]);
+    // Let the signal reach its listener if it has not yet.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    console.log = log;
+    console.error = error;
+    await Deno.remove(root, { recursive: true });
+  }
+  assert(sent, "SIGTERM was sent after the run ended");
+  assert(stderr.includes("SIGTERM: no new requests"), `the listener saw it: ${stderr}`);
+  assertEquals(code, 0, stderr);
+  assert(!stderr.includes("stopped by SIGTERM"), stderr);
+});

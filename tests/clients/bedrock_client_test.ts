@@ -400,3 +400,32 @@ Deno.test("createBedrockClient() stamps the signed request's hand-over to the HT
     assert(t.ttftMs !== null && t.ttftMs - t.requestSentMs >= 19, `${t.ttftMs}`);
   });
 });
+
+Deno.test("createBedrockClient() sends through the http1 transport when given its fetch, signed and streamed as with fetch", async () => {
+  const { createHttp1Fetch } = await import("../../lib/clients/http1_fetch.ts");
+  await withFakeAws(async () => {
+    await using sim = await startBedrockSim({ ttftMs: 5, itlMs: 1, seed: 5 });
+    const fetch1 = createHttp1Fetch();
+    try {
+      for (const api of ["converse", "invoke"] as const) {
+        sim.clearLog();
+        const bedrock = client(sim.url, { api, fetch: fetch1 });
+        const t = await timeStream(
+          bedrock.stream({ model: "anthropic.claude-instant-v1", prompt: PROMPT, maxTokens: 6 }),
+        );
+        assertEquals(t.error, null);
+        assertEquals(t.httpStatus, 200);
+        const [truth] = sim.log();
+        assertEquals(truth.outputTokens, 6);
+        assertEquals(t.chunkArrivalMs.length, 6);
+        // Signed: the simulator saw an Authorization header (kept redacted) and the SigV4 date.
+        assertEquals(truth.headers.authorization, "[redacted]");
+        assert("x-amz-date" in truth.headers, Object.keys(truth.headers).join(", "));
+      }
+      // Both requests went over the one kept-alive connection of the http1 transport.
+      assertEquals(fetch1.connectionsOpened, 1);
+    } finally {
+      fetch1.close();
+    }
+  });
+});
