@@ -230,8 +230,32 @@ confidence intervals (${doc.confidence.resamples} resamples) of p50, p95 and p99
 ${CI_METRICS.map((m) => `<code>${m}</code>`).join(", ")}. Quantiles are numpy's
 <code>linear</code>.</p>
 ${_table(["Metric", "Unit", ...fields], rows, "stats")}
+${_ttftPartsHtml(doc)}
 <h4>Small-sample notes</h4>
 ${notes}${s.note ? `<p class="note">${_esc(s.note)}</p>` : ""}`;
+}
+
+/** TTFT taken apart at the wire send and without cold starts, when the client stamped them. */
+function _ttftPartsHtml(doc: RunSummaryDocument): string {
+  const parts = doc.summary.ttftParts;
+  if (parts === undefined) return "";
+  const row = (name: string, st: typeof parts.sendMs) => [
+    name,
+    String(st.count),
+    _num(st.p50),
+    _num(st.p90),
+    _num(st.p99),
+    _num(st.max),
+  ];
+  return `<h4>TTFT taken apart</h4>
+${
+    _table(["Part (ms)", "count", "p50", "p90", "p99", "max"], [
+      row("T0 to the wire send", parts.sendMs),
+      row("TTFT from the wire send", parts.ttftFromSentMs),
+      row("TTFT without cold starts", parts.ttftWarmMs),
+    ])
+  }
+<p class="note">${parts.coldStarts} completed request(s) opened a connection (cold starts).</p>`;
 }
 
 /** Error codes with their counts and example messages (redacted again on the way out). */
