@@ -52,7 +52,15 @@ export interface HtmlReportOptions {
   errorExamples?: number;
 }
 
-/** The ids of the plots a report draws, in the `data-plot` attribute of each figure. */
+/**
+ * The ids of the plots a report draws, in the `data-plot` attribute of each figure.
+ *
+ * @example
+ * ```ts
+ * import { HTML_REPORT_PLOTS } from "./html_report.ts";
+ * if (!HTML_REPORT_PLOTS.includes("load_curve")) throw new Error("load curve");
+ * ```
+ */
 export const HTML_REPORT_PLOTS = [
   "ttft_distribution",
   "token_timeline",
@@ -65,7 +73,7 @@ export const HTML_REPORT_PLOTS = [
  * What a report calls a run from its metadata alone (so a rebuilt report has the same bytes
  * wherever it is written): its `--metadata provider=…` or model, and its load.
  *
- * @example
+ * @example A closed-loop run
  * ```ts
  * import { htmlRunLabel } from "./html_report.ts";
  * import type { RunMetadata } from "./run_metadata.ts";
