@@ -12,7 +12,16 @@ import { percentileSupport } from "../core/percentile_support.ts";
 import type { RunMetadata } from "./run_metadata.ts";
 import { formatCell, gridTable } from "./grid_table.ts";
 
-/** The metrics {@link compareRuns} compares, with their unit and which way is better. */
+/**
+ * The metrics {@link compareRuns} compares, with their unit and which way is better.
+ *
+ * @example Throughput is the one where higher is better
+ * ```ts
+ * import { COMPARE_METRICS } from "./compare_runs.ts";
+ * const better = COMPARE_METRICS.filter((m) => m.higherIsBetter).map((m) => m.metric);
+ * if (better.join() !== "outputThroughputTokPerS") throw new Error(better.join());
+ * ```
+ */
 export const COMPARE_METRICS = [
   { metric: "ttftMs", name: "TTFT", unit: "ms", higherIsBetter: false },
   { metric: "e2eMs", name: "End-to-end latency", unit: "ms", higherIsBetter: false },
@@ -28,7 +37,15 @@ export const COMPARE_METRICS = [
 /** One of the `metric` fields of {@link COMPARE_METRICS}. */
 export type CompareMetric = typeof COMPARE_METRICS[number]["metric"];
 
-/** The statistics compared: the median and the 99th percentile (numpy `linear`). */
+/**
+ * The statistics compared: the median and the 99th percentile (numpy `linear`).
+ *
+ * @example
+ * ```ts
+ * import { COMPARE_STATISTICS } from "./compare_runs.ts";
+ * if (new Map(COMPARE_STATISTICS).get("p99") !== 0.99) throw new Error("p99");
+ * ```
+ */
 export const COMPARE_STATISTICS = [["p50", 0.5], ["p99", 0.99]] as const;
 
 /** `p50` or `p99`. */
@@ -297,7 +314,7 @@ export function compareRuns(
  * A {@link RunComparison} as a markdown table: one row per metric, statistic and run after the
  * first (`| TTFT (ms) | p50 | a | b | b − a | 95% CI | verdict |`), then the warnings as a list.
  *
- * @example
+ * @example A faster run
  * ```ts
  * import { compareRuns, renderComparisonMarkdown } from "./compare_runs.ts";
  * import type { RequestRecord } from "../core/request_record.ts";

@@ -52,7 +52,15 @@ export interface HtmlReportOptions {
   errorExamples?: number;
 }
 
-/** The ids of the plots a report draws, in the `data-plot` attribute of each figure. */
+/**
+ * The ids of the plots a report draws, in the `data-plot` attribute of each figure.
+ *
+ * @example
+ * ```ts
+ * import { HTML_REPORT_PLOTS } from "./html_report.ts";
+ * if (!HTML_REPORT_PLOTS.includes("load_curve")) throw new Error("load curve");
+ * ```
+ */
 export const HTML_REPORT_PLOTS = [
   "ttft_distribution",
   "token_timeline",
@@ -65,7 +73,7 @@ export const HTML_REPORT_PLOTS = [
  * What a report calls a run from its metadata alone (so a rebuilt report has the same bytes
  * wherever it is written): its `--metadata provider=…` or model, and its load.
  *
- * @example
+ * @example A closed-loop run
  * ```ts
  * import { htmlRunLabel } from "./html_report.ts";
  * import type { RunMetadata } from "./run_metadata.ts";
@@ -230,8 +238,32 @@ confidence intervals (${doc.confidence.resamples} resamples) of p50, p95 and p99
 ${CI_METRICS.map((m) => `<code>${m}</code>`).join(", ")}. Quantiles are numpy's
 <code>linear</code>.</p>
 ${_table(["Metric", "Unit", ...fields], rows, "stats")}
+${_ttftPartsHtml(doc)}
 <h4>Small-sample notes</h4>
 ${notes}${s.note ? `<p class="note">${_esc(s.note)}</p>` : ""}`;
+}
+
+/** TTFT taken apart at the wire send and without cold starts, when the client stamped them. */
+function _ttftPartsHtml(doc: RunSummaryDocument): string {
+  const parts = doc.summary.ttftParts;
+  if (parts === undefined) return "";
+  const row = (name: string, st: typeof parts.sendMs) => [
+    name,
+    String(st.count),
+    _num(st.p50),
+    _num(st.p90),
+    _num(st.p99),
+    _num(st.max),
+  ];
+  return `<h4>TTFT taken apart</h4>
+${
+    _table(["Part (ms)", "count", "p50", "p90", "p99", "max"], [
+      row("T0 to the wire send", parts.sendMs),
+      row("TTFT from the wire send", parts.ttftFromSentMs),
+      row("TTFT without cold starts", parts.ttftWarmMs),
+    ])
+  }
+<p class="note">${parts.coldStarts} completed request(s) opened a connection (cold starts).</p>`;
 }
 
 /** Error codes with their counts and example messages (redacted again on the way out). */
@@ -368,6 +400,8 @@ td:first-child, th:first-child { text-align: left; }
 table.kv td:last-child { text-align: left; overflow-wrap: anywhere; }
 table.errors td:last-child { text-align: left; max-width: 700px; overflow-wrap: anywhere; }
 .ci { color: #666; font-size: 11px; white-space: nowrap; }
+table.compare td:nth-child(3), table.compare td:nth-child(5), table.compare td:nth-child(6),
+table.compare td:nth-child(7) { white-space: nowrap; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 code.message { white-space: pre-wrap; overflow-wrap: anywhere; }
 figure.plot { margin: 12px 0; background: white; border: 1px solid #e4e4e4; padding: 8px;

@@ -81,6 +81,8 @@ export async function writeRunFiles(dir: string, input: RunReportInput): Promise
     ),
   };
   const report = runReport(safe);
+  // rendered before anything is written, so a failure leaves no half-written folder
+  const html = await htmlReport({ label: htmlRunLabel(safe.metadata), run: safe });
   for (const name of runFileNames(safe.metadata)) {
     const path = `${dir}/${name}`;
     let exists = true;
@@ -105,10 +107,7 @@ export async function writeRunFiles(dir: string, input: RunReportInput): Promise
   await write("summary.json", JSON.stringify(report.summary, null, 2) + "\n");
   await write("requests.csv", report.csv);
   await write("tables.md", report.tables);
-  await write(
-    "report.html",
-    await htmlReport({ label: htmlRunLabel(safe.metadata), run: safe }),
-  );
+  await write("report.html", html);
   const llmperf = await writeLlmperfFiles(dir, report.llmperf);
   paths.push(llmperf.summaryPath, llmperf.individualPath);
   return { paths, tables: report.tables };

@@ -149,3 +149,17 @@ Deno.test("htmlReport() refuses no runs and duplicate labels; htmlRunLabel() nam
     "bedrock 2.5 req/s",
   );
 });
+
+Deno.test("htmlReport() takes TTFT apart when the client stamped its sends", async () => {
+  const input = run(4, 5);
+  input.records = input.records.map((r, i) => ({ ...r, requestSentMs: 3, coldStart: i < 4 }));
+  const html = await htmlReport({ label: "stamped", run: input });
+  assert(html.includes("<h4>TTFT taken apart</h4>"), "the section");
+  assert(html.includes("<td>T0 to the wire send</td><td>"), "send part");
+  const cold =
+    input.records.filter((r) => r.phase === "measure" && r.status === "ok" && r.coldStart)
+      .length;
+  assert(html.includes(`${cold} completed request(s) opened a connection`), "cold starts");
+  // without stamps, no such section
+  assert(!(await htmlReport({ label: "plain", run: run(4, 5) })).includes("TTFT taken apart"));
+});

@@ -29,6 +29,8 @@ interface Layout {
   ellipsized: string[];
   /** Pairs of axis labels of one axis that overlap or come closer than 2 px. */
   overlapping: string[];
+  /** Tables wider than their box (part of them hidden behind a scroll bar). */
+  tablesCut: string[];
   /** Page wider than the window (something cut at the right edge or a horizontal scroll). */
   pageWidth: number;
   windowWidth: number;
@@ -65,8 +67,11 @@ const LAYOUT = `(() => {
       }
     }
   }
+  const tablesCut = [...document.querySelectorAll(".table-wrap")]
+    .filter((w) => w.scrollWidth > w.clientWidth + 1)
+    .map((w) => w.querySelector("th")?.textContent + ": " + w.scrollWidth + " > " + w.clientWidth);
   const data = JSON.parse(document.getElementById("tokenbench-data").textContent);
-  return { plots, figuresWithoutSvg, cutAtEdge, ellipsized, overlapping,
+  return { plots, figuresWithoutSvg, cutAtEdge, ellipsized, overlapping, tablesCut,
     pageWidth: document.documentElement.scrollWidth, windowWidth: window.innerWidth,
     embeddedRuns: data.runs.length,
     errorRows: document.querySelectorAll("table.errors tbody tr").length,
@@ -104,6 +109,7 @@ function assertDrawn(layout: Layout, ids: readonly string[], name: string): void
   assertEquals(layout.cutAtEdge, [], `${name}: no text cut at an SVG's edge`);
   assertEquals(layout.ellipsized, [], `${name}: no label cut short`);
   assertEquals(layout.overlapping, [], `${name}: no overlapping or touching axis labels`);
+  assertEquals(layout.tablesCut, [], `${name}: every table fits the page`);
   assert(layout.pageWidth <= layout.windowWidth, `${name}: page ${layout.pageWidth} px wide`);
 }
 
