@@ -23,6 +23,13 @@ import { type RunReport, runReport, type RunReportInput } from "../report/run_re
 import { newRunDir } from "../report/new_run_dir.ts";
 import { runBenchmark } from "./run_benchmark.ts";
 import { openSender } from "./open_sender.ts";
+import { type ServerMetricsScraper, startServerMetricsScraper } from "./scrape_server_metrics.ts";
+import {
+  type ServerMetricsLine,
+  type ServerMetricsRun,
+  summarizeServerMetrics,
+} from "../core/summarize_server_metrics.ts";
+import { runClockOriginEpochMs, SERVER_METRICS_FILE } from "../report/read_server_metrics.ts";
 
 /** A progress report of {@link benchmark}. */
 export interface BenchmarkProgress {
@@ -140,6 +147,19 @@ export interface BenchmarkRunOptions {
   /** Secret values removed from everything written (besides secret-looking patterns).
    * Default none. */
   secrets?: readonly string[];
+  /**
+   * Scrape the server's Prometheus endpoint during the run (vLLM's, TGI's, SGLang's `/metrics`;
+   * the simulator's `GET /metrics`): from just before the first request to one last scrape
+   * after the last, every `intervalMs` (default 1000), keeping every counter, gauge and untyped
+   * series or the sample `names` asked for. The scrapes go to `server_metrics.jsonl` in the run
+   * folder as they come, and their summary into `summary.json` (`serverMetrics`). Default none.
+   */
+  serverMetrics?: {
+    url: string;
+    intervalMs?: number;
+    names?: readonly string[];
+    headers?: Record<string, string>;
+  };
 }
 
 /** What {@link benchmark} returns. */
@@ -156,6 +176,8 @@ export interface BenchmarkRunResult extends RunReportInput {
   finished: boolean;
   /** Why the run stopped early, or null. */
   stopReason: string | null;
+  /** The server metrics scraped (`serverMetrics`), when asked for. */
+  serverMetricsRun?: ServerMetricsRun;
 }
 
 const _WHAT = "Cannot run benchmark";
@@ -232,6 +254,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     );
   }
   if (o.lens !== undefined) checkLensName(o.lens);
+  if (o.serverMetrics !== undefined) _checkServerMetrics(o.serverMetrics);
   const workers = _int("workers", o.workers ?? 0, 0);
   const promptCount = warmup + maxRequests;
   let shard: ShardPlan | undefined;
@@ -347,6 +370,8 @@ export async function benchmark(
   let timer: ReturnType<typeof setInterval> | undefined;
   let jsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   let sender: Awaited<ReturnType<typeof openSender>> | undefined;
+  let scraper: ServerMetricsScraper | undefined;
+  let metricsJsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   try {
     const prompts = synthesizePrompts({
       tokenizer,
@@ -390,6 +415,16 @@ export async function benchmark(
         trigger,
       });
     if (o.onProgress) timer = setInterval(() => report("timer"), o.progressEveryMs ?? 1000);
+    if (o.serverMetrics !== undefined) {
+      if (dir !== null) metricsJsonl = await openJsonlWriter(`${dir}/${SERVER_METRICS_FILE}`);
+      const writer = metricsJsonl;
+      scraper = startServerMetricsScraper(o.serverMetrics.url, {
+        intervalMs: o.serverMetrics.intervalMs,
+        names: o.serverMetrics.names,
+        headers: o.serverMetrics.headers,
+        onLine: writer ? (line) => writer.append(_cleanLine(line, secrets)) : undefined,
+      });
+    }
     const ms = (s: number | undefined) => s === undefined ? undefined : s * 1000;
     const result = await runBenchmark(sender.client, {
       model: o.model,
@@ -423,6 +458,9 @@ export async function benchmark(
     });
     clearInterval(timer);
     timer = undefined;
+    const serverMetricsRun = await scraper?.stop();
+    await metricsJsonl?.close();
+    const scraped = serverMetricsRun ? { serverMetricsRun } : {};
     report("end");
     const stopReason = result.aborted
       ? _reasonText(o.cancelSignal?.aborted ? o.cancelSignal.reason : o.signal?.reason)
@@ -456,9 +494,10 @@ export async function benchmark(
       return {
         ...input,
         ...done,
+        ...scraped,
         report: runReport(input),
         dir,
-        paths: [jsonl.path, ...written.paths],
+        paths: [jsonl.path, ...(metricsJsonl ? [metricsJsonl.path] : []), ...written.paths],
       };
     }
     const input: RunReportInput = {
@@ -467,9 +506,17 @@ export async function benchmark(
       startEpochMs: result.startEpochMs,
       metadata: final,
     };
-    return { ...input, ...done, report: runReport(input), dir: null, paths: [] };
+    if (serverMetricsRun !== undefined) {
+      const origin = runClockOriginEpochMs(result.records.filter((r) => r.phase === "measure"));
+      input.serverMetrics = summarizeServerMetrics(serverMetricsRun, {
+        runStartEpochMs: origin ?? undefined,
+      });
+    }
+    return { ...input, ...done, ...scraped, report: runReport(input), dir: null, paths: [] };
   } finally {
     clearInterval(timer);
+    await scraper?.stop();
+    await metricsJsonl?.close();
     await jsonl?.close();
     await sender?.close();
     tokenizer.free();
@@ -484,4 +531,35 @@ function _endpointKind(o: BenchmarkRunOptions): { endpointKind?: string } {
   if (spec?.api === "bedrock") return { endpointKind: spec.options.api ?? "converse" };
   if (spec?.api === "sagemaker") return { endpointKind: spec.options.payload ?? "tgi" };
   return {};
+}
+
+/** Checks the `serverMetrics` option as the scraper would, before anything is sent. */
+function _checkServerMetrics(option: NonNullable<BenchmarkRunOptions["serverMetrics"]>): void {
+  let url: URL | null = null;
+  try {
+    url = new URL(option?.url);
+  } catch { /* reported below */ }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError(
+      `${_WHAT}: 'serverMetrics.url' must be an http(s) URL, got ${JSON.stringify(option?.url)}`,
+    );
+  }
+  const intervalMs = option.intervalMs ?? 1000;
+  if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs < 10) {
+    throw new RangeError(
+      `${_WHAT}: 'serverMetrics.intervalMs' must be a number >= 10, got ${intervalMs}`,
+    );
+  }
+}
+
+/** A server-metrics line with secrets out of its text (the URL, an error message); the series
+ * keys are left alone (a name like `sglang:token_usage` is no secret). */
+function _cleanLine(line: ServerMetricsLine, secrets: readonly string[]): ServerMetricsLine {
+  if (line.kind === "server-metrics") {
+    return { ...line, url: redactSecrets(line.url, { secrets }) };
+  }
+  if (line.kind === "scrape-error") {
+    return { ...line, message: redactSecrets(line.message, { secrets }) };
+  }
+  return line;
 }
