@@ -110,3 +110,16 @@ Deno.test("GET /metrics counts errors by status", async () => {
   assertEquals(after['tokenbench_sim_request_errors_total{status="401"}'], 1);
   assertEquals(after['tokenbench_sim_request_errors_total{status="429"}'], 1);
 });
+
+Deno.test("GET /metrics counts prompt tokens at the start and generated tokens as they are sent", async () => {
+  await using sim = await startSimulator({ ttftMs: 10, itlMs: 20 });
+  const pending = chat(sim.url, 10);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const mid = await scrape(sim.url);
+  const [entry] = sim.log();
+  assertEquals(mid[`vllm:prompt_tokens_total{${MODEL}}`], entry.inputTokens);
+  const sent = mid[`vllm:generation_tokens_total{${MODEL}}`];
+  assert(sent > 0 && sent < 10, String(sent));
+  await (await pending).text();
+  assertEquals((await scrape(sim.url))[`vllm:generation_tokens_total{${MODEL}}`], 10);
+});
