@@ -463,7 +463,7 @@ Deno.test("OpenAI client speaks the Responses API: body, TTFT on the first outpu
   assertEquals(t.reasoningArrivalMs.length, 4);
   assertEquals(t.chunkArrivalMs.length, 12);
   assert(t.firstReasoningMs !== null && t.ttftMs !== null);
-  assert(t.ttftMs - t.firstReasoningMs >= 35, `${t.firstReasoningMs} → ${t.ttftMs}`);
+  assert(t.firstReasoningMs < t.ttftMs, `${t.firstReasoningMs} → ${t.ttftMs}`);
   assertEquals(t.usage.reasoningTokens, 4);
   assertEquals(t.usage.outputTokens, 16);
   assertEquals(t.usage.cacheReadInputTokens, 0);
@@ -475,9 +475,11 @@ Deno.test("OpenAI client speaks the Responses API: body, TTFT on the first outpu
     tokenizer.free();
   }
   const log = sim.log()[0];
-  // TTFT is the first output text's send stamp, not the first reasoning's.
+  // TTFT is the first output text's send stamp (40 ms after the first reasoning was sent), not
+  // the first reasoning's; the server's own stamps, so the client's load does not matter.
   const textStamp = log.chunkSentEpochMs[4];
   assertEquals(t.chunkSentEpochMs?.[0], textStamp);
+  assert(textStamp - log.chunkSentEpochMs[0] >= 39, JSON.stringify(log.chunkSentEpochMs));
 });
 
 Deno.test("OpenAI Responses client turns HTTP errors and response.failed into error events", async () => {
