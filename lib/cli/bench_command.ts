@@ -117,6 +117,13 @@ Scale and trust (docs/scaling.md):
   --lens NAME                        metric definitions of the tables and summary.json, each
                                      equal to one peer's own code (default tokenbench):
 ${LENS_HELP}
+Server metrics (docs/metrics.md, "Server metrics"):
+  --server-metrics URL               scrape this Prometheus endpoint during the run (vLLM, TGI,
+                                     SGLang /metrics; the simulator's GET /metrics) into
+                                     server_metrics.jsonl and summary.json (default none)
+  --server-metrics-interval-ms N     time between scrapes (default 1000)
+  --server-metrics-names LIST        sample names to keep, comma-separated, any type (default:
+                                     every counter, gauge and untyped series)
 ${CLIENT_HELP}  -h, --help                         show this help
 `;
 
@@ -167,6 +174,9 @@ export const BENCH_FLAGS = {
   concurrency: { type: "string" },
   slo: { type: "string" },
   lens: { type: "string" },
+  "server-metrics": { type: "string" },
+  "server-metrics-interval-ms": { type: "string" },
+  "server-metrics-names": { type: "string" },
   ...CLIENT_FLAGS,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -486,6 +496,7 @@ async function _settings(
     ]),
   ];
   const resultsDir = s("results-dir") ?? "results";
+  const serverMetrics = _serverMetricsFlags(f);
   await checkResultsRoot(resultsDir);
   const built = await buildClient(llmApi, f, env);
   return {
@@ -530,6 +541,7 @@ async function _settings(
       lens: scale.lens,
       secrets,
       resultsDir,
+      ...(serverMetrics ? { serverMetrics } : {}),
     },
   };
 }
@@ -629,6 +641,56 @@ function _progressPrinter(): (p: BenchmarkProgress) => void {
   };
 }
 
+/** `--server-metrics` and its companions, checked (a UsageError names the flag). */
+function _serverMetricsFlags(
+  f: Record<string, string | boolean | undefined>,
+): BenchmarkRunOptions["serverMetrics"] | undefined {
+  const url = typeof f["server-metrics"] === "string" ? f["server-metrics"] : undefined;
+  const interval = f["server-metrics-interval-ms"];
+  const names = f["server-metrics-names"];
+  if (url === undefined) {
+    if (interval !== undefined || names !== undefined) {
+      throw new UsageError(
+        "--server-metrics-interval-ms and --server-metrics-names need --server-metrics URL",
+      );
+    }
+    return undefined;
+  }
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch { /* reported below */ }
+  if (parsed === null || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new UsageError(`--server-metrics is not an http(s) URL: '${url}'`);
+  }
+  const intervalMs = interval === undefined ? 1000 : Number(interval);
+  if (typeof interval === "string" && (interval.trim() === "" || !(intervalMs >= 10))) {
+    throw new UsageError(`--server-metrics-interval-ms must be a number >= 10, got '${interval}'`);
+  }
+  const list = typeof names === "string"
+    ? names.split(",").map((n) => n.trim()).filter((n) => n !== "")
+    : undefined;
+  return { url, intervalMs, ...(list ? { names: list } : {}) };
+}
+
+/** One line on what the server said of itself, when it was scraped. */
+function _serverMetricsLine(run: BenchmarkRunResult): string | null {
+  const m = run.report.summary.serverMetrics;
+  if (m === undefined) return null;
+  const parts = [`${m.scrapes} scrape(s) of ${m.url}`];
+  if (m.failedScrapes > 0) parts.push(`${m.failedScrapes} failed (${m.firstError})`);
+  const { running, waiting, kvCacheUsage, prefixCacheHitRate } = m.roles;
+  const n = (v: number | null | undefined, digits = 1) =>
+    v === null || v === undefined ? "-" : v.toFixed(digits);
+  if (running) parts.push(`running p50 ${n(running.stats.p50)} max ${n(running.stats.max)}`);
+  if (waiting) parts.push(`waiting p50 ${n(waiting.stats.p50)} max ${n(waiting.stats.max)}`);
+  if (kvCacheUsage) parts.push(`KV cache max ${n(100 * (kvCacheUsage.stats.max ?? 0))} %`);
+  if (prefixCacheHitRate?.overall !== undefined && prefixCacheHitRate.overall !== null) {
+    parts.push(`prefix-cache hits ${n(100 * prefixCacheHitRate.overall)} %`);
+  }
+  return `server metrics: ${parts.join(", ")}`;
+}
+
 /** What a finished run prints: tables, files, client health, and a warning when every request
  * failed. */
 async function _printRun(run: BenchmarkRunResult): Promise<void> {
@@ -636,6 +698,8 @@ async function _printRun(run: BenchmarkRunResult): Promise<void> {
   console.log(`results: ${run.dir}`);
   for (const path of run.paths) console.log(`  ${path}`);
   if (run.dir !== null) await reportRunHealth(run.dir);
+  const server = _serverMetricsLine(run);
+  if (server !== null) console.error(server);
   const measured = run.records.filter((r) => r.phase === "measure");
   const failed = measured.filter((r) => r.status === "error");
   if (measured.length > 0 && failed.length === measured.length) {

@@ -21,8 +21,8 @@ import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts
  */
 export const SIM_HELP = `Usage: deno task sim [flags]
 
-Runs tokenbench's simulated LLM endpoint until Ctrl-C: OpenAI chat/completions, Anthropic
-Messages, SageMaker, Vertex AI Gemini and Bedrock, each in its own wire format.
+Runs tokenbench's simulated LLM endpoint until Ctrl-C: OpenAI chat/completions and Responses,
+Anthropic Messages, SageMaker, Vertex AI Gemini and Bedrock, each in its own wire format.
 First stdout line: listening on http://HOST:PORT
 OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; settings: GET /_sim/info ;
 server metrics (Prometheus text, vLLM names): GET /metrics

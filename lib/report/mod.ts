@@ -29,6 +29,7 @@ export * from "./new_run_dir.ts";
 export * from "./read_results.ts";
 export * from "./read_run_dirs.ts";
 export * from "./read_run_jsonl.ts";
+export * from "./read_server_metrics.ts";
 export * from "./rebuild_run_files.ts";
 export * from "./records_csv.ts";
 export * from "./reproduce_tables.ts";

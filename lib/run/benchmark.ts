@@ -34,6 +34,13 @@ import { newRunDir, runDirName } from "../report/new_run_dir.ts";
 import { runBenchmark } from "./run_benchmark.ts";
 import { openSender } from "./open_sender.ts";
 import { createWorkloadBuffer, type WorkloadBuffer } from "./workload_buffer.ts";
+import { type ServerMetricsScraper, startServerMetricsScraper } from "./scrape_server_metrics.ts";
+import {
+  type ServerMetricsLine,
+  type ServerMetricsRun,
+  summarizeServerMetrics,
+} from "../core/summarize_server_metrics.ts";
+import { runClockOriginEpochMs, SERVER_METRICS_FILE } from "../report/read_server_metrics.ts";
 
 /** A progress report of {@link benchmark}. */
 export interface BenchmarkProgress {
@@ -217,6 +224,18 @@ export interface BenchmarkRunOptions {
    * for a disk that fills up. Default the real file system.
    */
   fileSystem?: JsonlFileSystem;
+   * Scrape the server's Prometheus endpoint during the run (vLLM's, TGI's, SGLang's `/metrics`;
+   * the simulator's `GET /metrics`): from just before the first request to one last scrape
+   * after the last, every `intervalMs` (default 1000), keeping every counter, gauge and untyped
+   * series or the sample `names` asked for. The scrapes go to `server_metrics.jsonl` in the run
+   * folder as they come, and their summary into `summary.json` (`serverMetrics`). Default none.
+   */
+  serverMetrics?: {
+    url: string;
+    intervalMs?: number;
+    names?: readonly string[];
+    headers?: Record<string, string>;
+  };
 }
 
 /** What {@link benchmark} returns. */
@@ -233,6 +252,8 @@ export interface BenchmarkRunResult extends RunReportInput {
   finished: boolean;
   /** Why the run stopped early, or null. */
   stopReason: string | null;
+  /** The server metrics scraped (`serverMetrics`), when asked for. */
+  serverMetricsRun?: ServerMetricsRun;
 }
 
 const _WHAT = "Cannot run benchmark";
@@ -418,6 +439,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   }
   if (o.lens !== undefined) checkLensName(o.lens);
   if (o.resultsDir !== undefined) _checkFileNames(o);
+  if (o.serverMetrics !== undefined) _checkServerMetrics(o.serverMetrics);
   const workers = _int("workers", o.workers ?? 0, 0);
   _int("lookahead", o.lookahead ?? 8, 0);
   const prefixTokens = _int("prefixTokens", o.prefixTokens ?? 0, 0);
@@ -608,6 +630,8 @@ export async function benchmark(
   let jsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   let sender: Awaited<ReturnType<typeof openSender>> | undefined;
   let buffer: WorkloadBuffer | undefined;
+  let scraper: ServerMetricsScraper | undefined;
+  let metricsJsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   try {
     // Prompts are made as they are needed (a few ahead, in the background): nothing per
     // request is made or held before the first one is sent.
@@ -679,6 +703,16 @@ export async function benchmark(
         trigger,
       });
     if (o.onProgress) timer = setInterval(() => report("timer"), o.progressEveryMs ?? 1000);
+    if (o.serverMetrics !== undefined) {
+      if (dir !== null) metricsJsonl = await openJsonlWriter(`${dir}/${SERVER_METRICS_FILE}`);
+      const writer = metricsJsonl;
+      scraper = startServerMetricsScraper(o.serverMetrics.url, {
+        intervalMs: o.serverMetrics.intervalMs,
+        names: o.serverMetrics.names,
+        headers: o.serverMetrics.headers,
+        onLine: writer ? (line) => writer.append(_cleanLine(line, secrets)) : undefined,
+      });
+    }
     const ms = (s: number | undefined) => s === undefined ? undefined : s * 1000;
     const result = await runBenchmark(sender.client, {
       model: o.model,
@@ -731,6 +765,9 @@ export async function benchmark(
     });
     clearInterval(timer);
     timer = undefined;
+    const serverMetricsRun = await scraper?.stop();
+    await metricsJsonl?.close();
+    const scraped = serverMetricsRun ? { serverMetricsRun } : {};
     report("end");
     const stopReason = result.aborted
       ? _reasonText(
@@ -790,9 +827,10 @@ export async function benchmark(
       return {
         ...input,
         ...done,
+        ...scraped,
         report: runReport(input),
         dir,
-        paths: [jsonl.path, ...written.paths],
+        paths: [jsonl.path, ...(metricsJsonl ? [metricsJsonl.path] : []), ...written.paths],
       };
     }
     const input: RunReportInput = {
@@ -801,10 +839,18 @@ export async function benchmark(
       startEpochMs: result.startEpochMs,
       metadata: final,
     };
-    return { ...input, ...done, report: runReport(input), dir: null, paths: [] };
+    if (serverMetricsRun !== undefined) {
+      const origin = runClockOriginEpochMs(result.records.filter((r) => r.phase === "measure"));
+      input.serverMetrics = summarizeServerMetrics(serverMetricsRun, {
+        runStartEpochMs: origin ?? undefined,
+      });
+    }
+    return { ...input, ...done, ...scraped, report: runReport(input), dir: null, paths: [] };
   } finally {
     clearInterval(timer);
     buffer?.close();
+    await scraper?.stop();
+    await metricsJsonl?.close();
     await jsonl?.close();
     await sender?.close();
     tokenizer.free();
@@ -819,4 +865,35 @@ function _endpointKind(o: BenchmarkRunOptions): { endpointKind?: string } {
   if (spec?.api === "bedrock") return { endpointKind: spec.options.api ?? "converse" };
   if (spec?.api === "sagemaker") return { endpointKind: spec.options.payload ?? "tgi" };
   return {};
+}
+
+/** Checks the `serverMetrics` option as the scraper would, before anything is sent. */
+function _checkServerMetrics(option: NonNullable<BenchmarkRunOptions["serverMetrics"]>): void {
+  let url: URL | null = null;
+  try {
+    url = new URL(option?.url);
+  } catch { /* reported below */ }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError(
+      `${_WHAT}: 'serverMetrics.url' must be an http(s) URL, got ${JSON.stringify(option?.url)}`,
+    );
+  }
+  const intervalMs = option.intervalMs ?? 1000;
+  if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs < 10) {
+    throw new RangeError(
+      `${_WHAT}: 'serverMetrics.intervalMs' must be a number >= 10, got ${intervalMs}`,
+    );
+  }
+}
+
+/** A server-metrics line with secrets out of its text (the URL, an error message); the series
+ * keys are left alone (a name like `sglang:token_usage` is no secret). */
+function _cleanLine(line: ServerMetricsLine, secrets: readonly string[]): ServerMetricsLine {
+  if (line.kind === "server-metrics") {
+    return { ...line, url: redactSecrets(line.url, { secrets }) };
+  }
+  if (line.kind === "scrape-error") {
+    return { ...line, message: redactSecrets(line.message, { secrets }) };
+  }
+  return line;
 }

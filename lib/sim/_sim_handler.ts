@@ -209,10 +209,12 @@ async function _serve(arrived: _Arrived, serving: _Serving): Promise<Response> {
   entry.plannedOutputTokens = plan.chunks.reduce((n, c) => n + c.tokens, 0);
   let arrivalMs = arrived.arrivalMs;
   if (slots.waiting > 0 || slots.running >= settings.maxRunning) {
-    // Wait for a slot; the plan then starts when the request gets one.
+    // Wait for a slot; the plan then starts when the request gets one. (A client that leaves
+    // meanwhile is seen once its response starts: Deno.serve tells no earlier without
+    // `request.signal`, whose legacy behaviour prints a warning.)
     const closing = new AbortController();
     serving.active.add(closing);
-    const started = await slots.acquire(AbortSignal.any([request.signal, closing.signal]));
+    const started = await slots.acquire(closing.signal);
     serving.active.delete(closing);
     if (!started) {
       entry.disconnected = true;

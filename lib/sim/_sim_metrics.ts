@@ -27,8 +27,8 @@ export interface SimMetrics {
 /**
  * The metrics of one simulator: `vllm:num_requests_running`, `vllm:num_requests_waiting`,
  * `vllm:kv_cache_usage_perc` (prompt plus sent tokens of the running requests over
- * `kvCacheTokens`), `vllm:request_success_total{finished_reason}`, `vllm:prompt_tokens_total`,
- * `vllm:generation_tokens_total` and tokenbench's own `tokenbench_sim_requests_received_total`,
+ * `kvCacheTokens`), `vllm:request_success_total{finished_reason}`, `vllm:prompt_tokens_total`
+ * (counted when a request starts) and `vllm:generation_tokens_total` (as tokens are sent), and tokenbench's own `tokenbench_sim_requests_received_total`,
  * `tokenbench_sim_request_errors_total{status}` and `tokenbench_sim_requests_disconnected_total`.
  *
  * @example One request through
@@ -56,21 +56,26 @@ export function createSimMetrics(slots: SimSlots, kvCacheTokens: number): SimMet
     },
     started: (entry) => {
       running.add(entry);
+      // Prompt tokens count at prefill, when the request starts (as vLLM counts them).
+      promptTokens += entry.inputTokens;
     },
     finished: (entry) => {
       if (done.has(entry)) return;
       done.add(entry);
-      running.delete(entry);
-      promptTokens += entry.inputTokens;
-      generationTokens += entry.outputTokens;
+      if (running.delete(entry)) generationTokens += entry.outputTokens;
       if (entry.error !== null) {
         errors.set(entry.error.status, (errors.get(entry.error.status) ?? 0) + 1);
       } else if (entry.disconnected || entry.finishReason === null) disconnected++;
       else success.set(entry.finishReason, (success.get(entry.finishReason) ?? 0) + 1);
     },
     text: () => {
+      // Generated tokens count as they are sent.
       let cached = 0;
-      for (const entry of running) cached += entry.inputTokens + entry.outputTokens;
+      let generating = 0;
+      for (const entry of running) {
+        cached += entry.inputTokens + entry.outputTokens;
+        generating += entry.outputTokens;
+      }
       const families: PrometheusFamilyOut[] = [
         {
           name: "vllm:num_requests_running",
@@ -111,7 +116,7 @@ export function createSimMetrics(slots: SimSlots, kvCacheTokens: number): SimMet
           help: "Number of generation tokens processed.",
           samples: [{
             labels: model,
-            value: generationTokens,
+            value: generationTokens + generating,
           }],
         },
         {

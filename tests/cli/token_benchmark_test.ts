@@ -175,6 +175,26 @@ Deno.test("bench, tables and summarize: bad input gives one line on stderr, exit
     ],
     ["bad metadata", [...ok, "--metadata", "novalue"], /--metadata/],
     ["bad llm api", [...ok, "--llm-api", "nope"], /--llm-api/],
+    [
+      "bad endpoint",
+      [...ok, "--endpoint", "assistants"],
+      /--endpoint must be one of chat, completions, responses/,
+    ],
+    [
+      "bad server metrics URL",
+      [...ok, "--server-metrics", "metrics"],
+      /--server-metrics is not an http\(s\) URL/,
+    ],
+    [
+      "bad server metrics interval",
+      [...ok, "--server-metrics", `${sim.url}/metrics`, "--server-metrics-interval-ms", "5"],
+      /--server-metrics-interval-ms must be a number >= 10, got '5'/,
+    ],
+    [
+      "server metrics interval alone",
+      [...ok, "--server-metrics-interval-ms", "500"],
+      /need --server-metrics URL/,
+    ],
     ["bad tokenizer", [...ok, "--tokenizer", "gpt5"], /--tokenizer/],
     ["bad rate", [...ok, "--rate", "0"], /--rate/],
     ["missing corpus", [...ok, "--corpus", `${tmp}/nope.txt`], /--corpus/],
@@ -510,6 +530,64 @@ Deno.test("token_benchmark: a run against the simulator writes LLMPerf's files, 
     assertEquals(csvLines.length, 21);
   } finally {
     await sim.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("token_benchmark: the Responses API with server metrics, through the script", async () => {
+  await using sim = await startSimulator({ ttftMs: 40, itlMs: 2, maxRunning: 2 });
+  const tmp = await Deno.makeTempDir();
+  try {
+    const r = await run(SCRIPT, [
+      "--llm-api",
+      "openai",
+      "--endpoint",
+      "responses",
+      "--model",
+      "gpt-5",
+      "--base-url",
+      `${sim.url}/v1`,
+      "--mean-input-tokens",
+      "50",
+      "--stddev-input-tokens",
+      "0",
+      "--mean-output-tokens",
+      "16",
+      "--stddev-output-tokens",
+      "0",
+      "--num-concurrent-requests",
+      "4",
+      "--max-num-completed-requests",
+      "8",
+      "--additional-sampling-params",
+      '{"reasoning":{"effort":"medium","summary":"auto"}}',
+      "--server-metrics",
+      `${sim.url}/metrics`,
+      "--server-metrics-interval-ms",
+      "20",
+      "--quiet",
+      "--results-dir",
+      tmp,
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const [runDir] = await listFiles(tmp);
+    const dir = `${tmp}/${runDir}`;
+    assert((await listFiles(dir)).includes("server_metrics.jsonl"));
+    const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
+    assertEquals(summary.metadata.endpointKind, "responses");
+    assertEquals(summary.summary.numCompleted, 8);
+    assertEquals(summary.serverMetrics.roles.running.stats.max, 2);
+    assertEquals(summary.serverMetrics.roles.waiting.stats.max, 2);
+    const records = (await Deno.readTextFile(`${dir}/requests.jsonl`)).trim().split("\n")
+      .map((line) => JSON.parse(line)).filter((line) => "requestId" in line);
+    // 16 × 0.25 = 4 tokens of reasoning summary before the answer.
+    assert(records.every((rec) => rec.reasoningTokens === 4 && rec.serverOutputTokens === 16));
+    assert(sim.log().every((entry) => entry.format === "openai-responses"));
+    assert(
+      /server metrics: \d+ scrape\(s\) of .*running p50 [\d.]+ max 2\.0/.test(r.stderr),
+      r.stderr,
+    );
+  } finally {
     await Deno.remove(tmp, { recursive: true });
   }
 });
