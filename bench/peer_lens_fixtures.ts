@@ -76,6 +76,13 @@ const _PEERS: _Peer[] = [
     commits: ["1eac866", "5acd7b1"],
     python: "pandas",
   },
+  {
+    lens: "aiperf",
+    runner: "run_aiperf.py",
+    repo: "ai-dynamo/aiperf",
+    commits: ["db4f639"],
+    python: "main",
+  },
 ];
 
 async function _run(cmd: string, args: string[], cwd?: string): Promise<string> {

@@ -16,6 +16,12 @@ class _Anything:
     def __getitem__(self, k): return _Anything()
 
 
+def _instance_getattr(self, name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return _Anything()
+
+
 class _Meta(type):
     def __getattr__(cls, name):
         if name.startswith("__"):
@@ -24,6 +30,10 @@ class _Meta(type):
 
 
 class _StubModule(types.ModuleType):
+    #: Give stand-in classes any class attribute too (a metaclass; off where peers mix them
+    #: with other metaclasses).
+    class_attributes = False
+
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
@@ -31,8 +41,8 @@ class _StubModule(types.ModuleType):
             value = _Anything()
             setattr(self, name, value)
             return value
-        value = type(name, (), {"__init__": lambda self, *a, **k: None,
-                                 "__getattr__": lambda self, n: _Anything(),
+        value = (_Meta if self.class_attributes else type)(name, (), {"__init__": lambda self, *a, **k: None,
+                                 "__getattr__": _instance_getattr,
                                  "__call__": lambda self, *a, **k: _Anything(),
                                  "__class_getitem__": classmethod(lambda cls, k: _Anything())})
         setattr(self, name, value)
@@ -40,16 +50,19 @@ class _StubModule(types.ModuleType):
 
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def __init__(self, names): self.names = set(names)
+    def __init__(self, names, class_attributes):
+        self.names, self.class_attributes = set(names), class_attributes
     def find_spec(self, fullname, path, target=None):
         if any(fullname == n or fullname.startswith(n + ".") for n in self.names):
             return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
         return None
     def create_module(self, spec):
-        m = _StubModule(spec.name); m.__path__ = []; return m
+        m = _StubModule(spec.name); m.__path__ = []
+        m.class_attributes = self.class_attributes
+        return m
     def exec_module(self, module): pass
 
 
-def install(names):
+def install(names, class_attributes=False):
     """Serve the modules named (and their submodules) by stand-ins from now on."""
-    sys.meta_path.insert(0, _Finder(names))
+    sys.meta_path.insert(0, _Finder(names, class_attributes))

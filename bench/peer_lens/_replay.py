@@ -34,13 +34,19 @@ def reads(stream, with_usage):
 
 
 class Clock:
-    """The replayed clock, in seconds; the fake network moves it as it hands over each read."""
+    """The replayed clock, in seconds; the fake network moves it as it hands over each read. The
+    run's start is at 1000 s, not 0 (AIPerf takes a zero timestamp for a missing one)."""
+
+    BASE_MS = 1_000_000
 
     def __init__(self):
-        self.now = 0.0
+        self.now = self.BASE_MS / 1000.0
 
     def set_ms(self, ms):
-        self.now = ms / 1000.0
+        self.now = (self.BASE_MS + ms) / 1000.0
+
+    def elapsed_ms(self):
+        return self.now * 1000.0 - self.BASE_MS
 
     def seconds(self):
         return self.now

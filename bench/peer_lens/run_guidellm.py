@@ -112,9 +112,10 @@ async def main():
             },
         })
     last = len(doc["streams"]) - 1
-    end = (_replay.send_ms(last, doc) + doc["streams"][last]["bodyEndMs"]) / 1000
+    start = _replay.Clock.BASE_MS / 1000
+    end = start + (_replay.send_ms(last, doc) + doc["streams"][last]["bodyEndMs"]) / 1000
     accumulator = types.SimpleNamespace(
-        timings=types.SimpleNamespace(finalized_measure_start=0.0, finalized_measure_end=end),
+        timings=types.SimpleNamespace(finalized_measure_start=start, finalized_measure_end=end),
         completed=completed, incomplete=GenerativeRequestsAccumulator(), errored=errored,
     )
     metrics = GenerativeMetrics.compile(accumulator)

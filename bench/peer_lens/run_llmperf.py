@@ -152,7 +152,7 @@ _replay.emit({
         for s, r in zip(doc["streams"], individual)
     ],
     "run": {
-        "durationMs": clock.seconds() * 1000,
+        "durationMs": clock.elapsed_ms(),
         "completed": results["num_completed_requests"],
         "failed": results["number_errors"],
         "outputTokensPerS": results["mean_output_throughput_token_per_s"],
