@@ -83,6 +83,13 @@ const _PEERS: _Peer[] = [
     commits: ["db4f639"],
     python: "main",
   },
+  {
+    lens: "genai-perf",
+    runner: "run_genai_perf.py",
+    repo: "triton-inference-server/perf_analyzer",
+    commits: ["263c5f6"],
+    python: "main",
+  },
 ];
 
 async function _run(cmd: string, args: string[], cwd?: string): Promise<string> {
