@@ -62,8 +62,8 @@ export interface PostSseOptions {
 
 /**
  * POSTs a JSON body and yields `sent` and `headers`, then the events `onMessage` decodes from each SSE
- * message; endpoint failures become one `error` event that ends the stream. After the message
- * that ends the stream, the body is read on to its end and `body-end` is yielded (nothing when the
+ * message; endpoint failures become one `error` event that ends the stream. After a `done` that
+ * ends the stream, the body is read on to its end and `body-end` is yielded (nothing when the
  * signal aborts first).
  *
  * @example Stream one message
@@ -79,7 +79,7 @@ export interface PostSseOptions {
  *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }], end: true }),
  *   onEnd: () => ({ kind: "done" }),
  * })) kinds.push(event.kind);
- * if (kinds.join() !== "sent,headers,content,body-end") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,content") throw new Error(kinds.join());
  * ```
  */
 export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEvent> {

@@ -75,7 +75,7 @@ export interface AnthropicClientOptions {
  * for await (const event of client.stream({ model: "claude-sonnet-4-5", prompt: "Hello", maxTokens: 8 })) {
  *   kinds.push(event.kind);
  * }
- * if (kinds.join() !== "sent,headers,message,usage,message,content,message,usage,message,done") {
+ * if (kinds.join() !== "sent,headers,message,usage,message,content,message,usage,message,done,body-end") {
  *   throw new Error(kinds.join());
  * }
  * ```

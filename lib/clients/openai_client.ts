@@ -71,7 +71,9 @@ export interface OpenAiClientOptions {
  * for await (const event of client.stream({ model: "m", prompt: "Hello", maxTokens: 8 })) {
  *   kinds.push(event.kind);
  * }
- * if (kinds.join() !== "sent,headers,message,message,content,done") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,message,message,content,done,body-end") {
+ *   throw new Error(kinds.join());
+ * }
  * ```
  */
 export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
