@@ -91,8 +91,8 @@ export interface PostSseOptions {
 
 /**
  * POSTs a JSON body and yields `sent` and `headers`, then the events `onMessage` decodes from each SSE
- * message; endpoint failures become one `error` event that ends the stream. After the message
- * that ends the stream, the body is read on to its end and `body-end` is yielded (nothing when the
+ * message; endpoint failures become one `error` event that ends the stream. After a `done` that
+ * ends the stream, the body is read on to its end and `body-end` is yielded (nothing when the
  * signal aborts first).
  *
  * @example Stream one message

@@ -232,7 +232,8 @@ export const LENSES = {
       outputThroughputTokPerS: "1000 / ITL (output token throughput per user)",
       outputTokens: "OSL = N + R",
       ttstMs: "second − first content or reasoning message",
-      interChunkMs: "gaps between consecutive content or reasoning messages, pooled",
+      interChunkMs:
+        "gaps between consecutive content or reasoning messages, pooled (none from a request with a gap ≤ 0)",
     },
     pooled: "interChunkMs",
     outputTokensPerS: "Σ OSL / (max last response − min send)",
@@ -564,6 +565,7 @@ export function lensRequestValues(
         break;
       }
       const osl = n + r.reasoningTokens;
+      const gaps = _gaps(responses);
       const ttft = responses[0];
       const e2e = responses[responses.length - 1];
       const itl = osl >= 2 ? (e2e - ttft) / (osl - 1) : null;
@@ -574,7 +576,8 @@ export function lensRequestValues(
         outputThroughputTokPerS: itl !== null && itl > 0 ? 1000 / itl : null,
         outputTokens: osl,
         ttstMs: responses.length > 1 ? responses[1] - responses[0] : null,
-        gapsMs: _gaps(responses),
+        // InterChunkLatencyMetric rejects a record with a gap that is not positive.
+        gapsMs: gaps.every((g) => g > 0) ? gaps : [],
       });
       break;
     }

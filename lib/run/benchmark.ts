@@ -224,6 +224,7 @@ export interface BenchmarkRunOptions {
    * for a disk that fills up. Default the real file system.
    */
   fileSystem?: JsonlFileSystem;
+  /**
    * Scrape the server's Prometheus endpoint during the run (vLLM's, TGI's, SGLang's `/metrics`;
    * the simulator's `GET /metrics`): from just before the first request to one last scrape
    * after the last, every `intervalMs` (default 1000), keeping every counter, gauge and untyped
