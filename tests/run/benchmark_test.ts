@@ -241,9 +241,10 @@ Deno.test("benchmark() replays a trace: each arrival at its timestamp, shared ha
     assertEquals(r.inputTokens, requests[r.requestId].inputTokens);
     assertEquals(r.maxOutputTokens, requests[r.requestId].outputTokens);
   }
-  // Dispatch lag is reported as for the open loop; on a shared 2-core machine, within 25 ms.
+  // Dispatch lag is reported as for the open loop: measured (a number), and on a shared, busy
+  // 2-core machine within 100 ms of each timestamp (a few ms when idle; bench/trace_replay.ts).
   const lag = run.clientHealth.dispatchLagMsMax!;
-  assert(lag !== null && lag < 25, `dispatch lag max ${lag} ms`);
+  assert(lag !== null && lag >= 0 && lag < 100, `dispatch lag max ${lag} ms`);
   // Every third request shares its first blocks: after the first of each group, cache hits.
   const cache = run.report.summary.summary.promptCache!;
   assert(cache.hits >= 30, JSON.stringify(cache));
