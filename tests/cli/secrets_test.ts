@@ -318,10 +318,16 @@ Deno.test("isSecretName() and secretsFromEnv() pick out secret names, not token 
       "keyboard",
       "AWS_REGION",
       "OPENAI_API_BASE",
+      // The working folder is no secret: taking it for one would redact every printed path.
+      "PWD",
+      "OLDPWD",
+      "author",
+      "signal",
     ]
   ) {
     assert(!isSecretName(name), name);
   }
+  for (const name of ["auth", "extra_auth", "sig", "passphrase"]) assert(isSecretName(name), name);
   assertEquals(
     secretsFromEnv({
       OPENAI_API_KEY: "sk-abcdef",
@@ -521,4 +527,9 @@ Deno.test("redactSecrets() removes every 8-character piece of a known secret, cr
     errorCode: 5,
   });
   assertEquals(redactSecrets("at 12:30 the ratio was 3:4"), "at 12:30 the ratio was 3:4");
+  // A placeholder key's words stay in ordinary text; the key itself does not.
+  const placeholder = { secrets: ["sk-no-key-required"] };
+  assertEquals(redactSecrets("--model is required", placeholder), "--model is required");
+  assertEquals(redactSecrets("key sk-no-key-required", placeholder), "key [redacted]");
+  assertEquals(redactSecrets("cut sk-no-key-re…", placeholder), "cut [redacted]…");
 });
