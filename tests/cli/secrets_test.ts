@@ -533,3 +533,22 @@ Deno.test("redactSecrets() removes every 8-character piece of a known secret, cr
   assertEquals(redactSecrets("key sk-no-key-required", placeholder), "key [redacted]");
   assertEquals(redactSecrets("cut sk-no-key-re…", placeholder), "cut [redacted]…");
 });
+
+Deno.test("configuredSecrets() takes URL credentials from URL flags and URLs, not from any value with an @", async () => {
+  const { configuredSecrets } = await import("../../lib/cli/configured_secrets.ts");
+  const s = configuredSecrets({
+    args: [
+      "--base-url",
+      "tbuser:Pw8Kt3Nz6R@127.0.0.1:8000/v1",
+      "--endpoint-url=http://127.0.0.1:9/?sig=Zc9Ub4Ej6N",
+      "--model",
+      "meta-llama@instruct/v2",
+      "--metadata",
+      "owner=someone@example.com",
+      "--corpus",
+      "https://ab:Cd3Ef4Gh5I@example.com/corpus.txt",
+    ],
+  });
+  for (const v of ["Pw8Kt3Nz6R", "Zc9Ub4Ej6N", "Cd3Ef4Gh5I"]) assert(s.includes(v), v);
+  for (const v of ["meta-llama", "owner=someone", "someone"]) assert(!s.includes(v), v);
+});
