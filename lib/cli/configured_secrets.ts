@@ -17,7 +17,8 @@ export interface ConfiguredSecretsInput {
   values?: readonly unknown[];
 }
 
-/** Names of environment variables that hold an endpoint URL (which may carry credentials). */
+/** Names of environment variables and flags that hold an endpoint URL (which may carry
+ * credentials): `OPENAI_API_BASE`, `--base-url`, `--endpoint-url`, … */
 const _URL_VARIABLE = /URL|BASE|ENDPOINT|HOST/i;
 
 function _secretValues(value: unknown, out: string[], depth = 0): void {
@@ -56,14 +57,17 @@ export function configuredSecrets(input: ConfiguredSecretsInput): string[] {
   const args = input.args ?? [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (typeof arg !== "string") continue;
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const name = eq > 0 ? arg.slice(2, eq) : arg.startsWith("--") ? arg.slice(2) : "";
-    if (name !== "" && isSecretName(name)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : args[i + 1];
-      if (typeof value === "string") out.push(value);
+    if (typeof arg !== "string" || !arg.startsWith("--")) continue;
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    const value = eq > 0 ? arg.slice(eq + 1) : args[i + 1];
+    if (typeof value !== "string") continue;
+    if (isSecretName(name)) out.push(value);
+    // A URL flag's credentials, with or without a scheme; any other value only when it is a
+    // URL with a scheme (`--model me@org` names no user).
+    if (_URL_VARIABLE.test(name) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      out.push(...secretsFromUrl(value));
     }
-    out.push(...secretsFromUrl(eq > 0 ? arg.slice(eq + 1) : arg));
   }
   for (const value of input.values ?? []) _secretValues(value, out);
   return [...new Set(out.filter((s) => s !== ""))];

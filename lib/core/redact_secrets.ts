@@ -13,7 +13,7 @@ export interface RedactSecretsOptions {
    * a URL's password; see {@link secretsFromEnv} and {@link secretsFromUrl}): removed wherever
    * they appear, also URL-encoded or JSON-escaped, and so is every piece of 8 or more
    * characters of one (a key cut short by a message's length cap, or masked in its middle, is
-   * still a leak). Values shorter than 6 characters are ignored (they would remove ordinary
+   * still a leak) that is not lowercase letters only. Values shorter than 6 characters are ignored (they would remove ordinary
    * text). Default none.
    */
   secrets?: readonly string[];
@@ -49,7 +49,6 @@ const _SECRET_WORDS = new Set([
   "bearer",
   "auth",
   "passphrase",
-  "pwd",
   "sig",
 ]);
 
@@ -170,12 +169,18 @@ function _forms(secrets: readonly string[]): string[] {
   return [...forms].sort((a, b) => b.length - a.length);
 }
 
-/** Every {@link _PIECE_LENGTH}-character window of every form of a known secret. */
+/**
+ * Every {@link _PIECE_LENGTH}-character window of every form of a known secret, but windows of
+ * lowercase letters only: a word of a placeholder key (`sk-no-key-required`) would otherwise
+ * be taken out of ordinary text ("--model is required"), and such a window of a random key
+ * tells next to nothing.
+ */
 function _pieces(forms: readonly string[]): Set<string> {
   const pieces = new Set<string>();
   for (const form of forms) {
     for (let i = 0; i + _PIECE_LENGTH <= form.length; i++) {
-      pieces.add(form.slice(i, i + _PIECE_LENGTH));
+      const piece = form.slice(i, i + _PIECE_LENGTH);
+      if (!/^[a-z]+$/.test(piece)) pieces.add(piece);
     }
   }
   return pieces;
@@ -290,7 +295,8 @@ function _redact(value: unknown, forms: _Known, replacement: string, depth: numb
  * objects are copied, never changed in place; other objects are returned as they are):
  *
  * - the `secrets` given, also URL-encoded or JSON-escaped, and every piece of 8 or more
- *   characters of them (a run of text covered by such pieces is replaced as one);
+ *   characters of them that are not lowercase letters only (a run of text covered by such
+ *   pieces is replaced as one);
  * - values of fields whose names say they are secrets ({@link isSecretName}: `Authorization`,
  *   `api-key`, `x-api-key`, `apiKey`, `sessionToken`, `password`, …);
  * - in text: `Authorization: …` values, `Bearer …`/`Basic …` credentials, `api-key: …`,

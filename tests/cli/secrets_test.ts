@@ -318,10 +318,16 @@ Deno.test("isSecretName() and secretsFromEnv() pick out secret names, not token 
       "keyboard",
       "AWS_REGION",
       "OPENAI_API_BASE",
+      // The working folder is no secret: taking it for one would redact every printed path.
+      "PWD",
+      "OLDPWD",
+      "author",
+      "signal",
     ]
   ) {
     assert(!isSecretName(name), name);
   }
+  for (const name of ["auth", "extra_auth", "sig", "passphrase"]) assert(isSecretName(name), name);
   assertEquals(
     secretsFromEnv({
       OPENAI_API_KEY: "sk-abcdef",
@@ -521,4 +527,28 @@ Deno.test("redactSecrets() removes every 8-character piece of a known secret, cr
     errorCode: 5,
   });
   assertEquals(redactSecrets("at 12:30 the ratio was 3:4"), "at 12:30 the ratio was 3:4");
+  // A placeholder key's words stay in ordinary text; the key itself does not.
+  const placeholder = { secrets: ["sk-no-key-required"] };
+  assertEquals(redactSecrets("--model is required", placeholder), "--model is required");
+  assertEquals(redactSecrets("key sk-no-key-required", placeholder), "key [redacted]");
+  assertEquals(redactSecrets("cut sk-no-key-re…", placeholder), "cut [redacted]…");
+});
+
+Deno.test("configuredSecrets() takes URL credentials from URL flags and URLs, not from any value with an @", async () => {
+  const { configuredSecrets } = await import("../../lib/cli/configured_secrets.ts");
+  const s = configuredSecrets({
+    args: [
+      "--base-url",
+      "tbuser:Pw8Kt3Nz6R@127.0.0.1:8000/v1",
+      "--endpoint-url=http://127.0.0.1:9/?sig=Zc9Ub4Ej6N",
+      "--model",
+      "meta-llama@instruct/v2",
+      "--metadata",
+      "owner=someone@example.com",
+      "--corpus",
+      "https://ab:Cd3Ef4Gh5I@example.com/corpus.txt",
+    ],
+  });
+  for (const v of ["Pw8Kt3Nz6R", "Zc9Ub4Ej6N", "Cd3Ef4Gh5I"]) assert(s.includes(v), v);
+  for (const v of ["meta-llama", "owner=someone", "someone"]) assert(!s.includes(v), v);
 });

@@ -114,11 +114,12 @@ async function replay(
   layout: Layout,
   transport: typeof TRANSPORTS[number],
   api: "openai" | "anthropic" = "openai",
+  tokenizerName: "cl100k_base" | "o200k_base" = "cl100k_base",
 ) {
   const body = await bytesOf(name);
   const server = rawServer(() => ({ writes: writesOf(body, layout) }));
   const http1 = transport === "http1" ? createHttp1Fetch() : undefined;
-  const tokenizer = createTokenizer("cl100k_base");
+  const tokenizer = createTokenizer(tokenizerName);
   try {
     const client = api === "openai"
       ? createOpenAiClient({ baseUrl: `${server.url}/v1`, fetch: http1 })
@@ -158,6 +159,31 @@ for (const transport of TRANSPORTS) {
       assertEquals(record.chunkCount, 11, where);
       assert(record.outputTokens >= 10, `${where}: ${record.outputTokens} tokens`);
       assertEquals(record.serverOutputTokens, 12, where);
+    }
+  });
+
+  Deno.test(`an OpenAI content stream (recorded) gives the server's 47 tokens in every byte layout over ${transport}`, async () => {
+    for (const layout of LAYOUTS) {
+      const { timing, record } = await replay(
+        "openai_content.sse",
+        layout,
+        transport,
+        "openai",
+        "o200k_base",
+      );
+      const where = `${layout} over ${transport}`;
+      if (layout === "cut short") {
+        assertEquals([record.status, record.errorCode], ["error", 599], where);
+        continue;
+      }
+      assertEquals(record.status, "ok", `${where}: ${record.errorMessage}`);
+      assertEquals(record.chunkCount, 47, where);
+      assertEquals(record.serverOutputTokens, 47, where);
+      // gpt-4o's tokenizer on the text read gives the server's own count: no byte lost or doubled.
+      assertEquals(record.outputTokens, 47, where);
+      assert(record.outputText!.endsWith("a local San Francisco news station."), where);
+      assertEquals(record.refusal, undefined, where);
+      assertEquals(timing.finishReason, "stop", where);
     }
   });
 
