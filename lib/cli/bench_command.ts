@@ -83,6 +83,10 @@ tokenbench's flags:
                                      (default none)
   --trace-format mooncake|azure      (default: azure when the file starts with TIMESTAMP)
   --trace-speedup X                  replay X times faster (default 1)
+  --prompt-cache                     mark each request's shared prefix (--prefix-tokens, a
+                                     trace's hash_ids blocks, a session's history) for the
+                                     endpoint's prompt cache: Bedrock Converse cachePoint,
+                                     Anthropic cache_control (default off)
   --sessions N                       multi-turn sessions: N conversations in flight (instead
                                      of --num-concurrent-requests); each turn carries the whole
                                      history with the answers received (default none)
@@ -151,6 +155,7 @@ export const BENCH_FLAGS = {
   dataset: { type: "string" },
   trace: { type: "string" },
   sessions: { type: "string" },
+  "prompt-cache": { type: "boolean" },
   turns: { type: "string" },
   "think-time-ms": { type: "string" },
   "find-max-rate": { type: "boolean" },
@@ -449,6 +454,7 @@ async function _settings(
       ...(dataset ? { dataset } : {}),
       ...(trace ? { trace } : {}),
       ...(sessions !== undefined ? { sessions, turns, thinkTimeMs } : {}),
+      ...(f["prompt-cache"] === true ? { promptCache: true } : {}),
       concurrency,
       rate,
       arrival,

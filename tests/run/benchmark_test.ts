@@ -203,9 +203,14 @@ Deno.test("benchmark() replays a trace: each arrival at its timestamp, shared ha
     assertEquals(r.inputTokens, requests[r.requestId].inputTokens);
     assertEquals(r.maxOutputTokens, requests[r.requestId].outputTokens);
   }
-  // Dispatch lag is reported as for the open loop; on a shared 2-core machine, within 25 ms.
-  const lag = run.clientHealth.dispatchLagMsMax!;
-  assert(lag !== null && lag < 25, `dispatch lag max ${lag} ms`);
+  // Dispatch lag is reported as for the open loop: each record's actual send against its
+  // trace time. Most leave on time; on a shared 2-core machine (other tests, the in-process
+  // simulator tokenizing) a few can be late by tens of ms.
+  const lags = measured.map((r) => r.actualSendMs - r.intendedSendMs).sort((a, b) => a - b);
+  assert(lags[0] >= -2, `sent early by ${-lags[0]} ms`);
+  assert(lags[lags.length >> 1] < 5, `median dispatch lag ${lags[lags.length >> 1]} ms`);
+  assert(lags.at(-1)! < 150, `dispatch lag max ${lags.at(-1)} ms`);
+  assertAlmostEquals(run.clientHealth.dispatchLagMsMax!, lags.at(-1)!, 1e-9);
   // Every third request shares its first blocks: after the first of each group, cache hits.
   const cache = run.report.summary.summary.promptCache!;
   assert(cache.hits >= 30, JSON.stringify(cache));
@@ -279,4 +284,38 @@ Deno.test("benchmark() with sessions: N conversations in flight, turns in order 
     6,
   ], [3, 6, 6]]);
   assert(byTurn[3].meanHistoryTokens! > byTurn[1].meanHistoryTokens!);
+});
+
+Deno.test("benchmark() with promptCache marks each request's shared prefix; without it, none", async () => {
+  const marks: (number | undefined)[] = [];
+  const prompts: string[] = [];
+  const client: LlmClient = {
+    api: "fake",
+    async *stream(request) {
+      marks.push(request.cachePrefixChars);
+      prompts.push(request.prompt);
+      yield { kind: "headers", status: 200 };
+      yield { kind: "content", text: " x" };
+      yield { kind: "done" };
+    },
+  };
+  const options = {
+    ...RUN,
+    meanInputTokens: 200,
+    prefixTokens: 64,
+    numPrefixes: 1,
+    maxRequests: 4,
+    concurrency: 1,
+  };
+  const run = await benchmark(client, { ...options, promptCache: true });
+  assertEquals(run.metadata.promptCache, true);
+  // One prefix: every prompt starts with the same marked text.
+  const head = prompts[0].slice(0, marks[0]);
+  for (const [i, mark] of marks.entries()) {
+    assert(mark !== undefined && mark > 0 && mark < prompts[i].length);
+    assertEquals(prompts[i].slice(0, mark), head);
+  }
+  marks.length = 0;
+  await benchmark(client, options);
+  assertEquals(marks, [undefined, undefined, undefined, undefined]);
 });
