@@ -234,6 +234,8 @@ Deno.test("bench --sessions runs conversations and writes the turns to the recor
       summary.summary.byTurn.map((t: { turn: number; completed: number }) => [t.turn, t.completed]),
       [[0, 2], [1, 2], [2, 2]],
     );
+    const tables = await Deno.readTextFile(`${dir}/tables.md`);
+    assert(tables.includes("### By turn"), tables);
     const csv = await Deno.readTextFile(`${dir}/requests.csv`);
     const header = csv.split("\n")[0].split(",");
     for (const column of ["sessionId", "turn", "historyTokens"]) {
