@@ -55,25 +55,27 @@ Deno.test("findMaxLoad() finds the capacity model's highest concurrency meeting 
 });
 
 Deno.test("findMaxLoad() finds the rate of a requests-per-minute quota", async () => {
-  // 1200 requests/minute = 20/s, a bucket of 2 (0.1 s): a probe of N requests at rate r > 20
-  // gets about 2 + 20 × N / r through, so a share of 0.99 holds up to 1200/57.4 ≈ 20.9
-  // requests/s with N = 60: the quota's rate within 5 %.
+  // 3000 requests/minute = 50/s, a bucket of 5 (0.1 s, room for the sends of a busy client to
+  // bunch a little): a probe of N requests at rate r > 50 gets about 5 + 50 × N / r through,
+  // so a share of 0.99 holds up to 50 / (0.99 − 5 / N) ≈ 53.2 requests/s with N = 100: the
+  // quota's rate within 7 %.
   await using sim = await startSimulator({
     ttftMs: 2,
     itlMs: 1,
-    quota: { rpm: 1200, burstS: 0.1 },
+    quota: { rpm: 3000, burstS: 0.1 },
   });
   const found = await findMaxLoad(createOpenAiClient({ baseUrl: `${sim.url}/v1` }), {
     ...SMALL,
+    meanOutputTokens: 4,
     variable: "rate",
     slo: { e2e: 5000 },
     goodput: 0.99,
-    maxRequests: 60,
+    maxRequests: 100,
     arrival: "constant",
-    start: 16,
+    start: 32,
     precision: 0.05,
   });
-  assert(found.answer !== null && Math.abs(found.answer - 20) / 20 <= 0.1, found.table);
+  assert(found.answer !== null && Math.abs(found.answer - 50) / 50 <= 0.1, found.table);
   assert(found.failedAt !== null && found.failedAt > found.answer!);
   assert((found.failedAt! - found.answer!) / found.answer! <= 0.05, found.table);
   assert(found.probes.some((p) => p.errors > 0), "the quota answered 429s");
