@@ -400,9 +400,12 @@ async function _settings(
     for (const name of ["turns", "think-time-ms"]) {
       if (f[name] !== undefined) throw new UsageError(`--${name} needs --sessions N`);
     }
-  } else if (trace || rate !== undefined || f.shard !== undefined) {
-    throw new UsageError("--sessions runs a closed loop: not with --trace, --rate or --shard");
+  } else if (trace || rate !== undefined || f.shard !== undefined || sweep) {
+    throw new UsageError(
+      "--sessions runs a closed loop of N sessions: not with --trace, --rate, --shard or a sweep list",
+    );
   }
+  if (trace && sweep) throw new UsageError("--trace sets the arrivals: not with a sweep list");
   const turns = intFlag("turns", s("turns"), 1, { min: 1 });
   const thinkTimeMs = numberFlag("think-time-ms", s("think-time-ms"), 0, { min: 0 })!;
   const scale = scaleFlags(f, env, {
