@@ -16,6 +16,7 @@ import { parseTrace, TRACE_FORMATS } from "../core/parse_trace.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
 import type { BenchmarkRunResult } from "../run/benchmark.ts";
 import { runSweep } from "../run/run_sweep.ts";
+import { findMaxLoad } from "../run/find_max_load.ts";
 import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts";
 import {
   buildClient,
@@ -90,11 +91,26 @@ tokenbench's flags:
                                      (default none)
   --trace-format mooncake|azure      (default: azure when the file starts with TIMESTAMP)
   --trace-speedup X                  replay X times faster (default 1)
+  --prompt-cache                     mark each request's shared prefix (--prefix-tokens, a
+                                     trace's hash_ids blocks, a session's history) for the
+                                     endpoint's prompt cache: Bedrock Converse cachePoint,
+                                     Anthropic cache_control (default off)
   --sessions N                       multi-turn sessions: N conversations in flight (instead
                                      of --num-concurrent-requests); each turn carries the whole
                                      history with the answers received (default none)
   --turns T                          turns per session (default 1)
   --think-time-ms D                  wait after an answer before the next turn (default 0)
+The highest load that meets an SLO (docs/workloads.md):
+  --find-max-rate                    search the highest open-loop rate whose goodput (share of
+                                     requests meeting every --slo) reaches --goodput: bracket by
+                                     doubling or halving from --search-start, then bisect; each
+                                     probe is a whole run of --max-num-completed-requests, in its
+                                     own folder, with search.md/json/svg beside them
+  --find-max-concurrency             the same for the closed-loop concurrency
+  --goodput G                        share of requests that must meet the SLOs (default 0.95)
+  --search-start X                   first probe (default 1)
+  --search-max X                     highest probe (default 1024 streams, 10000 requests/s)
+  --search-precision P               rate: stop when (high - low) / low <= P (default 0.05)
   --keep-text                        keep each answer's text in requests.jsonl
   --quiet                            no progress line
   --preconnect                       open the run's connections before the first request
@@ -156,8 +172,15 @@ export const BENCH_FLAGS = {
   dataset: { type: "string" },
   trace: { type: "string" },
   sessions: { type: "string" },
+  "prompt-cache": { type: "boolean" },
   turns: { type: "string" },
   "think-time-ms": { type: "string" },
+  "find-max-rate": { type: "boolean" },
+  "find-max-concurrency": { type: "boolean" },
+  goodput: { type: "string" },
+  "search-start": { type: "string" },
+  "search-max": { type: "string" },
+  "search-precision": { type: "string" },
   "trace-format": { type: "string" },
   "trace-speedup": { type: "string" },
   "dataset-format": { type: "string" },
@@ -345,6 +368,13 @@ interface _Settings {
   options: BenchmarkRunOptions;
   built: BuiltClient;
   sweep: SweepRequest | null;
+  search: {
+    variable: "rate" | "concurrency";
+    goodput: number;
+    start?: number;
+    maxLoad?: number;
+    precision?: number;
+  } | null;
 }
 
 async function _settings(
@@ -463,9 +493,12 @@ async function _settings(
     for (const name of ["turns", "think-time-ms"]) {
       if (f[name] !== undefined) throw new UsageError(`--${name} needs --sessions N`);
     }
-  } else if (trace || rate !== undefined || f.shard !== undefined) {
-    throw new UsageError("--sessions runs a closed loop: not with --trace, --rate or --shard");
+  } else if (trace || rate !== undefined || f.shard !== undefined || sweep) {
+    throw new UsageError(
+      "--sessions runs a closed loop of N sessions: not with --trace, --rate, --shard or a sweep list",
+    );
   }
+  if (trace && sweep) throw new UsageError("--trace sets the arrivals: not with a sweep list");
   const turns = intFlag("turns", s("turns"), 1, { min: 1 });
   const thinkTimeMs = numberFlag("think-time-ms", s("think-time-ms"), 0, { min: 0 })!;
   const scale = scaleFlags(f, env, {
@@ -495,12 +528,14 @@ async function _settings(
       ...configuredSecrets({ values: [samplingParams, userMetadata] }),
     ]),
   ];
+  const search = _search(f, sweep !== null, scale.slo, trace !== undefined, sessions);
   const resultsDir = s("results-dir") ?? "results";
   const serverMetrics = _serverMetricsFlags(f);
   await checkResultsRoot(resultsDir);
   const built = await buildClient(llmApi, f, env);
   return {
     sweep,
+    search,
     built,
     options: {
       model,
@@ -519,6 +554,7 @@ async function _settings(
       ...(dataset ? { dataset } : {}),
       ...(trace ? { trace } : {}),
       ...(sessions !== undefined ? { sessions, turns, thinkTimeMs } : {}),
+      ...(f["prompt-cache"] === true ? { promptCache: true } : {}),
       concurrency,
       rate,
       arrival,
@@ -543,6 +579,59 @@ async function _settings(
       resultsDir,
       ...(serverMetrics ? { serverMetrics } : {}),
     },
+  };
+}
+
+/** `--find-max-rate`/`--find-max-concurrency` and their flags, checked. */
+function _search(
+  f: Record<string, string | boolean | undefined>,
+  sweeping: boolean,
+  slo: unknown,
+  tracing: boolean,
+  sessions: number | undefined,
+): _Settings["search"] {
+  const s = (name: string) => f[name] as string | undefined;
+  const rate = f["find-max-rate"] === true;
+  const concurrency = f["find-max-concurrency"] === true;
+  if (!rate && !concurrency) {
+    for (const name of ["goodput", "search-start", "search-max", "search-precision"]) {
+      if (f[name] !== undefined) {
+        throw new UsageError(`--${name} needs --find-max-rate or --find-max-concurrency`);
+      }
+    }
+    return null;
+  }
+  if (rate && concurrency) {
+    throw new UsageError("give --find-max-rate or --find-max-concurrency, not both");
+  }
+  if (slo === undefined) throw new UsageError("the search needs --slo (e.g. ttft:500,tpot:50)");
+  if (sweeping || tracing || sessions !== undefined || f.shard !== undefined) {
+    throw new UsageError(
+      "the search sets the load itself: not with a sweep list, --trace, --sessions or --shard",
+    );
+  }
+  const goodput = numberFlag("goodput", s("goodput"), 0.95, { min: 0, exclusive: true })!;
+  if (goodput > 1) throw new UsageError(`--goodput must be at most 1, got '${s("goodput")}'`);
+  const start = concurrency
+    ? (s("search-start") === undefined
+      ? undefined
+      : intFlag("search-start", s("search-start"), 1, { min: 1 }))
+    : numberFlag("search-start", s("search-start"), undefined, { min: 0, exclusive: true });
+  const maxLoad = concurrency
+    ? (s("search-max") === undefined
+      ? undefined
+      : intFlag("search-max", s("search-max"), 1, { min: 1 }))
+    : numberFlag("search-max", s("search-max"), undefined, { min: 0, exclusive: true });
+  const precision = numberFlag("search-precision", s("search-precision"), undefined, {
+    min: 0,
+    exclusive: true,
+  });
+  return {
+    variable: rate ? "rate" : "concurrency",
+    goodput,
+    ...(start !== undefined ? { start } : {}),
+    ...(maxLoad !== undefined ? { maxLoad } : {}),
+    ...(precision !== undefined ? { precision } : {}),
   };
 }
 
@@ -725,7 +814,7 @@ async function _bench(
     return 0;
   }
   // ---- validate everything before sending anything
-  const { options, built, sweep } = await _settings(f, env, envSecrets);
+  const { options, built, sweep, search } = await _settings(f, env, envSecrets);
   // First SIGINT/SIGTERM: stop launching, let requests in flight finish for the grace period,
   // then cancel them. A second one cancels them at once.
   const stop = new AbortController();
@@ -767,6 +856,28 @@ async function _bench(
     return stopSignal === "SIGTERM" ? 143 : 130;
   };
   try {
+    if (search) {
+      const { concurrency: _c, rate: _r, slo, ...common } = run;
+      const result = await findMaxLoad(built.client, {
+        ...common,
+        ...search,
+        slo: slo!,
+        onProbe: (probe) => {
+          console.error(
+            `search: probe ${probe.probe}, ${search.variable} ${probe.load}: goodput ${
+              probe.goodputShare?.toFixed(3) ?? "–"
+            } ${probe.meets ? "meets" : "misses"} ${search.goodput}`,
+          );
+        },
+      });
+      for (const note of result.notes) console.error(`note: ${note}`);
+      console.log(result.table);
+      console.log(`search results: ${result.dir}`);
+      for (const path of result.paths) console.log(`  ${path}`);
+      return result.ended === "stopped" && stopReason !== null
+        ? (stopSignal === "SIGTERM" ? 143 : 130)
+        : 0;
+    }
     if (sweep) {
       const { variable, levels } = sweep;
       let code = 0;

@@ -12,6 +12,7 @@ import { summarizeRun } from "../core/summarize_run.ts";
 import { type PlotSpec, renderSvg } from "../plot/render_svg.ts";
 import { DEFAULT_FONT_FILES, toPng } from "../plot/to_png.ts";
 import { plotTtftDistribution } from "../plot/plot_ttft_distribution.ts";
+import { plotTtftBy } from "../plot/plot_ttft_by.ts";
 import { plotThroughputBoxplot } from "../plot/plot_throughput_boxplot.ts";
 import { plotTokenTimeline } from "../plot/plot_token_timeline.ts";
 import { plotErrors } from "../plot/plot_errors.ts";
@@ -40,6 +41,9 @@ and writes each as SVG and PNG:
   token_timeline      tokens vs time of the completed request with the median end-to-end latency
   server_metrics      the server's running/waiting requests beside the client's in flight, and
                       its KV-cache usage, over the run (runs with server_metrics.jsonl)
+  ttft_by_turn        TTFT per turn (multi-turn sessions only)
+  ttft_by_cache       TTFT of requests with and without a cached prompt prefix (endpoints
+                      that report cached tokens only)
 A RESULTS_DIR that holds run folders (e.g. results/) stands for all of them. With two or more
 runs, the same plots comparing all runs, plus load_curve (latency and throughput vs concurrency
 or rate), go to --out.
@@ -150,6 +154,12 @@ export async function plotCommand(args: string[]): Promise<number> {
     if (run.serverMetrics) {
       const records = run.records;
       await save(outDir, "server_metrics", plotServerMetrics(run.serverMetrics, { records }));
+    }
+    if (run.records.some((r) => r.turn !== undefined)) {
+      await save(outDir, "ttft_by_turn", plotTtftBy(run.records, "turn"));
+    }
+    if (run.records.some((r) => r.cachedInputTokens !== undefined)) {
+      await save(outDir, "ttft_by_cache", plotTtftBy(run.records, "cache"));
     }
   }
   if (runs.length > 1 && f.out !== undefined) {

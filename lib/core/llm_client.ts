@@ -13,6 +13,15 @@ export interface LlmRequest {
   prompt: string;
   /** Maximum output tokens to ask for. */
   maxTokens: number;
+  /**
+   * Prompt caching (`--prompt-cache`): the first this many characters of `prompt` are a prefix
+   * to cache. Clients whose API takes a cache mark send the prompt in two text blocks with the
+   * mark after the first: Bedrock Converse a `cachePoint` block, Anthropic (and Bedrock
+   * InvokeModel Claude bodies) `cache_control: { type: "ephemeral" }` on the first block. Other
+   * clients send the prompt as it is (OpenAI-compatible servers cache prefixes on their own).
+   * Default none.
+   */
+  cachePrefixChars?: number;
   /** Extra sampling parameters (`--additional-sampling-params`), merged into the body. */
   samplingParams?: Record<string, unknown>;
   /** Aborts the request (timeouts, Ctrl-C). */

@@ -1,7 +1,7 @@
 /**
- * Sharding: one run split over several machines (or processes). Every shard synthesizes the
- * same prompts from the same seed and sends its share of the request ids; `deno task merge`
- * puts the shares back together.
+ * Sharding: one run split over several machines (or processes). Every shard sends its share of
+ * the request ids, each request made from the run's seed and its id alone (the workload), so
+ * the shares hold the unsharded run's prompts; `deno task merge` puts them back together.
  *
  * @module
  */

@@ -144,7 +144,7 @@ export function traceWorkload(
             mode,
             corpus,
           });
-          return { ...made, source: r.line };
+          return { ...made, source: r.line, ...(head !== "" ? { prefixChars: head.length } : {}) };
         } catch (error) {
           if (count <= 0) throw error;
         }

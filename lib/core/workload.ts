@@ -26,6 +26,9 @@ export interface WorkloadRequest extends SynthesizedPrompt {
   prefixId?: number;
   /** Tokens of that prefix on its own. */
   prefixTokens?: number;
+  /** Characters of `prompt` that are shared with other requests (a shared prefix, a trace's
+   * leading blocks): where `--prompt-cache` puts its cache mark. Absent: none known. */
+  prefixChars?: number;
   /** Where a dataset's request came from: its 1-based line (JSONL) or entry index (ShareGPT). */
   source?: number;
 }
@@ -205,7 +208,7 @@ export function syntheticWorkload(options: SyntheticWorkloadOptions): Workload {
         mode,
         corpus,
       });
-      return { ...made, prefixId, prefixTokens };
+      return { ...made, prefixId, prefixTokens, prefixChars: prefix(prefixId).length };
     },
   };
 }

@@ -18,6 +18,7 @@ export * from "./plot_load_curve.ts";
 export * from "./plot_server_metrics.ts";
 export * from "./plot_throughput_boxplot.ts";
 export * from "./plot_token_timeline.ts";
+export * from "./plot_ttft_by.ts";
 export * from "./plot_ttft_distribution.ts";
 export * from "./render_svg.ts";
 export * from "./to_png.ts";

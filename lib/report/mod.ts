@@ -37,4 +37,5 @@ export * from "./run_metadata.ts";
 export * from "./run_report.ts";
 export * from "./sweep.ts";
 export * from "./write_llmperf_files.ts";
+export * from "./workload_tables.ts";
 export * from "./write_run_files.ts";

@@ -96,6 +96,8 @@ export interface RunMetadata {
   /** Multi-turn sessions (`--sessions N --turns T --think-time-ms D`): sessions in flight,
    * turns per session, think time (ms). Absent: one request per slot. */
   sessions?: { sessions: number; turns: number; thinkTimeMs: number };
+  /** `--prompt-cache`: requests marked their shared prefix for the endpoint's cache. */
+  promptCache?: boolean;
   /** How well the client kept up (event-loop and dispatch lag), recorded when the run ends. */
   clientHealth?: ClientHealth;
 }

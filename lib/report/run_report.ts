@@ -7,6 +7,7 @@
 import type { ServerMetricsSummary } from "../core/summarize_server_metrics.ts";
 import type { RequestRecord } from "../core/request_record.ts";
 import { type RunMetadata, SCHEMA_VERSION, TOOL_VERSION } from "./run_metadata.ts";
+import { workloadTables } from "./workload_tables.ts";
 import { type RunSummary, summarizeRun } from "../core/summarize_run.ts";
 import { recordsToCsv } from "./records_csv.ts";
 import { type LlmperfIndividualRecord, toLlmperfIndividual } from "./llmperf_individual.ts";
@@ -146,6 +147,7 @@ export function runReport(input: RunReportInput): RunReport {
   );
   const label = { framework, model: metadata.model, digits: 2 };
   const lensNote = lensName === "tokenbench" ? "" : `, ${lensName} lens`;
+  const extra = workloadTables(summary);
   const tables = [
     renderMarkdownTable([tableRow(ttftS, label)], {
       title: `Time to First Token (seconds${lensNote})`,
@@ -155,6 +157,8 @@ export function runReport(input: RunReportInput): RunReport {
       title: `Output Tokens Throughput (tokens/s${lensNote})`,
       digits: 2,
     }),
+    // Prompt caching and sessions, when the run has them (nothing otherwise).
+    ...(extra === "" ? [] : [extra]),
   ].join("\n");
   const individual = measured.map(toLlmperfIndividual);
   const llmperfMetadata: Record<string, unknown> = {

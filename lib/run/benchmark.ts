@@ -126,6 +126,12 @@ export interface BenchmarkRunOptions {
    * Not with `rate`, `trace` or `shard`. Default none.
    */
   sessions?: number;
+  /**
+   * Mark each request's shared prefix for the endpoint's prompt cache (`--prompt-cache`):
+   * Bedrock Converse `cachePoint`, Anthropic `cache_control` (`runBenchmark`'s `promptCache`).
+   * Default false.
+   */
+  promptCache?: boolean;
   /** Turns per session. Default 1 (with `sessions`). */
   turns?: number;
   /** Wait after an answer before the session's next turn, ms. Default 0. */
@@ -532,6 +538,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
     ...(workloadInfo ? { workload: workloadInfo } : {}),
     ...(sessions !== undefined ? { sessions: { sessions, turns, thinkTimeMs } } : {}),
+    ...(o.promptCache ? { promptCache: true } : {}),
     ...(o.context?.sweep ? { sweep: o.context.sweep } : {}),
   };
   return {
@@ -731,6 +738,7 @@ export async function benchmark(
         : plan.maxRequests,
       warmup: plan.warmup,
       sessions: plan.sessions,
+      promptCache: o.promptCache ?? false,
       seed: plan.shard?.arrivalSeed ?? metadata.seed,
       pool: sender.pool,
       requestIdAt: plan.shard ? plan.idAt : undefined,

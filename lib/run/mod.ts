@@ -22,6 +22,7 @@
  */
 export * from "./benchmark.ts";
 export * from "./calibrate.ts";
+export * from "./find_max_load.ts";
 export * from "./loop_lag.ts";
 export * from "./open_sender.ts";
 export * from "./precise_sleep.ts";

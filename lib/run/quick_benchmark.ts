@@ -69,7 +69,7 @@ export type QuickBenchmarkResult = BenchmarkRunResult;
 
 /**
  * Benchmark `client` the way `deno task bench` does, from a notebook cell: synthesize LLMPerf
- * prompts (`synthesizePrompts`, same seed, same prompts), run them (`runBenchmark`; failures
+ * prompts (made lazily by the workload, same seed, same prompts), run them (`runBenchmark`; failures
  * are records), report progress through `onProgress`, and derive the report (`runReport`).
  * With `resultsDir`, the run also gets a new folder with the same files as the CLI writes
  * (`requests.jsonl`, `summary.json`, `requests.csv`, `tables.md`, LLMPerf's JSON), which

@@ -23,6 +23,9 @@ export interface BenchmarkPrompt {
   inputTokens: number;
   /** `max_tokens` to ask for. */
   maxOutputTokens: number;
+  /** Characters at the start of `prompt` shared with other requests (where `promptCache`
+   * marks the prefix to cache). Default none. */
+  prefixChars?: number;
 }
 
 /** Options of {@link runBenchmark}. */
@@ -110,6 +113,13 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    * sessions. Not with `rate` or `requestIds`. Default none (one request per slot).
    */
   sessions?: { turns: number; thinkTimeMs: number };
+  /**
+   * Prompt caching (`--prompt-cache`): each request marks its shared prefix for the endpoint's
+   * cache (`LlmRequest.cachePrefixChars`): the workload's `prefixChars` (a shared prefix, a
+   * trace's blocks), or in a session the history before the new message. Requests with neither
+   * carry no mark. Default false.
+   */
+  promptCache?: boolean;
 }
 
 /** What {@link runBenchmark} returns. */
@@ -244,7 +254,16 @@ export async function runBenchmark(
     extra: Partial<Pick<RequestRecord, "sessionId" | "turn" | "historyTokens">>,
     keepAt: number,
   ): Promise<{ record: RequestRecord; sample: _HealthSample; answer: string }> => {
-    const request = { model, prompt: text, maxTokens: p.maxOutputTokens, samplingParams };
+    const mark = options.promptCache
+      ? (extra.turn ? text.length - p.prompt.length : p.prefixChars)
+      : undefined;
+    const request = {
+      model,
+      prompt: text,
+      maxTokens: p.maxOutputTokens,
+      samplingParams,
+      ...(mark !== undefined && mark > 0 ? { cachePrefixChars: mark } : {}),
+    };
     const timed = { requestTimeoutMs, firstTokenTimeoutMs, cancel: cancel.signal };
     const launchEpochMs = performance.timeOrigin + performance.now();
     // Handed over before its due time (`leadMs`): it waits for it where it is sent.

@@ -87,18 +87,47 @@ export interface AnthropicRequestBodyOptions {
  * ```
  */
 export function anthropicRequestBody(
-  request: Pick<LlmRequest, "model" | "prompt" | "maxTokens" | "samplingParams">,
+  request: Pick<
+    LlmRequest,
+    "model" | "prompt" | "maxTokens" | "samplingParams" | "cachePrefixChars"
+  >,
   options: AnthropicRequestBodyOptions = {},
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: request.model,
     max_tokens: request.maxTokens,
-    messages: [{ role: "user", content: request.prompt }],
+    messages: [{
+      role: "user",
+      content: anthropicContent(request.prompt, request.cachePrefixChars),
+    }],
     stream: true,
   };
   if (options.systemPrompt !== undefined) body.system = options.systemPrompt;
   Object.assign(body, request.samplingParams ?? {});
   return body;
+}
+
+/**
+ * A user message's content: the prompt as a string, or, with a cache mark after
+ * `cachePrefixChars` characters, two text blocks, the first with
+ * `cache_control: { type: "ephemeral" }` (Anthropic prompt caching).
+ *
+ * @example A cache mark after the shared context
+ * ```ts
+ * import { anthropicContent } from "./anthropic.ts";
+ * const content = anthropicContent("Context. Question?", 9) as { text: string; cache_control?: unknown }[];
+ * if (content[0].text !== "Context. " || content[0].cache_control === undefined) throw new Error();
+ * if (anthropicContent("Hi") !== "Hi") throw new Error("plain");
+ * ```
+ */
+export function anthropicContent(prompt: string, cachePrefixChars?: number): string | Json[] {
+  if (cachePrefixChars === undefined || !(cachePrefixChars > 0)) return prompt;
+  const head = prompt.slice(0, cachePrefixChars);
+  const rest = prompt.slice(cachePrefixChars);
+  return [
+    { type: "text", text: head, cache_control: { type: "ephemeral" } },
+    ...(rest === "" ? [] : [{ type: "text", text: rest }]),
+  ];
 }
 
 /** `{ type: "error", error: { type, message } }` → code, name, message. */

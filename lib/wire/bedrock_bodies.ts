@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { anthropicContent } from "./anthropic.ts";
 import type { ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime";
 import { type Json, num, obj } from "./json_fields.ts";
 import { SIM_SENT_AT_FIELD } from "./sim_stamp.ts";
@@ -118,6 +119,9 @@ export interface BedrockInvokeRequest {
    * `stop`/`stop_sequences`/`stopSequences` are renamed to the family's own fields; any other key
    * is copied into the body as it is (so native names work too). */
   samplingParams?: Record<string, unknown>;
+  /** Prompt caching: the first this many characters are a prefix to cache (Converse: a
+   * `cachePoint` block after them; InvokeModel Claude: `cache_control` on their block). */
+  cachePrefixChars?: number;
 }
 
 interface _Sampling {
@@ -169,6 +173,25 @@ function _llamaPrompt(model: string, prompt: string): string {
       `<|start_header_id|>assistant<|end_header_id|>\n\n`;
 }
 
+/** The user content: one text block, or, with a cache mark, the prefix, a `cachePoint`, the
+ * rest. */
+function _converseContent(
+  request: BedrockInvokeRequest,
+): ConverseStreamCommandInput["messages"] extends (infer M)[] | undefined
+  ? M extends { content?: infer C } ? NonNullable<C> : never
+  : never {
+  const n = request.cachePrefixChars;
+  const prompt = request.prompt;
+  if (n === undefined || !(n > 0)) return [{ text: prompt }];
+  const head = prompt.slice(0, n);
+  const rest = prompt.slice(n);
+  return [
+    { text: head },
+    { cachePoint: { type: "default" } },
+    ...(rest === "" ? [] : [{ text: rest }]),
+  ] as never;
+}
+
 /**
  * The ConverseStream input for one prompt: a single user message; `maxTokens`, `temperature`,
  * `top_p`/`topP` and `stop`/`stop_sequences`/`stopSequences` go to `inferenceConfig`, every
@@ -199,7 +222,7 @@ export function bedrockConverseInput(request: BedrockInvokeRequest): ConverseStr
   });
   const input: ConverseStreamCommandInput = {
     modelId: request.model,
-    messages: [{ role: "user", content: [{ text: request.prompt }] }],
+    messages: [{ role: "user", content: _converseContent(request) }],
     inferenceConfig,
   };
   if (Object.keys(s.rest).length > 0) {
@@ -237,7 +260,12 @@ export function bedrockInvokeBody(
       _put(body, {
         anthropic_version: "bedrock-2023-05-31",
         max_tokens: maxTokens,
-        messages: [{ role: "user", content: [{ type: "text", text: prompt }] }],
+        messages: [{
+          role: "user",
+          content: request.cachePrefixChars
+            ? anthropicContent(prompt, request.cachePrefixChars)
+            : [{ type: "text", text: prompt }],
+        }],
         temperature: s.temperature,
         top_p: s.topP,
         top_k: s.topK,

@@ -234,6 +234,8 @@ Deno.test("bench --sessions runs conversations and writes the turns to the recor
       summary.summary.byTurn.map((t: { turn: number; completed: number }) => [t.turn, t.completed]),
       [[0, 2], [1, 2], [2, 2]],
     );
+    const tables = await Deno.readTextFile(`${dir}/tables.md`);
+    assert(tables.includes("### By turn"), tables);
     const csv = await Deno.readTextFile(`${dir}/requests.csv`);
     const header = csv.split("\n")[0].split(",");
     for (const column of ["sessionId", "turn", "historyTokens"]) {
@@ -242,6 +244,60 @@ Deno.test("bench --sessions runs conversations and writes the turns to the recor
     // The simulator saw the history grow turn by turn.
     const sizes = sim.log().map((t) => t.inputTokens);
     assert(Math.max(...sizes) > 2 * Math.min(...sizes), sizes.join());
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("bench --find-max-concurrency finds the capacity model's answer and writes a folder per probe", async () => {
+  // ITL = 10 × (1 + (C − 1)) ms: 30 ms at C = 3, 40 ms at C = 4; TPOT ≤ 35 ms up to C = 3.
+  await using sim = await startSimulator({
+    ttftMs: 5,
+    itlMs: 10,
+    capacity: { maxBatch: 64, itlGrowth: 1 },
+  });
+  const tmp = await Deno.makeTempDir();
+  try {
+    const base = ["--model", "m", "--base-url", `${sim.url}/v1`, "--results-dir", tmp];
+    const noSlo = await bench([...base, "--find-max-rate"]);
+    assertEquals(noSlo.code, 2);
+    assert(noSlo.stderr.includes("the search needs --slo"), noSlo.stderr);
+    const lone = await bench([...base, "--goodput", "0.9"]);
+    assertEquals(lone.code, 2);
+    assertEquals(sim.log().length, 0);
+    const r = await bench([
+      ...base,
+      "--find-max-concurrency",
+      "--slo",
+      "tpot:35",
+      "--goodput",
+      "0.9",
+      "--max-num-completed-requests",
+      "12",
+      "--mean-input-tokens",
+      "20",
+      "--stddev-input-tokens",
+      "0",
+      "--mean-output-tokens",
+      "5",
+      "--stddev-output-tokens",
+      "0",
+      "--workers",
+      "0",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    assert(r.stdout.includes("Answer: **3 in flight**"), r.stdout);
+    const dir = /search results: (.+)/.exec(r.stdout)![1].trim();
+    const search = JSON.parse(await Deno.readTextFile(`${dir}/search.json`));
+    assertEquals([search.answer, search.failedAt, search.ended], [3, 4, "converged"]);
+    const folders = [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => e.name)
+      .sort();
+    assertEquals(
+      folders,
+      search.probes.map((p: { probe: number; load: number }) =>
+        `probe${String(p.probe).padStart(2, "0")}-c${p.load}`
+      ).sort(),
+    );
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

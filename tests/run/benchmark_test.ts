@@ -172,6 +172,9 @@ Deno.test("benchmark() with shared prefixes hits the simulator's prefix cache: c
     String(cache.cachedTokenShare),
   );
   assert(cache.ttftCachedMs.p50! < cache.ttftUncachedMs.p50! - 20, JSON.stringify(cache));
+  // The run's tables show it after the seed-format ones.
+  assert(run.report.tables.includes("### Prompt cache"), run.report.tables);
+  assert(new RegExp(`\\|\\s*${cache.hits}\\s*\\|`).test(run.report.tables), run.report.tables);
 });
 
 Deno.test("benchmark() runs the Responses API from Workers: reasoning apart, server counts, lenses on deltas", async () => {
@@ -241,10 +244,15 @@ Deno.test("benchmark() replays a trace: each arrival at its timestamp, shared ha
     assertEquals(r.inputTokens, requests[r.requestId].inputTokens);
     assertEquals(r.maxOutputTokens, requests[r.requestId].outputTokens);
   }
-  // Dispatch lag is reported as for the open loop: measured (a number), and on a shared, busy
-  // 2-core machine within 100 ms of each timestamp (a few ms when idle; bench/trace_replay.ts).
-  const lag = run.clientHealth.dispatchLagMsMax!;
-  assert(lag !== null && lag >= 0 && lag < 100, `dispatch lag max ${lag} ms`);
+  // Dispatch lag is reported as for the open loop: each record's actual send against its
+  // trace time: never early. Alone on the machine the median is under 1 ms; the bounds leave
+  // room for a shared 2-core machine under heavy load (a load average of 14 gave a median of
+  // 32 ms); the intended times above are checked exactly.
+  const lags = measured.map((r) => r.actualSendMs - r.intendedSendMs).sort((a, b) => a - b);
+  assert(lags[0] >= -2, `sent early by ${-lags[0]} ms`);
+  assert(lags[lags.length >> 1] < 100, `median dispatch lag ${lags[lags.length >> 1]} ms`);
+  assert(lags.at(-1)! < 500, `dispatch lag max ${lags.at(-1)} ms`);
+  assertAlmostEquals(run.clientHealth.dispatchLagMsMax!, lags.at(-1)!, 1e-9);
   // Every third request shares its first blocks: after the first of each group, cache hits.
   const cache = run.report.summary.summary.promptCache!;
   assert(cache.hits >= 30, JSON.stringify(cache));
@@ -398,4 +406,38 @@ Deno.test("benchmark() records failed scrapes and checks the serverMetrics optio
   }
   assert(message.includes("'serverMetrics.intervalMs' must be a number >= 10, got 1"), message);
   assertEquals(sim.log().length, 2);
+});
+
+Deno.test("benchmark() with promptCache marks each request's shared prefix; without it, none", async () => {
+  const marks: (number | undefined)[] = [];
+  const prompts: string[] = [];
+  const client: LlmClient = {
+    api: "fake",
+    async *stream(request) {
+      marks.push(request.cachePrefixChars);
+      prompts.push(request.prompt);
+      yield { kind: "headers", status: 200 };
+      yield { kind: "content", text: " x" };
+      yield { kind: "done" };
+    },
+  };
+  const options = {
+    ...RUN,
+    meanInputTokens: 200,
+    prefixTokens: 64,
+    numPrefixes: 1,
+    maxRequests: 4,
+    concurrency: 1,
+  };
+  const run = await benchmark(client, { ...options, promptCache: true });
+  assertEquals(run.metadata.promptCache, true);
+  // One prefix: every prompt starts with the same marked text.
+  const head = prompts[0].slice(0, marks[0]);
+  for (const [i, mark] of marks.entries()) {
+    assert(mark !== undefined && mark > 0 && mark < prompts[i].length);
+    assertEquals(prompts[i].slice(0, mark), head);
+  }
+  marks.length = 0;
+  await benchmark(client, options);
+  assertEquals(marks, [undefined, undefined, undefined, undefined]);
 });
