@@ -510,8 +510,8 @@ function _jsonBlock(value: unknown): string {
  * seed card's two tables, every per-request metric's statistics with bootstrap confidence
  * intervals of p50/p95/p99 and the small-sample notes, the plots (TTFT distribution, token
  * timeline of the median request, throughput, errors) as inline SVG, error codes with example
- * messages (passed through `redactSecrets` again), client health, and a marked place for server
- * metrics; for several runs first their comparison ({@link compareRuns}), the same plots across
+ * messages (passed through `redactSecrets` again), client health, and the server's metrics when
+ * the run scraped them (their summary, and their plot given `serverMetrics`); for several runs first their comparison ({@link compareRuns}), the same plots across
  * runs and, when they differ only in load, the load curve with its peak. The page has no
  * script, loads nothing (a Content-Security-Policy of `default-src 'none'` forbids it) and
  * embeds each run's `summary.json` document (and the comparison) as JSON in
