@@ -94,7 +94,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     throw error;
   }
   const html = await htmlReport(
-    runs.map((r) => ({ label: r.label, run: r.run.report })),
+    runs.map((r) => ({ label: r.label, run: r.run.report, serverMetrics: r.serverMetrics })),
     { title: f.title, compare: { confidence, resamples } },
   );
   try {

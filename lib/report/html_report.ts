@@ -19,6 +19,9 @@ import { plotTokenTimeline } from "../plot/plot_token_timeline.ts";
 import { plotErrors } from "../plot/plot_errors.ts";
 import { plotThroughputBoxplot } from "../plot/plot_throughput_boxplot.ts";
 import { plotLoadCurve } from "../plot/plot_load_curve.ts";
+import { plotServerMetrics } from "../plot/plot_server_metrics.ts";
+import type { ServerMetricsRun } from "../core/summarize_server_metrics.ts";
+import { SERVER_METRIC_ROLES } from "../core/server_metric_roles.ts";
 import {
   CI_METRICS,
   runReport,
@@ -37,8 +40,13 @@ import {
 export interface HtmlReportRun {
   /** What the page calls the run (unique among the runs): its folder name, say. */
   label: string;
-  /** Records, wall time, start and metadata. */
+  /** Records, wall time, start and metadata (and `serverMetrics`, their summary, when the run
+   * scraped the server). */
   run: RunReportInput;
+  /** The server metrics scraped during the run (`readServerMetricsJsonl` of its
+   * `server_metrics.jsonl`), drawn over the run beside the client's requests in flight. Default
+   * none: only their summary (`run.serverMetrics`) is shown, when there is one. */
+  serverMetrics?: ServerMetricsRun;
 }
 
 /** Options of {@link htmlReport}. */
@@ -67,6 +75,7 @@ export const HTML_REPORT_PLOTS = [
   "throughput_boxplot",
   "errors",
   "load_curve",
+  "server_metrics",
 ] as const;
 
 /**
@@ -102,12 +111,15 @@ function _esc(value: unknown): string {
     .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
-/** A number for a table: 2 decimals, fewer digits for big values, `–` for none. */
+/** A number for a table: 2 decimals, fewer for big values, 3 significant digits for small ones,
+ * `–` for none. */
 function _num(value: number | null | undefined, digits = 2): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return "–";
   const a = Math.abs(value);
   if (a >= 10_000) return value.toFixed(0);
   if (a >= 1_000) return value.toFixed(1);
+  // small values keep three significant digits: a KV-cache usage of 0.0012 is not "0.00"
+  if (a > 0 && a < 0.1) return value.toPrecision(3);
   return value.toFixed(digits);
 }
 
@@ -306,6 +318,78 @@ function _healthHtml(doc: RunSummaryDocument): string {
   return _table(["Client health", "Value"], rows, "kv") + verdict;
 }
 
+/** The server's own view: what the scrapes found, each role's statistics, the plot over time. */
+async function _serverMetricsHtml(r: HtmlReportRun, doc: RunSummaryDocument): Promise<string> {
+  const s = doc.serverMetrics;
+  if (s === undefined) {
+    return `<p class="note">No server metrics were recorded for this run (<code>--server-metrics
+URL</code> scrapes a Prometheus endpoint during the run).</p>`;
+  }
+  const head = `<p class="note">${s.scrapes} scrape(s) of <code>${_esc(s.url)}</code> every
+${s.intervalMs} ms${
+    s.failedScrapes > 0
+      ? `; ${s.failedScrapes} failed (first: ${_esc(s.firstError ?? "unknown")})`
+      : ""
+  }.</p>`;
+  const roles = Object.entries(s.roles).map(([role, v]) => [
+    _esc(SERVER_METRIC_ROLES[role as keyof typeof SERVER_METRIC_ROLES]?.title ?? role),
+    `<code>${_esc(v!.name)}</code>`,
+    String(v!.series),
+    _num(v!.stats.mean),
+    _num(v!.stats.p50),
+    _num(v!.stats.p99),
+    _num(v!.stats.max),
+    v!.overall === undefined ? "" : _num(v!.overall, 3),
+  ]);
+  const rolesTable = roles.length === 0
+    ? `<p class="note">None of the known running/waiting/KV-cache/prefix-cache metrics was found.</p>`
+    : _table(["Role", "Sample", "Series", "mean", "p50", "p99", "max", "Whole run"], roles);
+  const plot = r.serverMetrics === undefined || r.serverMetrics.scrapes.length === 0
+    ? ""
+    : await _figure(
+      "server_metrics",
+      "The server's running and waiting requests (and KV-cache usage) beside the client's requests in flight",
+      plotServerMetrics(r.serverMetrics, { records: r.run.records }),
+    );
+  const gauges = Object.entries(s.gauges);
+  const counters = Object.entries(s.counters);
+  const all = gauges.length + counters.length === 0
+    ? ""
+    : `<details><summary>Every series (${gauges.length} gauges, ${counters.length} counters)</summary>
+${
+      gauges.length === 0 ? "" : _table(
+        ["Gauge", "count", "mean", "min", "max"],
+        gauges.map((
+          [k, st],
+        ) => [
+          `<code>${_esc(k)}</code>`,
+          String(st.count),
+          _num(st.mean),
+          _num(st.min),
+          _num(st.max),
+        ]),
+        "series",
+      )
+    }
+${
+      counters.length === 0 ? "" : _table(
+        ["Counter", "first", "last", "increase", "per s"],
+        counters.map((
+          [k, c],
+        ) => [
+          `<code>${_esc(k)}</code>`,
+          _num(c.first),
+          _num(c.last),
+          _num(c.increase),
+          _num(c.perS),
+        ]),
+        "series",
+      )
+    }
+</details>`;
+  return head + rolesTable + plot + all;
+}
+
 async function _figure(id: string, caption: string, spec: PlotSpec): Promise<string> {
   const svg = await renderSvg(spec);
   return `<figure class="plot" data-plot="${id}">${svg}<figcaption>${
@@ -398,6 +482,7 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; vertical-a
 th { background: #f0f0f0; }
 td:first-child, th:first-child { text-align: left; }
 table.kv td:last-child { text-align: left; overflow-wrap: anywhere; }
+table.series td:first-child { overflow-wrap: anywhere; max-width: 600px; }
 table.errors td:last-child { text-align: left; max-width: 700px; overflow-wrap: anywhere; }
 .ci { color: #666; font-size: 11px; white-space: nowrap; }
 table.compare td:nth-child(3), table.compare td:nth-child(5), table.compare td:nth-child(6),
@@ -425,8 +510,8 @@ function _jsonBlock(value: unknown): string {
  * seed card's two tables, every per-request metric's statistics with bootstrap confidence
  * intervals of p50/p95/p99 and the small-sample notes, the plots (TTFT distribution, token
  * timeline of the median request, throughput, errors) as inline SVG, error codes with example
- * messages (passed through `redactSecrets` again), client health, and a marked place for server
- * metrics; for several runs first their comparison ({@link compareRuns}), the same plots across
+ * messages (passed through `redactSecrets` again), client health, and the server's metrics when
+ * the run scraped them (their summary, and their plot given `serverMetrics`); for several runs first their comparison ({@link compareRuns}), the same plots across
  * runs and, when they differ only in load, the load curve with its peak. The page has no
  * script, loads nothing (a Content-Security-Policy of `default-src 'none'` forbids it) and
  * embeds each run's `summary.json` document (and the comparison) as JSON in
@@ -495,9 +580,13 @@ export async function htmlReport(
   // Everything shown passes the redaction once more, as every written file does.
   const safe = list.map((r) => ({
     label: r.label,
+    serverMetrics: r.serverMetrics === undefined ? undefined : redactSecrets(r.serverMetrics),
     run: {
       ...r.run,
       metadata: redactSecrets(r.run.metadata),
+      ...(r.run.serverMetrics === undefined
+        ? {}
+        : { serverMetrics: redactSecrets(r.run.serverMetrics) }),
       records: r.run.records.map((rec) =>
         rec.status === "error" ? { ...rec, errorMessage: redactSecrets(rec.errorMessage) } : rec
       ),
@@ -632,8 +721,7 @@ ${_errorsHtml(r.run.records, examples)}
 ${_healthHtml(doc)}
 ${extra.join("\n")}
 <section class="server-metrics" id="${id}-server-metrics"><h3>Server metrics</h3>
-<p class="note">No server metrics were recorded for this run (a Prometheus scrape of the
-endpoint during the run, beside the client's figures, goes here).</p></section>
+${await _serverMetricsHtml(r, doc)}</section>
 </section>`);
   }
 

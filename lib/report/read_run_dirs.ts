@@ -5,6 +5,12 @@
  * @module
  */
 import { readRunJsonl, type RunJsonl } from "./read_run_jsonl.ts";
+import {
+  readServerMetricsJsonl,
+  runClockOriginEpochMs,
+  SERVER_METRICS_FILE,
+} from "./read_server_metrics.ts";
+import { type ServerMetricsRun, summarizeServerMetrics } from "../core/summarize_server_metrics.ts";
 
 /** One run folder, read. */
 export interface RunFolder {
@@ -12,8 +18,11 @@ export interface RunFolder {
   dir: string;
   /** The folder's name, made unique among the folders read (`name (2)`). */
   label: string;
-  /** Its `requests.jsonl`, parsed (records, metadata, how it ended). */
+  /** Its `requests.jsonl`, parsed (records, metadata, how it ended); `run.report.serverMetrics`
+   * holds the summary of the server metrics when the folder has them. */
   run: RunJsonl;
+  /** Its `server_metrics.jsonl`, parsed, when the run scraped the server. */
+  serverMetrics?: ServerMetricsRun;
 }
 
 function _name(dir: string): string {
@@ -34,7 +43,8 @@ async function _isFile(path: string): Promise<boolean> {
  * folder without one stands for its subfolders that hold one (sorted by name). Rejects with a
  * `Deno.errors.NotFound` naming the path when a path does not exist, is not a folder, or holds
  * no run, and with the `SyntaxError` of {@link readRunJsonl} (file and line) for a malformed
- * file; reads nothing else. Needs `--allow-read`.
+ * file. A folder's `server_metrics.jsonl`, when there is one, is read too and summarized into
+ * `run.report.serverMetrics`. Needs `--allow-read`.
  *
  * @example A results folder with one run
  * ```ts
@@ -87,7 +97,19 @@ export async function readRunDirs(paths: readonly string[]): Promise<RunFolder[]
     const name = _name(dir);
     const n = (used.get(name) ?? 0) + 1;
     used.set(name, n);
-    out.push({ dir, label: n === 1 ? name : `${name} (${n})`, run });
+    const folder: RunFolder = { dir, label: n === 1 ? name : `${name} (${n})`, run };
+    const metricsFile = `${dir}/${SERVER_METRICS_FILE}`;
+    if (await _isFile(metricsFile)) {
+      const serverRun = readServerMetricsJsonl(await Deno.readTextFile(metricsFile), {
+        path: metricsFile,
+      });
+      const origin = runClockOriginEpochMs(run.report.records.filter((r) => r.phase === "measure"));
+      run.report.serverMetrics = summarizeServerMetrics(serverRun, {
+        runStartEpochMs: origin ?? undefined,
+      });
+      folder.serverMetrics = serverRun;
+    }
+    out.push(folder);
   }
   return out;
 }

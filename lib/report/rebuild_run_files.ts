@@ -12,7 +12,7 @@ import {
   runClockOriginEpochMs,
   SERVER_METRICS_FILE,
 } from "./read_server_metrics.ts";
-import { summarizeServerMetrics } from "../core/summarize_server_metrics.ts";
+import { type ServerMetricsRun, summarizeServerMetrics } from "../core/summarize_server_metrics.ts";
 
 /** Options of {@link rebuildRunFiles}. */
 export interface RebuildRunFilesOptions {
@@ -74,13 +74,14 @@ export async function rebuildRunFiles(
   // The server's metrics, when the run scraped them, go into the summary.
   const metricsSource = `${dir.replace(/\/+$/, "") || "/"}/${SERVER_METRICS_FILE}`;
   let metricsText: string | null = null;
+  let serverRun: ServerMetricsRun | undefined;
   try {
     metricsText = await Deno.readTextFile(metricsSource);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   if (metricsText !== null) {
-    const serverRun = readServerMetricsJsonl(metricsText, { path: metricsSource });
+    serverRun = readServerMetricsJsonl(metricsText, { path: metricsSource });
     const origin = runClockOriginEpochMs(run.report.records.filter((r) => r.phase === "measure"));
     run.report.serverMetrics = summarizeServerMetrics(serverRun, {
       runStartEpochMs: origin ?? undefined,
@@ -124,7 +125,7 @@ export async function rebuildRunFiles(
   }
   let written;
   try {
-    written = await writeRunFiles(target, run.report);
+    written = await writeRunFiles(target, run.report, { serverMetrics: serverRun });
   } catch (error) {
     // Nothing half-made is left behind in a folder this call made.
     if (outDir !== undefined) await Deno.remove(target, { recursive: true }).catch(() => {});

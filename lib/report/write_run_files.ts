@@ -10,6 +10,15 @@ import { writeLlmperfFiles } from "./write_llmperf_files.ts";
 import { llmperfFileStem } from "./llmperf_file_stem.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
 import { htmlReport, htmlRunLabel } from "./html_report.ts";
+import type { ServerMetricsRun } from "../core/summarize_server_metrics.ts";
+
+/** Options of {@link writeRunFiles}. */
+export interface WriteRunFilesOptions {
+  /** The server metrics scraped during the run, read from its `server_metrics.jsonl`: drawn over
+   * the run in `report.html`. Default none (the report shows `input.serverMetrics`, their
+   * summary, when there is one). */
+  serverMetrics?: ServerMetricsRun;
+}
 
 /** What {@link writeRunFiles} wrote. */
 export interface RunFilesWritten {
@@ -72,7 +81,11 @@ export function runFileNames(metadata: RunReportInput["metadata"]): string[] {
  * if (out.paths.length !== 6) throw new Error("six files");
  * ```
  */
-export async function writeRunFiles(dir: string, input: RunReportInput): Promise<RunFilesWritten> {
+export async function writeRunFiles(
+  dir: string,
+  input: RunReportInput,
+  options: WriteRunFilesOptions = {},
+): Promise<RunFilesWritten> {
   const safe: RunReportInput = {
     ...input,
     metadata: redactSecrets(input.metadata),
@@ -82,7 +95,11 @@ export async function writeRunFiles(dir: string, input: RunReportInput): Promise
   };
   const report = runReport(safe);
   // rendered before anything is written, so a failure leaves no half-written folder
-  const html = await htmlReport({ label: htmlRunLabel(safe.metadata), run: safe });
+  const html = await htmlReport({
+    label: htmlRunLabel(safe.metadata),
+    run: safe,
+    serverMetrics: options.serverMetrics,
+  });
   for (const name of runFileNames(safe.metadata)) {
     const path = `${dir}/${name}`;
     let exists = true;

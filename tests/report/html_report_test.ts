@@ -81,7 +81,7 @@ Deno.test("htmlReport() of one run: context, tables, statistics with CIs, every 
   assertEquals(ci.length, 4 * 3, "p50/p95/p99 intervals of the four CI metrics");
   assert(html.includes("Small-sample notes") && html.includes("p99 of "), "small-sample notes");
   // the plots of a run, as inline SVG
-  for (const id of HTML_REPORT_PLOTS.filter((p) => p !== "load_curve")) {
+  for (const id of HTML_REPORT_PLOTS.filter((p) => p !== "load_curve" && p !== "server_metrics")) {
     const m = html.match(new RegExp(`<figure class="plot" data-plot="${id}"><svg[^>]*>`));
     assert(m !== null, `plot ${id}`);
   }
@@ -162,4 +162,48 @@ Deno.test("htmlReport() takes TTFT apart when the client stamped its sends", asy
   assert(html.includes(`${cold} completed request(s) opened a connection`), "cold starts");
   // without stamps, no such section
   assert(!(await htmlReport({ label: "plain", run: run(4, 5) })).includes("TTFT taken apart"));
+});
+
+Deno.test("htmlReport() shows the server metrics' summary, and says so when there are none", async () => {
+  const input = run(4, 6);
+  const plain = await htmlReport({ label: "plain", run: input });
+  assert(plain.includes("No server metrics were recorded for this run"), "the empty place");
+  const stats = (mean: number) => ({
+    count: 3,
+    mean,
+    stddev: 0,
+    min: mean,
+    max: mean,
+    p25: mean,
+    p50: mean,
+    p75: mean,
+    p90: mean,
+    p95: mean,
+    p99: mean,
+  });
+  input.serverMetrics = {
+    url: "http://user:hunter2-secret@127.0.0.1:8000/metrics",
+    intervalMs: 500,
+    scrapes: 3,
+    failedScrapes: 1,
+    firstError: "connection refused",
+    firstMs: 0,
+    lastMs: 1000,
+    roles: { running: { name: "vllm:num_requests_running", series: 1, stats: stats(3.5) } },
+    gauges: { "vllm:num_requests_running": stats(3.5) },
+    counters: {
+      "vllm:prompt_tokens_total": { first: 0, last: 1200, increase: 1200, perS: 1200 },
+    },
+  };
+  const html = await htmlReport({ label: "scraped", run: input });
+  assert(html.includes("3 scrape(s) of <code>"), "scrape count");
+  assert(html.includes("1 failed (first: connection refused)"), "failed scrapes");
+  assert(
+    /<td>Running requests<\/td><td><code>vllm:num_requests_running<\/code><\/td><td>1<\/td><td>3\.50<\/td>/
+      .test(html),
+  );
+  assert(html.includes("<code>vllm:prompt_tokens_total</code>"), "every series");
+  assert(!html.includes("hunter2-secret"), "the URL's password is redacted");
+  // no scrapes given: no server plot, only the summary
+  assert(!html.includes('data-plot="server_metrics"'));
 });

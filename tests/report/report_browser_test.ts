@@ -148,6 +148,8 @@ Deno.test({
           gracePeriodS: 0,
           simulator: sim,
           resultsDir: `${root}/results`,
+          // the server's view beside the client's: the simulator's GET /metrics
+          serverMetrics: { url: `${sim.url}/metrics`, intervalMs: 100 },
         });
         assert(run.dir !== null && run.report.summary.summary.numErrors > 0, "some errors");
         dirs.push(run.dir);
@@ -156,7 +158,7 @@ Deno.test({
       const one = await check(`${dirs[0]}/report.html`, shots, "run");
       assertDrawn(
         one,
-        ["ttft_distribution", "token_timeline", "throughput_boxplot", "errors"],
+        ["ttft_distribution", "token_timeline", "throughput_boxplot", "errors", "server_metrics"],
         "run",
       );
       assertEquals(one.embeddedRuns, 1);
@@ -175,7 +177,14 @@ Deno.test({
       const several = await check(all, shots, "runs");
       assertDrawn(
         several,
-        ["ttft_distribution", "token_timeline", "throughput_boxplot", "errors", "load_curve"],
+        [
+          "ttft_distribution",
+          "token_timeline",
+          "throughput_boxplot",
+          "errors",
+          "load_curve",
+          "server_metrics",
+        ],
         "runs",
       );
       assertEquals(several.embeddedRuns, 2);
