@@ -13,7 +13,15 @@ import {
   type ServerMetricRole,
 } from "./server_metric_roles.ts";
 
-/** Version of `server_metrics.jsonl`. */
+/**
+ * Version of `server_metrics.jsonl` (its header's `schemaVersion`).
+ *
+ * @example
+ * ```ts
+ * import { SERVER_METRICS_SCHEMA_VERSION } from "./summarize_server_metrics.ts";
+ * if (SERVER_METRICS_SCHEMA_VERSION !== 1) throw new Error();
+ * ```
+ */
 export const SERVER_METRICS_SCHEMA_VERSION = 1;
 
 /** The first line of `server_metrics.jsonl`. */
