@@ -35,7 +35,7 @@ export interface ServerMetricsHeader {
   intervalMs: number;
   /** When scraping started (`tMs` 0), epoch ms. */
   startEpochMs: number;
-  /** The sample names kept (empty: every counter, gauge and untyped series). */
+  /** Sample or family names kept besides every counter, gauge and untyped series. */
   names: string[];
 }
 

@@ -48,7 +48,7 @@ Deno.test("startServerMetricsScraper() scrapes the simulator on a fixed grid unt
   assertEquals(sim.log().length, 0);
 });
 
-Deno.test("startServerMetricsScraper() keeps counters and gauges, or the names asked for", async () => {
+Deno.test("startServerMetricsScraper() keeps counters and gauges, and the names asked for", async () => {
   const { fetch } = fakeFetch(() => new Response(VLLM));
   const all = await startServerMetricsScraper("http://127.0.0.1:1/metrics", {
     fetch,
@@ -59,9 +59,10 @@ Deno.test("startServerMetricsScraper() keeps counters and gauges, or the names a
   assert(!keys.some((k) => k.includes("time_to_first_token")));
   const some = await startServerMetricsScraper("http://127.0.0.1:1/metrics", {
     fetch,
-    names: ["vllm:time_to_first_token_seconds", "vllm:num_requests_waiting"],
+    names: ["vllm:time_to_first_token_seconds"],
   }).stop();
-  assertEquals(Object.keys(some.scrapes[0].values).length, 5);
+  // The 7 counter and gauge series, and the histogram's 2 buckets, count and sum.
+  assertEquals(Object.keys(some.scrapes[0].values).length, 11);
   assertEquals(some.types["vllm:time_to_first_token_seconds_bucket"], "histogram");
 });
 
