@@ -13,12 +13,19 @@ async function scrape(url: string): Promise<Record<string, number>> {
   return Object.fromEntries(parsed.samples.map((s) => [prometheusSeriesKey(s), s.value]));
 }
 
-/** Scrapes until `key` has `value` (up to 2 s), then returns that scrape. */
-async function until(url: string, key: string, value: number): Promise<Record<string, number>> {
+/** Scrapes until `key` has `value` (or at least `value`, with `atLeast`; up to 2 s), then returns
+ * that scrape. */
+async function until(
+  url: string,
+  key: string,
+  value: number,
+  atLeast = false,
+): Promise<Record<string, number>> {
   const deadline = performance.now() + 2000;
   for (;;) {
     const values = await scrape(url);
-    if (values[key] === value || performance.now() > deadline) return values;
+    const v = values[key];
+    if (v === value || (atLeast && v > value) || performance.now() > deadline) return values;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -66,20 +73,20 @@ Deno.test("GET /metrics counts running requests, tokens and successes with vLLM'
 });
 
 Deno.test("maxRunning queues the requests beyond it: waiting in /metrics, TTFT grows by the wait", async () => {
-  await using sim = await startSimulator({ ttftMs: 200, itlMs: 1, maxRunning: 2 });
+  await using sim = await startSimulator({ ttftMs: 400, itlMs: 1, maxRunning: 2 });
   assertEquals(sim.info.maxRunning, 2);
   const pending = [1, 2, 3, 4].map(() => chat(sim.url, 2));
   const busy = await until(sim.url, RECEIVED, 4);
   assertEquals(busy[`vllm:num_requests_running{${MODEL}}`], 2);
   assertEquals(busy[`vllm:num_requests_waiting{${MODEL}}`], 2);
   for (const response of await Promise.all(pending)) await response.text();
-  // Two start at once; each of the other two waits for a slot, then plays its own 200 ms TTFT
-  // from there: its first chunk comes at least 200 ms after an earlier request ended.
+  // Two start at once; each of the other two waits for a slot, then plays its own 400 ms TTFT
+  // from there: its first chunk comes at least 400 ms after an earlier request ended.
   const entries = sim.log().sort((a, b) => a.chunkSentEpochMs[0] - b.chunkSentEpochMs[0]);
   const firstEnd = Math.min(entries[0].endSentEpochMs!, entries[1].endSentEpochMs!);
   for (const queued of entries.slice(2)) {
-    assert(queued.chunkSentEpochMs[0] - firstEnd >= 199, JSON.stringify(entries));
-    assert(queued.chunkSentEpochMs[0] - queued.arrivalEpochMs > 200);
+    assert(queued.chunkSentEpochMs[0] - firstEnd >= 399, JSON.stringify(entries));
+    assert(queued.chunkSentEpochMs[0] - queued.arrivalEpochMs > 400);
   }
   const after = await scrape(sim.url);
   assertEquals(after[`vllm:num_requests_waiting{${MODEL}}`], 0);
@@ -125,7 +132,7 @@ Deno.test("GET /metrics counts errors by status", async () => {
 Deno.test("GET /metrics counts prompt tokens at the start and generated tokens as they are sent", async () => {
   await using sim = await startSimulator({ ttftMs: 10, itlMs: 40 });
   const pending = chat(sim.url, 10);
-  const mid = await until(sim.url, `vllm:generation_tokens_total{${MODEL}}`, 2);
+  const mid = await until(sim.url, `vllm:generation_tokens_total{${MODEL}}`, 1, true);
   const [entry] = sim.log();
   assertEquals(mid[`vllm:prompt_tokens_total{${MODEL}}`], entry.inputTokens);
   const sent = mid[`vllm:generation_tokens_total{${MODEL}}`];
