@@ -138,8 +138,9 @@ Server metrics (docs/metrics.md, "Server metrics"):
                                      SGLang /metrics; the simulator's GET /metrics) into
                                      server_metrics.jsonl and summary.json (default none)
   --server-metrics-interval-ms N     time between scrapes (default 1000)
-  --server-metrics-names LIST        sample names to keep, comma-separated, any type (default:
-                                     every counter, gauge and untyped series)
+  --server-metrics-names LIST        sample or family names kept besides every counter, gauge
+                                     and untyped series, comma-separated, e.g. a histogram
+                                     (default none)
 ${CLIENT_HELP}  -h, --help                         show this help
 `;
 

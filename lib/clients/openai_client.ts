@@ -24,7 +24,15 @@ import {
 import { postSse, scrubber, secretValues } from "./_sse_post.ts";
 import { secretsFromUrl } from "../core/redact_secrets.ts";
 
-/** The `endpoint` values of {@link createOpenAiClient}. */
+/**
+ * The `endpoint` values of {@link createOpenAiClient}.
+ *
+ * @example
+ * ```ts
+ * import { OPENAI_ENDPOINTS } from "./openai_client.ts";
+ * if (!OPENAI_ENDPOINTS.includes("responses")) throw new Error();
+ * ```
+ */
 export const OPENAI_ENDPOINTS = ["chat", "completions", "responses"] as const;
 /** One of {@link OPENAI_ENDPOINTS}. */
 export type OpenAiEndpoint = typeof OPENAI_ENDPOINTS[number];

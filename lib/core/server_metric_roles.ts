@@ -5,7 +5,15 @@
  * @module
  */
 
-/** The roles a server metric can play, in report order. */
+/**
+ * The roles a server metric can play, in report order.
+ *
+ * @example
+ * ```ts
+ * import { SERVER_METRIC_ROLE_NAMES } from "./server_metric_roles.ts";
+ * if (SERVER_METRIC_ROLE_NAMES[0] !== "running") throw new Error();
+ * ```
+ */
 export const SERVER_METRIC_ROLE_NAMES = [
   "running",
   "waiting",

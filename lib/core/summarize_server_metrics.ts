@@ -13,7 +13,15 @@ import {
   type ServerMetricRole,
 } from "./server_metric_roles.ts";
 
-/** Version of `server_metrics.jsonl`. */
+/**
+ * Version of `server_metrics.jsonl` (its header's `schemaVersion`).
+ *
+ * @example
+ * ```ts
+ * import { SERVER_METRICS_SCHEMA_VERSION } from "./summarize_server_metrics.ts";
+ * if (SERVER_METRICS_SCHEMA_VERSION !== 1) throw new Error();
+ * ```
+ */
 export const SERVER_METRICS_SCHEMA_VERSION = 1;
 
 /** The first line of `server_metrics.jsonl`. */
@@ -27,7 +35,7 @@ export interface ServerMetricsHeader {
   intervalMs: number;
   /** When scraping started (`tMs` 0), epoch ms. */
   startEpochMs: number;
-  /** The sample names kept (empty: every counter, gauge and untyped series). */
+  /** Sample or family names kept besides every counter, gauge and untyped series. */
   names: string[];
 }
 

@@ -12,7 +12,15 @@ import type {
 import type { RequestRecord } from "../core/request_record.ts";
 import { quantile } from "../core/quantile.ts";
 
-/** The file name of a run's server metrics. */
+/**
+ * The file name of a run's server metrics, in the run folder.
+ *
+ * @example
+ * ```ts
+ * import { SERVER_METRICS_FILE } from "./read_server_metrics.ts";
+ * if (SERVER_METRICS_FILE !== "server_metrics.jsonl") throw new Error();
+ * ```
+ */
 export const SERVER_METRICS_FILE = "server_metrics.jsonl";
 
 /**

@@ -234,7 +234,7 @@ export interface BenchmarkRunOptions {
    * Scrape the server's Prometheus endpoint during the run (vLLM's, TGI's, SGLang's `/metrics`;
    * the simulator's `GET /metrics`): from just before the first request to one last scrape
    * after the last, every `intervalMs` (default 1000), keeping every counter, gauge and untyped
-   * series or the sample `names` asked for. The scrapes go to `server_metrics.jsonl` in the run
+   * series, and those of the sample or family `names` asked for (a histogram, say). The scrapes go to `server_metrics.jsonl` in the run
    * folder as they come, and their summary into `summary.json` (`serverMetrics`). Default none.
    */
   serverMetrics?: {

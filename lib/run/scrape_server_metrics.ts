@@ -20,8 +20,8 @@ export interface ServerMetricsScraperOptions {
   /** Time between scrape starts, ms (a scrape that overruns skips the starts it missed).
    * Default 1000. */
   intervalMs?: number;
-  /** Sample or family names to keep, whatever their type (histogram buckets included). Default:
-   * every counter, gauge and untyped series. */
+  /** Sample or family names kept besides every counter, gauge and untyped series, whatever
+   * their type (a histogram's buckets, sum and count; a summary's quantiles). Default none. */
   names?: readonly string[];
   /** Each scrape is abandoned after this long, ms (a failed scrape). Default `intervalMs`,
    * at least 1000. */
@@ -48,7 +48,7 @@ const _WHAT = "Cannot scrape server metrics";
 
 /**
  * Starts scraping `url` now and every `intervalMs` after, until `stop()`. Each scrape keeps the
- * counter, gauge and untyped series (or the `names` asked for) as `{ seriesKey: value }`, stamped
+ * counter, gauge and untyped series (and those of the `names` asked for) as `{ seriesKey: value }`, stamped
  * with the epoch time its answer arrived; a failed scrape (network error, HTTP error status,
  * timeout, a body with no sample) is a `scrape-error` line, never an exception. Throws a
  * `TypeError`/`RangeError` for a bad URL or option before anything is sent.
@@ -154,9 +154,8 @@ export function startServerMetricsScraper(
     const fresh: Record<string, string> = {};
     for (const sample of parsed.samples) {
       const type = parsed.types[sample.family] ?? "untyped";
-      const kept = names.size > 0
-        ? names.has(sample.name) || names.has(sample.family)
-        : type === "counter" || type === "gauge" || type === "untyped" || type === "unknown";
+      const kept = type === "counter" || type === "gauge" || type === "untyped" ||
+        type === "unknown" || names.has(sample.name) || names.has(sample.family);
       if (!kept) continue;
       values[prometheusSeriesKey(sample)] = Number.isFinite(sample.value) ? sample.value : null;
       if (run.types[sample.name] === undefined) run.types[sample.name] = fresh[sample.name] = type;

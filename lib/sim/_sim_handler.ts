@@ -208,7 +208,7 @@ async function _serve(arrived: _Arrived, serving: _Serving): Promise<Response> {
   if (plan.cachedInputTokens !== undefined) entry.cachedInputTokens = plan.cachedInputTokens;
   entry.plannedOutputTokens = plan.chunks.reduce((n, c) => n + c.tokens, 0);
   let arrivalMs = arrived.arrivalMs;
-  if (slots.waiting > 0 || slots.running >= settings.maxRunning) {
+  if (!slots.tryAcquire()) {
     // Wait for a slot; the plan then starts when the request gets one. (A client that leaves
     // meanwhile is seen once its response starts: Deno.serve tells no earlier without
     // `request.signal`, whose legacy behaviour prints a warning.)
@@ -222,8 +222,6 @@ async function _serve(arrived: _Arrived, serving: _Serving): Promise<Response> {
       return new Response(null, { status: 503 });
     }
     arrivalMs = performance.now();
-  } else {
-    await slots.acquire();
   }
   metrics.started(entry);
   const onFinished = () => {

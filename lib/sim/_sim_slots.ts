@@ -11,6 +11,9 @@ export interface SimSlots {
   readonly running: number;
   /** Requests waiting for a slot. */
   readonly waiting: number;
+  /** Takes a slot at once when one is free and nobody waits: `true`; else `false` (nothing
+   * changes). */
+  tryAcquire(): boolean;
   /** Resolves with `true` once the request may start, or `false` if `signal` aborted first
    * (it then leaves the queue). */
   acquire(signal?: AbortSignal): Promise<boolean>;
@@ -25,7 +28,7 @@ export interface SimSlots {
  * ```ts
  * import { createSimSlots } from "./_sim_slots.ts";
  * const slots = createSimSlots(1);
- * await slots.acquire();
+ * if (!slots.tryAcquire() || slots.tryAcquire()) throw new Error("one slot");
  * const second = slots.acquire();
  * const queued = `${slots.running} running, ${slots.waiting} waiting`;
  * if (queued !== "1 running, 1 waiting") throw new Error(queued);
@@ -43,6 +46,11 @@ export function createSimSlots(maxRunning: number): SimSlots {
     },
     get waiting() {
       return queue.length;
+    },
+    tryAcquire(): boolean {
+      if (queue.length > 0 || running >= maxRunning) return false;
+      running++;
+      return true;
     },
     acquire(signal?: AbortSignal): Promise<boolean> {
       if (signal?.aborted) return Promise.resolve(false);

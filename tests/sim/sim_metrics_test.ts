@@ -13,6 +13,25 @@ async function scrape(url: string): Promise<Record<string, number>> {
   return Object.fromEntries(parsed.samples.map((s) => [prometheusSeriesKey(s), s.value]));
 }
 
+/** Scrapes until `key` has `value` (or at least `value`, with `atLeast`; up to 2 s), then returns
+ * that scrape. */
+async function until(
+  url: string,
+  key: string,
+  value: number,
+  atLeast = false,
+): Promise<Record<string, number>> {
+  const deadline = performance.now() + 2000;
+  for (;;) {
+    const values = await scrape(url);
+    const v = values[key];
+    if (v === value || (atLeast && v > value) || performance.now() > deadline) return values;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const RECEIVED = "tokenbench_sim_requests_received_total";
+
 function chat(url: string, maxTokens: number, signal?: AbortSignal): Promise<Response> {
   return fetch(`${url}/v1/chat/completions`, {
     method: "POST",
@@ -27,15 +46,14 @@ function chat(url: string, maxTokens: number, signal?: AbortSignal): Promise<Res
 }
 
 Deno.test("GET /metrics counts running requests, tokens and successes with vLLM's names", async () => {
-  await using sim = await startSimulator({ ttftMs: 150, itlMs: 1 });
+  await using sim = await startSimulator({ ttftMs: 300, itlMs: 1 });
   const idle = await scrape(sim.url);
   assertEquals(idle[`vllm:num_requests_running{${MODEL}}`], 0);
   assertEquals(idle[`vllm:num_requests_waiting{${MODEL}}`], 0);
   assertEquals(idle[`vllm:kv_cache_usage_perc{${MODEL}}`], 0);
   assertEquals(idle["tokenbench_sim_requests_received_total"], 0);
   const pending = [chat(sim.url, 5), chat(sim.url, 5), chat(sim.url, 5)];
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  const busy = await scrape(sim.url);
+  const busy = await until(sim.url, RECEIVED, 3);
   assertEquals(busy[`vllm:num_requests_running{${MODEL}}`], 3);
   assert(busy[`vllm:kv_cache_usage_perc{${MODEL}}`] > 0);
   assertEquals(busy["tokenbench_sim_requests_received_total"], 3);
@@ -55,21 +73,20 @@ Deno.test("GET /metrics counts running requests, tokens and successes with vLLM'
 });
 
 Deno.test("maxRunning queues the requests beyond it: waiting in /metrics, TTFT grows by the wait", async () => {
-  await using sim = await startSimulator({ ttftMs: 100, itlMs: 1, maxRunning: 2 });
+  await using sim = await startSimulator({ ttftMs: 400, itlMs: 1, maxRunning: 2 });
   assertEquals(sim.info.maxRunning, 2);
   const pending = [1, 2, 3, 4].map(() => chat(sim.url, 2));
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  const busy = await scrape(sim.url);
+  const busy = await until(sim.url, RECEIVED, 4);
   assertEquals(busy[`vllm:num_requests_running{${MODEL}}`], 2);
   assertEquals(busy[`vllm:num_requests_waiting{${MODEL}}`], 2);
   for (const response of await Promise.all(pending)) await response.text();
-  // Two start at once; each of the other two waits for a slot, then plays its own 100 ms TTFT
-  // from there: its first chunk comes at least 100 ms after an earlier request ended.
+  // Two start at once; each of the other two waits for a slot, then plays its own 400 ms TTFT
+  // from there: its first chunk comes at least 400 ms after an earlier request ended.
   const entries = sim.log().sort((a, b) => a.chunkSentEpochMs[0] - b.chunkSentEpochMs[0]);
   const firstEnd = Math.min(entries[0].endSentEpochMs!, entries[1].endSentEpochMs!);
   for (const queued of entries.slice(2)) {
-    assert(queued.chunkSentEpochMs[0] - firstEnd >= 99, JSON.stringify(entries));
-    assert(queued.chunkSentEpochMs[0] - queued.arrivalEpochMs > 100);
+    assert(queued.chunkSentEpochMs[0] - firstEnd >= 399, JSON.stringify(entries));
+    assert(queued.chunkSentEpochMs[0] - queued.arrivalEpochMs > 400);
   }
   const after = await scrape(sim.url);
   assertEquals(after[`vllm:num_requests_waiting{${MODEL}}`], 0);
@@ -77,18 +94,16 @@ Deno.test("maxRunning queues the requests beyond it: waiting in /metrics, TTFT g
 });
 
 Deno.test("a client that leaves the queue is counted as disconnected once its turn comes", async () => {
-  await using sim = await startSimulator({ ttftMs: 80, itlMs: 1, maxRunning: 1 });
+  await using sim = await startSimulator({ ttftMs: 200, itlMs: 1, maxRunning: 1 });
   const first = chat(sim.url, 2);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await until(sim.url, RECEIVED, 1);
   const controller = new AbortController();
   const second = chat(sim.url, 2, controller.signal).catch(() => null);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assertEquals((await scrape(sim.url))[`vllm:num_requests_waiting{${MODEL}}`], 1);
+  assertEquals((await until(sim.url, RECEIVED, 2))[`vllm:num_requests_waiting{${MODEL}}`], 1);
   controller.abort();
   await second;
   await (await first).text();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  const after = await scrape(sim.url);
+  const after = await until(sim.url, "tokenbench_sim_requests_disconnected_total", 1);
   assertEquals(after[`vllm:num_requests_waiting{${MODEL}}`], 0);
   assertEquals(after[`vllm:num_requests_running{${MODEL}}`], 0);
   assertEquals(after["tokenbench_sim_requests_disconnected_total"], 1);
@@ -115,10 +130,9 @@ Deno.test("GET /metrics counts errors by status", async () => {
 });
 
 Deno.test("GET /metrics counts prompt tokens at the start and generated tokens as they are sent", async () => {
-  await using sim = await startSimulator({ ttftMs: 10, itlMs: 20 });
+  await using sim = await startSimulator({ ttftMs: 10, itlMs: 40 });
   const pending = chat(sim.url, 10);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const mid = await scrape(sim.url);
+  const mid = await until(sim.url, `vllm:generation_tokens_total{${MODEL}}`, 1, true);
   const [entry] = sim.log();
   assertEquals(mid[`vllm:prompt_tokens_total{${MODEL}}`], entry.inputTokens);
   const sent = mid[`vllm:generation_tokens_total{${MODEL}}`];
