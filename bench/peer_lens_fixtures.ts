@@ -56,6 +56,13 @@ const _PEERS: _Peer[] = [
     python: "main",
   },
   {
+    lens: "guidellm-0.5.4",
+    runner: "run_guidellm_054.py",
+    repo: "vllm-project/guidellm",
+    commits: ["fc31a9e"],
+    python: "main",
+  },
+  {
     lens: "llmperf",
     runner: "run_llmperf.py",
     repo: "ray-project/llmperf",
