@@ -246,6 +246,7 @@ export async function main(args: string[]): Promise<number> {
     peers,
   };
   await Deno.writeTextFile(values.out!, JSON.stringify(fixtures, null, 1) + "\n");
+  await _run(Deno.execPath(), ["fmt", "--quiet", values.out!]); // as `deno task check` wants it
   console.error(`wrote ${values.out}`);
   return 0;
 }

@@ -1,7 +1,9 @@
 /**
- * Metric lenses: the same per-request records read with each benchmark tool's own definitions
- * (tokenbench, LLMPerf today and as of Dec 2023 – Apr 2024, vLLM `bench serve`, GenAI-Perf /
- * AIPerf, GuideLLM), so a run can be set beside numbers those tools publish. The formulas are in
+ * Metric lenses: the same per-request records read with each benchmark tool's own definitions, so
+ * a run can be set beside numbers those tools publish. Each lens equals one version of its tool's
+ * code (vLLM `bench serve`, GuideLLM now and at v0.5.4, LLMPerf's three eras, AIPerf, GenAI-Perf),
+ * per request and per run; `bench/peer_lens_fixtures.ts` runs those tools' own code on recorded
+ * streams and `tests/core/lenses_peer_test.ts` checks the lenses against it. The formulas are in
  * docs/metrics.md, section "Lenses"; the lens table {@link LENSES} carries them as data.
  *
  * @module
