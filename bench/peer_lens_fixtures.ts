@@ -56,6 +56,13 @@ const _PEERS: _Peer[] = [
     python: "main",
   },
   {
+    lens: "guidellm-0.5.4",
+    runner: "run_guidellm_054.py",
+    repo: "vllm-project/guidellm",
+    commits: ["fc31a9e"],
+    python: "main",
+  },
+  {
     lens: "llmperf",
     runner: "run_llmperf.py",
     repo: "ray-project/llmperf",
@@ -239,6 +246,7 @@ export async function main(args: string[]): Promise<number> {
     peers,
   };
   await Deno.writeTextFile(values.out!, JSON.stringify(fixtures, null, 1) + "\n");
+  await _run(Deno.execPath(), ["fmt", "--quiet", values.out!]); // as `deno task check` wants it
   console.error(`wrote ${values.out}`);
   return 0;
 }

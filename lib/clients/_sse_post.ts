@@ -66,6 +66,12 @@ export function parseRetryAfterMs(
   return Number.isFinite(at) && /[a-z]/i.test(text) ? Math.max(0, at - nowMs) : undefined;
 }
 
+/**
+ * How long the body is read on after the stream's `done`, at most, ms: a server that keeps it
+ * open longer gives no `body-end` (the request's own timeout, when shorter, ends it sooner).
+ */
+export const BODY_END_LIMIT_MS = 5_000;
+
 /** The `fetch` functions that have sent a request (a first one pays the cold path). */
 const _used = new WeakSet<typeof fetch>();
 
@@ -87,13 +93,15 @@ export interface PostSseOptions {
   onMessage: (message: EventSourceMessage) => SseDecoded;
   /** The last event when the body ends before `onMessage` said `end`. */
   onEnd: () => StreamEvent;
+  /** How long the body is read on after `done`, at most, ms. Default {@link BODY_END_LIMIT_MS}. */
+  bodyEndLimitMs?: number;
 }
 
 /**
  * POSTs a JSON body and yields `sent` and `headers`, then the events `onMessage` decodes from each SSE
  * message; endpoint failures become one `error` event that ends the stream. After a `done` that
  * ends the stream, the body is read on to its end and `body-end` is yielded (nothing when the
- * signal aborts first).
+ * signal aborts first or the body stays open {@link BODY_END_LIMIT_MS} longer).
  *
  * @example Stream one message
  * ```ts
@@ -231,13 +239,21 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
     // The stream is done: read the body on to its end (LLMPerf's end of a request), bounded by
     // the request's signal; the `done` already yielded keeps the stream's own end.
     if (!sawDone) return;
-    while (!bodyDone) {
-      try {
-        const result = await reader.read();
+    // A server may keep the body open after `[DONE]`: give up after the limit.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<"limit">((resolve) => {
+      timer = setTimeout(() => resolve("limit"), options.bodyEndLimitMs ?? BODY_END_LIMIT_MS);
+    });
+    try {
+      while (!bodyDone) {
+        const result = await Promise.race([reader.read(), limit]);
+        if (result === "limit") return;
         bodyDone = result.done;
-      } catch {
-        return; // aborted or reset after the stream was done: no body end to report
       }
+    } catch {
+      return; // aborted or reset after the stream was done: no body end to report
+    } finally {
+      clearTimeout(timer);
     }
     yield { kind: "body-end", receivedMs: performance.now() };
   } finally {

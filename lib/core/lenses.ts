@@ -1,7 +1,9 @@
 /**
- * Metric lenses: the same per-request records read with each benchmark tool's own definitions
- * (tokenbench, LLMPerf today and as of Dec 2023 – Apr 2024, vLLM `bench serve`, GenAI-Perf /
- * AIPerf, GuideLLM), so a run can be set beside numbers those tools publish. The formulas are in
+ * Metric lenses: the same per-request records read with each benchmark tool's own definitions, so
+ * a run can be set beside numbers those tools publish. Each lens equals one version of its tool's
+ * code (vLLM `bench serve`, GuideLLM now and at v0.5.4, LLMPerf's three eras, AIPerf, GenAI-Perf),
+ * per request and per run; `bench/peer_lens_fixtures.ts` runs those tools' own code on recorded
+ * streams and `tests/core/lenses_peer_test.ts` checks the lenses against it. The formulas are in
  * docs/metrics.md, section "Lenses"; the lens table {@link LENSES} carries them as data.
  *
  * @module
@@ -25,6 +27,7 @@ export const LENS_NAMES = [
   "tokenbench",
   "vllm",
   "guidellm",
+  "guidellm-0.5.4",
   "llmperf",
   "llmperf-2024",
   "llmperf-2023",
@@ -169,6 +172,24 @@ export const LENSES = {
       outputTokens:
         "N_g = U, else the request's output-token target, else answer + reasoning chunks",
       firstAnswerMs: "t_1 − T0 (time to first output token)",
+    },
+    pooled: null,
+    outputTokensPerS:
+      "Σ tokens / (last − first token time) over completed requests (time-weighted rate)",
+    statistics:
+      "weighted distribution: ITL weighted by N_g − 1, TPOT by N_g, others by 1; percentile = first value whose cumulative weight reaches q; population std",
+  },
+  "guidellm-0.5.4": {
+    tool: "GuideLLM",
+    version: "vllm-project/guidellm v0.5.4 (fc31a9e)",
+    errors: "",
+    metrics: {
+      ttftMs: "t_1 − T0 (answer content only: reasoning is ignored)",
+      itlMs: "(t_C − t_1) / (N_g − 1)",
+      tpotMs: "(t_C − T0) / N_g (includes TTFT)",
+      e2eMs: "T_body − T0 (reads the body to its end)",
+      outputThroughputTokPerS: "N_g / E2E",
+      outputTokens: "N_g = U, else the request's output-token target, else answer chunks",
     },
     pooled: null,
     outputTokensPerS:
@@ -558,6 +579,27 @@ export function lensRequestValues(
       });
       break;
     }
+    case "guidellm-0.5.4": {
+      // Only delta.content makes an iteration; the request ends when the body does.
+      const responses = r.chunkArrivalMs;
+      const usage = r.serverOutputTokens;
+      const tokens = usage ?? (r.maxOutputTokens > 0 ? r.maxOutputTokens : null) ??
+        (responses.length > 0 ? responses.length : null);
+      const first = responses.length > 0 ? responses[0] : null;
+      const e2e = r.bodyEndMs ?? r.e2eMs;
+      const last = responses.length > 0 ? responses[responses.length - 1] : e2e;
+      Object.assign(v, {
+        ttftMs: first,
+        itlMs: first !== null && tokens !== null && tokens > 1
+          ? (last - first) / (tokens - 1)
+          : null,
+        tpotMs: tokens !== null && tokens > 0 ? last / tokens : null,
+        e2eMs: e2e,
+        outputThroughputTokPerS: tokens === null ? null : perS(tokens, e2e),
+        outputTokens: tokens,
+      });
+      break;
+    }
     case "aiperf": {
       const responses = _tokenTimes(r);
       if (responses.length === 0) {
@@ -785,6 +827,7 @@ const _PEER_METRICS: Record<LensName, LensMetric[]> = {
   tokenbench: ["ttftMs", "itlMs", "e2eMs", "outputThroughputTokPerS", "outputTokens"],
   vllm: ["ttftMs", "tpotMs", "itlMs", "e2eMs"],
   guidellm: ["ttftMs", "firstAnswerMs", "itlMs", "tpotMs", "e2eMs", "outputTokens"],
+  "guidellm-0.5.4": ["ttftMs", "itlMs", "tpotMs", "e2eMs", "outputTokens"],
   llmperf: ["itlMs", "ttftMs", "e2eMs", "outputThroughputTokPerS", "outputTokens"],
   "llmperf-2024": ["itlMs", "ttftMs", "e2eMs", "outputThroughputTokPerS", "outputTokens"],
   "llmperf-2023": ["itlMs", "ttftMs", "e2eMs", "outputThroughputTokPerS", "outputTokens"],
@@ -850,7 +893,8 @@ function peerSummary(
         metrics[metric] = _plainStats(column(metric), "pandas");
       }
       break;
-    case "guidellm": {
+    case "guidellm":
+    case "guidellm-0.5.4": {
       // GenerativeMetrics.compile: from_values with (value or 0, weight) per successful request.
       const weightOf = (metric: LensMetric, v: LensRequestValues): number =>
         metric === "itlMs"
@@ -867,11 +911,11 @@ function peerSummary(
       // output_tokens_timings; its mean is Σ tokens / (last − first event time).
       let first = Infinity, last = -Infinity, tokens = 0;
       records.forEach((r, i) => {
-        const times = _tokenTimes(r);
+        const times = lens === "guidellm" ? _tokenTimes(r) : r.chunkArrivalMs;
         const n = values[i].outputTokens ?? 0;
         tokens += n;
         const events = times.length > 1 ? [times[0], times[times.length - 1]] : [
-          times.length === 1 ? times[0] : r.e2eMs,
+          times.length === 1 ? times[0] : values[i].e2eMs ?? r.e2eMs,
         ];
         for (const t of events) {
           first = Math.min(first, r.actualSendMs + t);
@@ -883,7 +927,7 @@ function peerSummary(
       break;
     }
   }
-  if (lens !== "guidellm") {
+  if (lens !== "guidellm" && lens !== "guidellm-0.5.4") {
     outputTokensPerS = durationMs > 0 ? totalOutputTokens / (durationMs / 1000) : null;
   }
   return {

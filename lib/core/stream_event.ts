@@ -135,8 +135,8 @@ export interface DoneEvent {
 
 /**
  * The response body ended: after the stream's last event (`[DONE]`, the final frame) the client
- * read the body on to its end, bounded by the request's timeout, and yields this when the read
- * returned done. LLMPerf (every era) ends its request there. Clients that cannot see the body's
+ * read the body on to its end, bounded by the request's timeout and a limit of its own (5 s for
+ * the SSE clients), and yields this when the read returned done. LLMPerf (every era) ends its request there. Clients that cannot see the body's
  * end (the SDK clients) never yield it; none yields it after a failure.
  */
 export interface BodyEndEvent {

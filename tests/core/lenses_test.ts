@@ -119,6 +119,17 @@ const EXPECTED: Record<LensName, Expected> = {
     firstAnswerMs: 100,
     ok: true,
   },
+  // GuideLLM 0.5.4: answer chunks only (100 … 200), N_g = usage 12, E2E at the body's end.
+  "guidellm-0.5.4": {
+    ttftMs: 100,
+    itlMs: 100 / 11,
+    tpotMs: 200 / 12,
+    e2eMs: 290,
+    outputThroughputTokPerS: 12 / 0.29,
+    outputTokens: 12,
+    firstAnswerMs: null,
+    ok: true,
+  },
   // LLMPerf (current): M = 10 messages it receives (it asks no usage); ITL = t_C/M = 200/10;
   // E2E at the end of the body (290); N/E2E.
   llmperf: { ttftMs: 100, itlMs: 20, tpotMs: null, e2eMs: 290, outputThroughputTokPerS: 8 / 0.29 },
@@ -191,6 +202,7 @@ Deno.test("the lens names, the versions they equal, and --lens help", () => {
     "tokenbench",
     "vllm",
     "guidellm",
+    "guidellm-0.5.4",
     "llmperf",
     "llmperf-2024",
     "llmperf-2023",
@@ -201,6 +213,7 @@ Deno.test("the lens names, the versions they equal, and --lens help", () => {
   ok(LENSES["llmperf-2024"].version.includes("afd137a"));
   ok(LENSES["llmperf-2023"].version.includes("1eac866"));
   ok(LENSES.guidellm.version.includes("ee7a774"));
+  ok(LENSES["guidellm-0.5.4"].version.includes("v0.5.4"));
   ok(LENSES.aiperf.version.includes("db4f639"));
   ok(LENSES["genai-perf"].version.includes("263c5f6"));
   ok(LENSES.vllm.version.includes("55508"));
