@@ -7,6 +7,7 @@
  */
 import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
+import { parseRetryAfterMs } from "../wire/retry_after.ts";
 
 /** The SDK options both clients take. */
 export interface AwsSdkOptions {
@@ -206,6 +207,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
   // signed request handed to the handler), and sees its raw response as soon as the headers
   // arrive (the SDK's `send` resolves only once the first stream event has arrived).
   let sentAtMs: number | undefined;
+  let retryAfterMs: number | undefined;
   const newConnection = !_usedSdks.has(sdk);
   _usedSdks.add(sdk);
   command.middlewareStack.add(
@@ -214,6 +216,9 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
       attempts++;
       sentAtMs = performance.now();
       const out = await next(args);
+      // A throttled or unavailable answer's `Retry-After` (the final attempt's).
+      const headers = out?.response?.headers ?? {};
+      retryAfterMs = parseRetryAfterMs(headers["retry-after"] ?? headers["Retry-After"]);
       const status = out?.response?.statusCode;
       if (typeof status === "number" && status >= 200 && status < 300) onHeaders(status);
       return out;
@@ -225,6 +230,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
     (error: unknown) => ({ kind: "failed", error }) as _Outcome,
   );
   const retries = () => Math.max(0, attempts - 1);
+  const retryAfter = () => retryAfterMs === undefined ? {} : { retryAfterMs };
   try {
     const first = await Promise.race([headersArrived, sent]);
     // The send of the final attempt, once it is known to have reached the endpoint.
@@ -232,7 +238,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
       sentAtMs === undefined ? [] : [{ kind: "sent", atMs: sentAtMs, newConnection }];
     if (first.kind === "headers") {
       yield* sentEvent();
-      yield { kind: "headers", status: first.status, retries: retries() };
+      yield { kind: "headers", status: first.status, retries: retries(), ...retryAfter() };
     }
     const outcome = await sent;
     if (outcome.kind === "failed") {
@@ -240,7 +246,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
         ?.httpStatusCode;
       if (first.kind !== "headers" && typeof status === "number") {
         yield* sentEvent();
-        yield { kind: "headers", status, retries: retries() };
+        yield { kind: "headers", status, retries: retries(), ...retryAfter() };
       }
       yield options.errorEvent(outcome.error, { signal, retries: retries() });
       return;

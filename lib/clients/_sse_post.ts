@@ -10,6 +10,7 @@ import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { oneLine, type SseDecoded } from "../wire/sse.ts";
 import { receivedMs, responseStamps } from "./http1_fetch.ts";
+import { parseRetryAfterMs } from "../wire/retry_after.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
 
 /** The `error` event of an aborted request: 408 for a `TimeoutError` reason, else 499. */
@@ -40,30 +41,6 @@ export function scrubber(secrets: readonly unknown[]): (message: string) => stri
     for (const secret of kept) out = out.split(secret).join("[redacted]");
     return redactSecrets(out, { secrets: kept });
   };
-}
-
-/**
- * A `Retry-After` header in ms: delay-seconds, or an HTTP date from `nowMs`; undefined when
- * absent or unreadable.
- *
- * @example
- * ```ts
- * import { parseRetryAfterMs } from "./_sse_post.ts";
- * if (parseRetryAfterMs("2") !== 2000) throw new Error("seconds");
- * const at = Date.parse("Wed, 21 Oct 2015 07:28:05 GMT");
- * if (parseRetryAfterMs("Wed, 21 Oct 2015 07:28:05 GMT", at - 3000) !== 3000) throw new Error();
- * if (parseRetryAfterMs(null) !== undefined || parseRetryAfterMs("soon") !== undefined) throw new Error();
- * ```
- */
-export function parseRetryAfterMs(
-  value: string | null | undefined,
-  nowMs: number = Date.now(),
-): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isFinite(at) && /[a-z]/i.test(text) ? Math.max(0, at - nowMs) : undefined;
 }
 
 /**

@@ -26,3 +26,4 @@ export * from "./sagemaker.ts";
 export * from "./sim_stamp.ts";
 export * from "./sse.ts";
 export * from "./vertex.ts";
+export * from "./retry_after.ts";

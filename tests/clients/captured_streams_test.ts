@@ -345,3 +345,39 @@ Deno.test("the simulator's 429 with Retry-After reaches the record through the w
     assertEquals(r.retryAfterMs, undefined);
   }
 });
+
+Deno.test("a throttled Bedrock answer's Retry-After reaches the record through the AWS SDK", async () => {
+  const { startSimulator } = await import("../../lib/sim/simulator.ts");
+  const { runBenchmark } = await import("../../lib/run/run_benchmark.ts");
+  const { createBedrockClient } = await import("../../lib/clients/bedrock_client.ts");
+  await using sim = await startSimulator({
+    ttftMs: 1,
+    itlMs: 1,
+    faults: [{ kind: "http-429", every: 2, retryAfterS: 3 }],
+  });
+  const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+  const saved = names.map((n) => Deno.env.get(n));
+  Deno.env.set("AWS_ACCESS_KEY_ID", "AKIATOKENBENCHFAKE02");
+  Deno.env.set("AWS_SECRET_ACCESS_KEY", "TokenbenchFakeSecretDoNotLeak/0123456789");
+  try {
+    for (const api of ["converse", "invoke"] as const) {
+      const client = createBedrockClient({ api, region: "us-east-1", endpointUrl: sim.url });
+      const result = await runBenchmark(client, {
+        model: "anthropic.claude-instant-v1",
+        maxRequests: 4,
+        concurrency: 1,
+        prompt: () => ({ prompt: "hi", inputTokens: 1, maxOutputTokens: 3 }),
+      });
+      const throttled = result.records.filter((r) => r.errorCode === 429);
+      assertEquals(throttled.length, 2, api);
+      for (const r of throttled) assertEquals(r.retryAfterMs, 3000, api);
+      for (const r of result.records.filter((r) => r.status === "ok")) {
+        assertEquals(r.retryAfterMs, undefined, api);
+      }
+    }
+  } finally {
+    names.forEach((n, i) =>
+      saved[i] === undefined ? Deno.env.delete(n) : Deno.env.set(n, saved[i]!)
+    );
+  }
+});
