@@ -21,10 +21,11 @@ import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts
  */
 export const SIM_HELP = `Usage: deno task sim [flags]
 
-Runs tokenbench's simulated LLM endpoint until Ctrl-C: OpenAI chat/completions, Anthropic
-Messages, SageMaker, Vertex AI Gemini and Bedrock, each in its own wire format.
+Runs tokenbench's simulated LLM endpoint until Ctrl-C: OpenAI chat/completions and Responses,
+Anthropic Messages, SageMaker, Vertex AI Gemini and Bedrock, each in its own wire format.
 First stdout line: listening on http://HOST:PORT
-OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; settings: GET /_sim/info
+OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; settings: GET /_sim/info ;
+server metrics (Prometheus text, vLLM names): GET /metrics
 
   --port N                 port to listen on, 0 = a free port (default 0)
   --host HOST              interface to listen on (default 127.0.0.1)
@@ -37,6 +38,10 @@ OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; setting
   --stream-error-rate P    fraction of streams broken by an in-stream error chunk (default 0)
   --output-tokens N        fixed answer length, capped by max_tokens (default: max_tokens)
   --default-max-tokens N   answer length when a request has no max_tokens (default 256)
+  --max-running N          answer at most N requests at once, the others wait in arrival order
+                           (vLLM's --max-num-seqs; default: no limit)
+  --kv-cache-tokens N      KV-cache size behind GET /metrics' vllm:kv_cache_usage_perc
+                           (default 131072)
   --seed N                 seed of the answers' randomness (default 1)
   --tokenizer NAME         ${TOKENIZER_NAMES.join(", ")} (default cl100k_base)
   --profile NAME           latency preset fitted to published measurements, overriding
@@ -46,6 +51,20 @@ OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; setting
   --raw-http               serve with tokenbench's minimal HTTP/1.1 server instead of Deno.serve:
                            each chunk reaches the socket as it is stamped (calibration uses it;
                            not with the reset-before-headers fault)
+  --prefix-cache-tokens N  prefix cache of N tokens (least recently used blocks dropped):
+                           a request's leading blocks seen before are cached, its TTFT is
+                           ttft-ms x (1 - cached/prompt tokens), and the usage fields report
+                           them (default 0: no cache)
+  --prefix-cache-block N   tokens per cache block (default 16)
+  --max-batch B            capacity model: at most B sequences at once, later arrivals wait for
+                           a slot; TTFT and ITL then depend on load (docs/workloads.md)
+                           (default none: latency independent of load)
+  --prefill-tokens-per-s R capacity model: prompts (uncached tokens) prefilled one after the
+                           other at R tokens/s (default: no prefill time; needs --max-batch)
+  --itl-growth G           capacity model: ITL x (1 + G x (running - 1)) (default 0)
+  --quota-rpm N            answer 429 (Bedrock ThrottlingException) beyond N requests/minute
+                           (token bucket holding one second's worth) (default none)
+  --quota-tpm N            the same for tokens/minute (prompt + max_tokens) (default none)
   --correctness-error-rate P
                            LLMPerf correctness prompts are answered with the number in digits,
                            and with a wrong number at this rate (default 0)
@@ -71,12 +90,21 @@ const _FLAGS = {
   "stream-error-rate": { type: "string" },
   "output-tokens": { type: "string" },
   "default-max-tokens": { type: "string" },
+  "max-running": { type: "string" },
+  "kv-cache-tokens": { type: "string" },
   seed: { type: "string" },
   tokenizer: { type: "string" },
   "api-key": { type: "string" },
   profile: { type: "string" },
   "correctness-error-rate": { type: "string" },
   "raw-http": { type: "boolean" },
+  "prefix-cache-tokens": { type: "string" },
+  "prefix-cache-block": { type: "string" },
+  "max-batch": { type: "string" },
+  "prefill-tokens-per-s": { type: "string" },
+  "itl-growth": { type: "string" },
+  "quota-rpm": { type: "string" },
+  "quota-tpm": { type: "string" },
   fault: { type: "string", multiple: true },
   help: { type: "boolean" },
 } as const;
@@ -148,7 +176,46 @@ export async function simCommand(args: string[]): Promise<number> {
       );
     }
   });
+  const cacheTokens = intFlag("prefix-cache-tokens", values["prefix-cache-tokens"], 0);
+  const cacheBlock = intFlag("prefix-cache-block", values["prefix-cache-block"], 16, { min: 1 });
+  if (cacheTokens > 0 && cacheTokens < cacheBlock) {
+    throw new UsageError(
+      `--prefix-cache-tokens must be at least --prefix-cache-block (${cacheBlock}), got '${cacheTokens}'`,
+    );
+  }
+  const maxBatch = values["max-batch"] === undefined
+    ? undefined
+    : intFlag("max-batch", values["max-batch"], 1, { min: 1 });
+  if (
+    maxBatch === undefined &&
+    (values["prefill-tokens-per-s"] !== undefined || values["itl-growth"] !== undefined)
+  ) {
+    throw new UsageError("--prefill-tokens-per-s and --itl-growth need --max-batch B");
+  }
+  const capacity = maxBatch === undefined ? undefined : {
+    maxBatch,
+    prefillTokensPerS: numberFlag(
+      "prefill-tokens-per-s",
+      values["prefill-tokens-per-s"],
+      Infinity,
+      { min: 0, exclusive: true },
+    ),
+    itlGrowth: numberFlag("itl-growth", values["itl-growth"], 0, { min: 0 }),
+  };
+  const quotaFlag = (name: string) =>
+    values[name as "quota-rpm"] === undefined
+      ? undefined
+      : numberFlag(name, values[name as "quota-rpm"], 0, { min: 0, exclusive: true });
+  const rpm = quotaFlag("quota-rpm");
+  const tpm = quotaFlag("quota-tpm");
   const options = {
+    ...(capacity ? { capacity } : {}),
+    ...(rpm !== undefined || tpm !== undefined
+      ? { quota: { ...(rpm !== undefined ? { rpm } : {}), ...(tpm !== undefined ? { tpm } : {}) } }
+      : {}),
+    ...(cacheTokens > 0
+      ? { prefixCache: { capacityTokens: cacheTokens, blockTokens: cacheBlock } }
+      : {}),
     faults,
     port,
     hostname: values.host ?? "127.0.0.1",
@@ -164,6 +231,10 @@ export async function simCommand(args: string[]): Promise<number> {
       ? undefined
       : intFlag("output-tokens", values["output-tokens"], 0),
     defaultMaxTokens: intFlag("default-max-tokens", values["default-max-tokens"], 256),
+    maxRunning: values["max-running"] === undefined
+      ? undefined
+      : intFlag("max-running", values["max-running"], 1, { min: 1 }),
+    kvCacheTokens: intFlag("kv-cache-tokens", values["kv-cache-tokens"], 131072, { min: 1 }),
     seed,
     tokenizer: tokenizer as TokenizerName,
     apiKey: values["api-key"],

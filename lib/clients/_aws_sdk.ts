@@ -16,6 +16,11 @@ export interface AwsSdkOptions {
   endpointUrl?: string;
   /** SDK retries (`maxAttempts = retries + 1`). Default 0. */
   retries?: number;
+  /**
+   * The `fetch` the SDK's HTTP handler sends with, e.g. the `http1` transport
+   * `createHttp1Fetch`. Default `globalThis.fetch`.
+   */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
 }
 
 /**
@@ -60,7 +65,8 @@ export function validateAwsSdkOptions(what: string, options: AwsSdkOptions): voi
 
 /**
  * The SDK client configuration: region and endpoint when given, `maxAttempts = retries + 1`
- * and `FetchHttpHandler` (the SDK's default HTTP/2 handler returns no events under Deno). The
+ * and `FetchHttpHandler` (the SDK's default HTTP/2 handler returns no events under Deno) over
+ * `options.fetch` when given. The
  * handler's package is imported here, on first use, not when this module is.
  *
  * @example Two retries
@@ -76,11 +82,32 @@ export async function awsSdkConfig(options: AwsSdkOptions): Promise<{
   requestHandler: unknown;
 }> {
   const { FetchHttpHandler } = await import("@smithy/fetch-http-handler");
+  const send = options.fetch;
   return {
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpointUrl !== undefined ? { endpoint: options.endpointUrl } : {}),
     maxAttempts: (options.retries ?? 0) + 1,
-    requestHandler: new FetchHttpHandler(),
+    requestHandler: new FetchHttpHandler(
+      send === undefined ? undefined : { customFetch: _requestFetch(send) as typeof fetch },
+    ),
+  };
+}
+
+/**
+ * The SDK's handler calls its fetch with a `Request`; a fetch of URL and init (the `http1`
+ * transport serves those only) gets the request's parts, its signed body as bytes.
+ */
+function _requestFetch(
+  send: (input: string, init: RequestInit) => Promise<Response>,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
+    return send(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(body === undefined ? {} : { body }),
+      signal: request.signal,
+    });
   };
 }
 

@@ -10,6 +10,7 @@ import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { oneLine, type SseDecoded } from "../wire/sse.ts";
 import { receivedMs, responseStamps } from "./http1_fetch.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
 
 /** The `error` event of an aborted request: 408 for a `TimeoutError` reason, else 499. */
 export function abortError(signal: AbortSignal): ErrorEvent {
@@ -27,14 +28,42 @@ export function secretValues(record: Record<string, string> | undefined): string
   return Object.entries(record ?? {}).filter(([n]) => _SECRET_NAME.test(n)).map(([, v]) => v);
 }
 
-/** A function replacing each of `secrets` (strings of 4 or more characters) by `[redacted]`. */
+/**
+ * A function removing secrets from a message: each of `secrets` (strings of 4 or more
+ * characters) and every 8-character piece of one, and everything `redactSecrets` finds by
+ * pattern (header values, URL user info, credential query parameters).
+ */
 export function scrubber(secrets: readonly unknown[]): (message: string) => string {
   const kept = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
   return (message: string): string => {
     let out = message;
     for (const secret of kept) out = out.split(secret).join("[redacted]");
-    return out;
+    return redactSecrets(out, { secrets: kept });
   };
+}
+
+/**
+ * A `Retry-After` header in ms: delay-seconds, or an HTTP date from `nowMs`; undefined when
+ * absent or unreadable.
+ *
+ * @example
+ * ```ts
+ * import { parseRetryAfterMs } from "./_sse_post.ts";
+ * if (parseRetryAfterMs("2") !== 2000) throw new Error("seconds");
+ * const at = Date.parse("Wed, 21 Oct 2015 07:28:05 GMT");
+ * if (parseRetryAfterMs("Wed, 21 Oct 2015 07:28:05 GMT", at - 3000) !== 3000) throw new Error();
+ * if (parseRetryAfterMs(null) !== undefined || parseRetryAfterMs("soon") !== undefined) throw new Error();
+ * ```
+ */
+export function parseRetryAfterMs(
+  value: string | null | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isFinite(at) && /[a-z]/i.test(text) ? Math.max(0, at - nowMs) : undefined;
 }
 
 /**
@@ -84,10 +113,10 @@ export interface PostSseOptions {
  *   request: () => ({ url: "http://fake/", body: "{}" }),
  *   scrub: (m) => m,
  *   errorFromBody: (status) => ({ kind: "error", code: status, message: "HTTP error" }),
- *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }], end: true }),
+ *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }, { kind: "done" }], end: true }),
  *   onEnd: () => ({ kind: "done" }),
  * })) kinds.push(event.kind);
- * if (kinds.join() !== "sent,headers,content") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,content,done,body-end") throw new Error(kinds.join());
  * ```
  */
 export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEvent> {
@@ -102,7 +131,7 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
     return {
       kind: "error",
       code: CLIENT_ERROR_CODES.network,
-      message: scrub(oneLine(`Network failure: ${message}`)),
+      message: oneLine(scrub(`Network failure: ${message}`)),
     };
   };
   if (signal?.aborted) {
@@ -132,9 +161,13 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
   yield stamps
     ? { kind: "sent", atMs: stamps.sentMs, newConnection: stamps.newConnection }
     : { kind: "sent", atMs: calledMs, newConnection: first };
-  yield stamps
-    ? { kind: "headers", status: response.status, receivedMs: stamps.headersMs }
-    : { kind: "headers", status: response.status };
+  const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"));
+  yield {
+    kind: "headers",
+    status: response.status,
+    ...(stamps ? { receivedMs: stamps.headersMs } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
   if (!response.ok || response.body === null) {
     let text = "";
     try {
@@ -149,7 +182,8 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
       yield { kind: "error", code: CLIENT_ERROR_CODES.network, message: "Empty response body" };
       return;
     }
-    const event = options.errorFromBody(response.status, text, response.statusText);
+    // Scrubbed before the decoder cuts the message short: a cut secret is still a secret.
+    const event = options.errorFromBody(response.status, scrub(text), response.statusText);
     event.message = scrub(event.message);
     yield event;
     return;
@@ -180,7 +214,12 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         result.done ? decoder.decode() + "\n\n" : decoder.decode(result.value, { stream: true }),
       );
       while (queue.length > 0 && !ended) {
-        const decoded = onMessage(queue.shift()!);
+        const message = queue.shift()!;
+        let decoded = onMessage(message);
+        if (decoded.events.some((e) => e.kind === "error")) {
+          // An in-stream error: decoded again from scrubbed data, before its message is cut.
+          decoded = onMessage({ ...message, data: scrub(message.data) });
+        }
         for (const event of decoded.events) {
           if (event.kind === "message") event.receivedMs = readMs;
           else if (event.kind === "error") event.message = scrub(event.message);

@@ -15,6 +15,7 @@ import {
   decodeAnthropicMessage,
 } from "../wire/anthropic.ts";
 import { postSse, scrubber, secretValues } from "./_sse_post.ts";
+import { secretsFromUrl } from "../core/redact_secrets.ts";
 
 /** The `anthropic-version` header sent by default. */
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -120,7 +121,11 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Llm
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     headers[name.toLowerCase()] = value;
   }
-  const scrub = scrubber([options.apiKey, ...secretValues(options.headers)]);
+  const scrub = scrubber([
+    options.apiKey,
+    ...secretsFromUrl(options.baseUrl),
+    ...secretValues(options.headers),
+  ]);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const systemPrompt = options.systemPrompt;
 

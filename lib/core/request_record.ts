@@ -48,6 +48,23 @@ export interface RequestRecordBase {
    * the client does not say.
    */
   coldStart?: boolean;
+  /**
+   * Prompt tokens the endpoint says it read from its prompt cache: OpenAI
+   * `usage.prompt_tokens_details.cached_tokens`, Anthropic `cache_read_input_tokens`, Bedrock
+   * Converse `cacheReadInputTokens`, Gemini `cachedContentTokenCount`. Absent when it does not
+   * say.
+   */
+  cachedInputTokens?: number;
+  /** Prompt tokens the endpoint says it wrote to its cache (Anthropic
+   * `cache_creation_input_tokens`, Bedrock `cacheWriteInputTokens`). Absent when it does not say. */
+  cacheWriteInputTokens?: number;
+  /** Multi-turn sessions: the session (0-based, warm-up sessions first). Absent otherwise. */
+  sessionId?: number;
+  /** Multi-turn sessions: the turn within the session (0-based). */
+  turn?: number;
+  /** Multi-turn sessions: prompt tokens of the history this turn carries (the earlier turns'
+   * messages and answers; 0 for turn 0), included in `inputTokens`. */
+  historyTokens?: number;
   /** Response headers arrived, ms after send. */
   headersMs: number | null;
   /** First wire message of any kind (role-only chunks included), ms after send. */
@@ -92,6 +109,11 @@ export interface RequestRecordBase {
   outputText?: string;
   /** SDK retries made for this request (0 when retries are off). */
   retries: number;
+  /** Some of the answer was a refusal (OpenAI's `delta.refusal`), counted as answer output.
+   * Absent otherwise. */
+  refusal?: boolean;
+  /** The response's `Retry-After` (a 429's or 503's), ms. Absent when it gave none. */
+  retryAfterMs?: number;
 }
 
 /** A request that completed. */

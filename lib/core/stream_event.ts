@@ -40,6 +40,8 @@ export interface HeadersEvent {
    * thread, as for `MessageEvent.receivedMs`. Default: the event's arrival.
    */
   receivedMs?: number;
+  /** The response's `Retry-After`, ms (seconds, or an HTTP date, from now). Default none. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -73,6 +75,9 @@ export interface ContentEvent {
   tokens?: number;
   /** Send time stamped by the simulator (epoch ms), when the endpoint provides it. */
   sentAtEpochMs?: number;
+  /** The text is a refusal (OpenAI's `delta.refusal`): answer output all the same, flagged on
+   * the record. Default false. */
+  refusal?: boolean;
 }
 
 /** A piece of reasoning ("thinking") text, counted apart from the answer. */

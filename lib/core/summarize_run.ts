@@ -55,6 +55,16 @@ export interface RunSummary {
    * See {@link TtftParts}.
    */
   ttftParts?: TtftParts;
+  /**
+   * Prompt caching, over completed requests whose endpoint reports cached tokens
+   * (`cachedInputTokens`); absent when none does. See {@link PromptCacheSummary}.
+   */
+  promptCache?: PromptCacheSummary;
+  /**
+   * Multi-turn sessions, turn by turn (records with `turn`): how TTFT and ITL change as the
+   * history grows. Absent without sessions. See {@link TurnSummary}.
+   */
+  byTurn?: TurnSummary[];
   /** Why figures are missing (nothing started, no request succeeded, zero wall time). */
   note?: string;
 }
@@ -74,6 +84,93 @@ export interface TtftParts {
   ttftWarmMs: Stats;
   /** Completed measured requests flagged `coldStart` (a new connection, a client's first). */
   coldStarts: number;
+}
+
+/** How much of the prompts the endpoint's cache served, and what it did to TTFT. */
+export interface PromptCacheSummary {
+  /** Completed measured requests that report cached tokens (0 included). */
+  requests: number;
+  /** Of those, requests with at least one cached token (a cache hit). */
+  hits: number;
+  /** `hits / requests`: the share of requests that hit the cache. */
+  hitShare: number;
+  /** Cached tokens over the prompt tokens (`inputTokens`) of those requests. */
+  cachedTokenShare: number;
+  /** TTFT of the requests that hit the cache. */
+  ttftCachedMs: Stats;
+  /** TTFT of the requests that did not. */
+  ttftUncachedMs: Stats;
+}
+
+/** One turn of a run's sessions. */
+export interface TurnSummary {
+  /** The turn (0-based). */
+  turn: number;
+  /** Measured requests of this turn (errors included). */
+  requests: number;
+  /** Of those, completed. */
+  completed: number;
+  /** Mean history tokens carried by this turn's completed requests. */
+  meanHistoryTokens: number | null;
+  /** TTFT of this turn's completed requests. */
+  ttftMs: Stats;
+  /** Inter-token latency of this turn's completed requests. */
+  interTokenLatencyMs: Stats;
+}
+
+function _byTurn(measured: RequestRecord[]): TurnSummary[] | undefined {
+  const turns = new Map<number, RequestRecord[]>();
+  for (const r of measured) {
+    if (r.turn === undefined) continue;
+    const list = turns.get(r.turn) ?? [];
+    list.push(r);
+    turns.set(r.turn, list);
+  }
+  if (turns.size === 0) return undefined;
+  return [...turns.keys()].sort((a, b) => a - b).map((turn) => {
+    const all = turns.get(turn)!;
+    const ok = all.filter((r) => r.status === "ok");
+    const history = ok.map((r) => r.historyTokens ?? 0);
+    return {
+      turn,
+      requests: all.length,
+      completed: ok.length,
+      meanHistoryTokens: history.length > 0
+        ? history.reduce((a, b) => a + b, 0) / history.length
+        : null,
+      ttftMs: summarize(ok.flatMap((r) => r.ttftMs === null ? [] : [r.ttftMs])),
+      interTokenLatencyMs: summarize(
+        ok.flatMap((r) => r.interTokenLatencyMs === null ? [] : [r.interTokenLatencyMs]),
+      ),
+    };
+  });
+}
+
+function _promptCache(ok: RequestRecord[]): PromptCacheSummary | undefined {
+  const cachedTtft: number[] = [];
+  const uncachedTtft: number[] = [];
+  let requests = 0;
+  let hits = 0;
+  let cachedTokens = 0;
+  let inputTokens = 0;
+  for (const r of ok) {
+    if (r.cachedInputTokens === undefined) continue;
+    requests++;
+    cachedTokens += r.cachedInputTokens;
+    inputTokens += r.inputTokens;
+    const hit = r.cachedInputTokens > 0;
+    if (hit) hits++;
+    if (r.ttftMs !== null) (hit ? cachedTtft : uncachedTtft).push(r.ttftMs);
+  }
+  if (requests === 0) return undefined;
+  return {
+    requests,
+    hits,
+    hitShare: hits / requests,
+    cachedTokenShare: inputTokens > 0 ? cachedTokens / inputTokens : 0,
+    ttftCachedMs: summarize(cachedTtft),
+    ttftUncachedMs: summarize(uncachedTtft),
+  };
 }
 
 function _ttftParts(ok: RequestRecord[]): TtftParts | undefined {
@@ -236,6 +333,10 @@ export function summarizeRun(records: RequestRecord[], options: SummarizeRunOpti
   if (server) summary.server = server;
   const ttftParts = _ttftParts(ok);
   if (ttftParts) summary.ttftParts = ttftParts;
+  const promptCache = _promptCache(ok);
+  if (promptCache) summary.promptCache = promptCache;
+  const byTurn = _byTurn(measured);
+  if (byTurn) summary.byTurn = byTurn;
   if (notes.length > 0) summary.note = notes.join("; ");
   return summary;
 }

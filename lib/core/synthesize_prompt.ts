@@ -234,51 +234,240 @@ export interface PromptPlanOptions {
   corpus?: readonly string[] | PreparedCorpus;
 }
 
+/** Options of {@link synthesizeText}. */
+export interface SynthesizeTextOptions {
+  /** Tokenizer whose count must match `tokens` exactly. */
+  tokenizer: Tokenizer;
+  /** Exact number of tokens of the text on its own (BOS included for `llama2`). */
+  tokens: number;
+  /** Uniform generator on [0, 1). */
+  random: Random;
+  /** `llmperf`: corpus lines (no instruction); `random-tokens`: random token ids. Default
+   * `"llmperf"`. */
+  mode?: PromptMode;
+  /** Lines for `llmperf` mode, raw or prepared. Default `defaultCorpus()`. */
+  corpus?: readonly string[] | PreparedCorpus;
+}
+
 /**
- * A reproducible list of prompts, as LLMPerf draws them: for each prompt, `maxOutputTokens` ~
- * N(meanOutputTokens, stddevOutputTokens²) and then the input length ~
- * N(meanInputTokens, stddevInputTokens²), both rounded positive integers
- * ({@linkcode samplePositiveInt}); an input length shorter than the `llmperf` instruction is
- * drawn again, as LLMPerf does. Each prompt has exactly its drawn length.
+ * Text of exactly `tokens` tokens without the LLMPerf instruction: random corpus lines, the last
+ * one cut (`llmperf`), or random token ids decoded (`random-tokens`). The shared prefix of a
+ * prefix workload is made this way.
  *
- * @example Ten prompts around 300 tokens
+ * @example A 64-token context
  * ```ts
  * import { createTokenizer } from "./tokenizer.ts";
- * import { synthesizePrompts } from "./synthesize_prompt.ts";
+ * import { createRandom } from "./random.ts";
+ * import { synthesizeText } from "./synthesize_prompt.ts";
  * const tokenizer = createTokenizer("cl100k_base");
- * const prompts = synthesizePrompts({
- *   tokenizer,
- *   count: 10,
- *   meanInputTokens: 300,
- *   stddevInputTokens: 50,
- *   meanOutputTokens: 100,
- *   stddevOutputTokens: 0,
- *   seed: 42,
- * });
- * for (const p of prompts) {
- *   if (tokenizer.countTokens(p.prompt) !== p.inputTokens) throw new Error("count");
- *   if (p.maxOutputTokens !== 100) throw new Error("output");
- * }
+ * const text = synthesizeText({ tokenizer, tokens: 64, random: createRandom(2) });
+ * if (tokenizer.countTokens(text) !== 64 || text.startsWith("Randomly")) throw new Error(text);
  * tokenizer.free();
  * ```
  */
-export function synthesizePrompts(options: PromptPlanOptions): SynthesizedPrompt[] {
-  const what = "synthesize prompts";
-  const {
-    tokenizer,
-    count,
-    meanInputTokens,
-    stddevInputTokens,
-    meanOutputTokens,
-    stddevOutputTokens,
-    seed,
-    mode = "llmperf",
-    corpus,
-  } = options;
+export function synthesizeText(options: SynthesizeTextOptions): string {
+  const what = "synthesize text";
+  const { tokenizer, tokens, random, mode = "llmperf", corpus } = options;
   _checkTokenizer(what, tokenizer);
-  if (!(Number.isSafeInteger(count) && count >= 0)) {
-    throw new RangeError(`Cannot ${what}: 'count' must be a non-negative integer, got ${count}`);
+  _checkPositiveInt(what, "tokens", tokens);
+  _checkMode(what, mode);
+  const fixed = tokenizer.countTokens("");
+  if (tokens <= fixed) {
+    throw new RangeError(
+      `Cannot ${what}: 'tokens' must be more than the ${fixed} fixed tokens of ${tokenizer.name}, got ${tokens}`,
+    );
   }
+  if (mode === "random-tokens") return _randomTokensPrompt(tokenizer, tokens, random);
+  const prepared = _prepared(what, tokenizer, corpus);
+  // Lines, the last one cut, then a newline: whatever follows starts on a fresh line, so the
+  // tokens of the text stay its own when another text is put after it.
+  const newline = tokenizer.countTokens("\n") - tokenizer.countTokens("");
+  if (tokens - newline > tokenizer.countTokens("")) {
+    const text = _linesAfter(prepared, "", tokens - newline, random) + "\n";
+    if (tokenizer.countTokens(text) === tokens) return text;
+  }
+  return _linesAfter(prepared, "", tokens, random);
+}
+
+/**
+ * One prompt of exactly `inputTokens` tokens that starts with `head` (a shared prefix): the
+ * prompt {@linkcode synthesizePrompt} would make for the remaining tokens, after `head`; when
+ * tokens merge across the join, the tail is cut again until the whole has exactly
+ * `inputTokens`. A `RangeError` when `head` leaves too few tokens for the tail.
+ *
+ * @example 200 tokens after a 64-token prefix
+ * ```ts
+ * import { createTokenizer } from "./tokenizer.ts";
+ * import { createRandom } from "./random.ts";
+ * import { synthesizePromptAfter, synthesizeText } from "./synthesize_prompt.ts";
+ * const tokenizer = createTokenizer("cl100k_base");
+ * const head = synthesizeText({ tokenizer, tokens: 64, random: createRandom(1) });
+ * const p = synthesizePromptAfter(head, {
+ *   tokenizer, inputTokens: 200, maxOutputTokens: 20, random: createRandom(2),
+ * });
+ * if (!p.prompt.startsWith(head) || tokenizer.countTokens(p.prompt) !== 200) throw new Error("after");
+ * tokenizer.free();
+ * ```
+ */
+export function synthesizePromptAfter(
+  head: string,
+  options: SynthesizePromptOptions,
+): SynthesizedPrompt {
+  const what = "synthesize prompt";
+  const { tokenizer, inputTokens, maxOutputTokens, random, mode = "llmperf", corpus } = options;
+  _checkTokenizer(what, tokenizer);
+  if (typeof head !== "string") {
+    throw new TypeError(`Cannot ${what}: 'head' must be a string, got ${String(head)}`);
+  }
+  _checkPositiveInt(what, "inputTokens", inputTokens);
+  _checkPositiveInt(what, "maxOutputTokens", maxOutputTokens);
+  _checkMode(what, mode);
+  const prepared = mode === "llmperf" ? _prepared(what, tokenizer, corpus) : null;
+  return _synthesizeAfter(tokenizer, prepared, head, inputTokens, maxOutputTokens, random);
+}
+
+function _synthesizeAfter(
+  tokenizer: Tokenizer,
+  prepared: PreparedCorpus | null,
+  head: string,
+  inputTokens: number,
+  maxOutputTokens: number,
+  random: Random,
+): SynthesizedPrompt {
+  if (head === "") {
+    return _synthesize(tokenizer, prepared, inputTokens, maxOutputTokens, random);
+  }
+  // The tail counts its own fixed tokens (BOS) once more than it adds after the head.
+  const fixed = tokenizer.countTokens("");
+  const headTokens = tokenizer.countTokens(head);
+  const tailTokens = inputTokens - headTokens + fixed;
+  const minimum = _minimumTokens(tokenizer, prepared, maxOutputTokens);
+  if (tailTokens < minimum) {
+    throw new RangeError(
+      `Cannot synthesize prompt: 'inputTokens' ${inputTokens} leaves ${
+        tailTokens - fixed
+      } tokens after a ${headTokens}-token prefix, fewer than the ${
+        minimum - fixed
+      } a prompt needs`,
+    );
+  }
+  // Tokens can merge across the join: a tail shorter or longer by the difference usually fits
+  // (a few tries, each a fast synthesis and one count), before the general search.
+  let want = tailTokens;
+  for (let tries = 0; tries < 3 && want >= minimum; tries++) {
+    const tail = _synthesize(tokenizer, prepared, want, maxOutputTokens, random).prompt;
+    const whole = head + tail;
+    const got = tokenizer.countTokens(whole);
+    if (got === inputTokens) return { prompt: whole, inputTokens, maxOutputTokens };
+    want += inputTokens - got;
+  }
+  const start = prepared === null ? head : head + llmperfPrefix(maxOutputTokens);
+  const more = prepared === null
+    ? () => tokenizer.decode(_randomIds(tokenizer, random, 64))
+    : (() => {
+      const draw = _lineDrawer(random, prepared.lines.length);
+      return () => prepared.lines[draw()] + "\n";
+    })();
+  return { prompt: _fitByCut(tokenizer, start, inputTokens, more), inputTokens, maxOutputTokens };
+}
+
+/**
+ * The seed of request `i` of a run seeded with `seed`: both mixed by splitmix32 steps into a
+ * 53-bit safe integer, so that prompt `i` depends on `(seed, i)` alone and can be synthesized
+ * when it is needed, in any order, on any shard.
+ *
+ * @example Same inputs, same seed; neighbours differ
+ * ```ts
+ * import { requestSeed } from "./synthesize_prompt.ts";
+ * if (requestSeed(42, 7) !== requestSeed(42, 7)) throw new Error("pure");
+ * if (requestSeed(42, 7) === requestSeed(42, 8)) throw new Error("mixed");
+ * if (!Number.isSafeInteger(requestSeed(0, 1e9))) throw new Error("safe");
+ * ```
+ */
+export function requestSeed(seed: number, i: number): number {
+  for (const [name, value] of [["seed", seed], ["i", i]] as const) {
+    if (!Number.isSafeInteger(value)) {
+      throw new RangeError(
+        `Cannot derive request seed: '${name}' must be a safe integer, got ${value}`,
+      );
+    }
+  }
+  const mix = (x: number): number => {
+    let z = (x + 0x9e3779b9) | 0;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) | 0;
+  };
+  const lo = (x: number) => x >>> 0;
+  const hi = (x: number) => Math.floor(x / 0x1_0000_0000) >>> 0;
+  let h = mix(lo(seed));
+  h = mix(h ^ hi(seed));
+  h = mix(h ^ lo(i));
+  const low = mix(h ^ hi(i));
+  const high = mix(low ^ 0x5bd1e995) >>> 11; // 21 bits
+  return high * 0x1_0000_0000 + (low >>> 0);
+}
+
+/** The lengths drawn for one synthetic request, before its text is made. */
+export interface SyntheticLengths {
+  /** Prompt length, tokens. */
+  inputTokens: number;
+  /** `max_tokens` to ask for. */
+  maxOutputTokens: number;
+}
+
+/** Options of {@link drawSyntheticLengths} (the length fields of {@link PromptPlanOptions}). */
+export type SyntheticLengthOptions =
+  & Pick<
+    PromptPlanOptions,
+    "meanInputTokens" | "stddevInputTokens" | "meanOutputTokens" | "stddevOutputTokens"
+  >
+  & {
+    /** Fewest prompt tokens for a given `maxOutputTokens` (the instruction's length); shorter
+     * draws are drawn again. Default: no minimum beyond 1. */
+    minimumTokens?: (maxOutputTokens: number) => number;
+  };
+
+/**
+ * One request's lengths, as LLMPerf draws them: `maxOutputTokens` ~
+ * N(meanOutputTokens, stddevOutputTokens²), then the input length ~
+ * N(meanInputTokens, stddevInputTokens²), both rounded positive integers
+ * ({@linkcode samplePositiveInt}); an input length below `minimumTokens(maxOutputTokens)` is
+ * drawn again (up to 1000 times, then a `RangeError`).
+ *
+ * @example Lengths without spread
+ * ```ts
+ * import { createRandom } from "./random.ts";
+ * import { drawSyntheticLengths } from "./synthesize_prompt.ts";
+ * const l = drawSyntheticLengths(createRandom(1), {
+ *   meanInputTokens: 300, stddevInputTokens: 0, meanOutputTokens: 50, stddevOutputTokens: 0,
+ * });
+ * if (l.inputTokens !== 300 || l.maxOutputTokens !== 50) throw new Error(JSON.stringify(l));
+ * ```
+ */
+export function drawSyntheticLengths(
+  random: Random,
+  options: SyntheticLengthOptions,
+): SyntheticLengths {
+  const { meanInputTokens, stddevInputTokens, meanOutputTokens, stddevOutputTokens } = options;
+  const maxOutputTokens = samplePositiveInt(random, meanOutputTokens, stddevOutputTokens);
+  const minimum = options.minimumTokens?.(maxOutputTokens) ?? 1;
+  let inputTokens = 0;
+  for (let tries = 0; tries < 1000 && inputTokens < minimum; tries++) {
+    inputTokens = samplePositiveInt(random, meanInputTokens, stddevInputTokens);
+  }
+  if (inputTokens < minimum) {
+    throw new RangeError(
+      `Cannot draw prompt lengths: 'meanInputTokens' ${meanInputTokens} with 'stddevInputTokens' ${stddevInputTokens} gives no length of at least ${minimum} tokens, the shortest prompt`,
+    );
+  }
+  return { inputTokens, maxOutputTokens };
+}
+
+/** Checks the plan's numbers, as {@link promptSynthesizer} does. */
+function _checkLengths(what: string, options: SyntheticLengthOptions & { seed: number }): void {
+  const { meanInputTokens, stddevInputTokens, meanOutputTokens, stddevOutputTokens, seed } =
+    options;
   for (
     const [name, value] of [["meanInputTokens", meanInputTokens], [
       "meanOutputTokens",
@@ -302,30 +491,108 @@ export function synthesizePrompts(options: PromptPlanOptions): SynthesizedPrompt
   if (!Number.isSafeInteger(seed)) {
     throw new RangeError(`Cannot ${what}: 'seed' must be a safe integer, got ${seed}`);
   }
+}
+
+/** Synthesizes request `i` of a plan: its own generator seeded by `requestSeed(seed, i)`. */
+export interface PromptSynthesizer {
+  /** Prompt `i` (any order, any number of times; same `i`, same prompt). */
+  (i: number): SynthesizedPrompt;
+}
+
+/**
+ * A function that synthesizes prompt `i` of a plan from `(seed, i)` alone: lengths drawn
+ * LLMPerf-style ({@linkcode drawSyntheticLengths}) from a generator seeded with
+ * {@linkcode requestSeed}, then text of exactly that many tokens. Nothing is made in advance;
+ * the options are checked once, here.
+ *
+ * @example Prompt 5 without prompts 0 to 4
+ * ```ts
+ * import { createTokenizer } from "./tokenizer.ts";
+ * import { promptSynthesizer } from "./synthesize_prompt.ts";
+ * const tokenizer = createTokenizer("cl100k_base");
+ * const prompt = promptSynthesizer({
+ *   tokenizer, meanInputTokens: 120, stddevInputTokens: 20, meanOutputTokens: 30,
+ *   stddevOutputTokens: 0, seed: 7,
+ * });
+ * const p = prompt(5);
+ * if (tokenizer.countTokens(p.prompt) !== p.inputTokens || prompt(5).prompt !== p.prompt) {
+ *   throw new Error("exact and reproducible");
+ * }
+ * tokenizer.free();
+ * ```
+ */
+export function promptSynthesizer(options: Omit<PromptPlanOptions, "count">): PromptSynthesizer {
+  const what = "synthesize prompts";
+  const { tokenizer, seed, mode = "llmperf", corpus } = options;
+  _checkTokenizer(what, tokenizer);
+  _checkLengths(what, options);
   _checkMode(what, mode);
   const prepared = mode === "llmperf" ? _prepared(what, tokenizer, corpus) : null;
-  const random = createRandom(seed);
   const minimumByOutput = new Map<number, number>();
-  const prompts: SynthesizedPrompt[] = [];
-  for (let i = 0; i < count; i++) {
-    const maxOutputTokens = samplePositiveInt(random, meanOutputTokens, stddevOutputTokens);
+  const minimumTokens = (maxOutputTokens: number): number => {
     let minimum = minimumByOutput.get(maxOutputTokens);
     if (minimum === undefined) {
       minimum = _minimumTokens(tokenizer, prepared, maxOutputTokens);
-      minimumByOutput.set(maxOutputTokens, minimum);
+      if (minimumByOutput.size < 4096) minimumByOutput.set(maxOutputTokens, minimum);
     }
-    let inputTokens = 0;
-    for (let tries = 0; tries < 1000 && inputTokens < minimum; tries++) {
-      inputTokens = samplePositiveInt(random, meanInputTokens, stddevInputTokens);
-    }
-    if (inputTokens < minimum) {
+    return minimum;
+  };
+  const lengths = { ...options, minimumTokens };
+  return (i: number) => {
+    const random = createRandom(requestSeed(seed, i));
+    let drawn: SyntheticLengths;
+    try {
+      drawn = drawSyntheticLengths(random, lengths);
+    } catch (error) {
       throw new RangeError(
-        `Cannot ${what}: 'meanInputTokens' ${meanInputTokens} with 'stddevInputTokens' ${stddevInputTokens} gives no length of at least ${minimum} tokens, the shortest ${mode} prompt for ${tokenizer.name}`,
+        `Cannot ${what}: ${
+          (error as Error).message.replace(/^Cannot draw prompt lengths: /, "")
+        } for ${mode} with ${tokenizer.name}`,
       );
     }
-    prompts.push(_synthesize(tokenizer, prepared, inputTokens, maxOutputTokens, random));
+    return _synthesize(tokenizer, prepared, drawn.inputTokens, drawn.maxOutputTokens, random);
+  };
+}
+
+/**
+ * A reproducible list of prompts: `promptSynthesizer(options)` for `i = 0 … count − 1`, so
+ * prompt `i` is the one a run synthesizes lazily for request `i` (its lengths drawn
+ * LLMPerf-style, {@linkcode drawSyntheticLengths}, from a generator seeded with
+ * `requestSeed(seed, i)`). Each prompt has exactly its drawn length. Before per-request seeds
+ * (tokenbench 0.1 before the workload), one generator ran through the whole list, so the
+ * prompts of a given seed differ from that version's.
+ *
+ * @example Ten prompts around 300 tokens
+ * ```ts
+ * import { createTokenizer } from "./tokenizer.ts";
+ * import { synthesizePrompts } from "./synthesize_prompt.ts";
+ * const tokenizer = createTokenizer("cl100k_base");
+ * const prompts = synthesizePrompts({
+ *   tokenizer,
+ *   count: 10,
+ *   meanInputTokens: 300,
+ *   stddevInputTokens: 50,
+ *   meanOutputTokens: 100,
+ *   stddevOutputTokens: 0,
+ *   seed: 42,
+ * });
+ * for (const p of prompts) {
+ *   if (tokenizer.countTokens(p.prompt) !== p.inputTokens) throw new Error("count");
+ *   if (p.maxOutputTokens !== 100) throw new Error("output");
+ * }
+ * tokenizer.free();
+ * ```
+ */
+export function synthesizePrompts(options: PromptPlanOptions): SynthesizedPrompt[] {
+  const { count } = options;
+  if (!(Number.isSafeInteger(count) && count >= 0)) {
+    throw new RangeError(
+      `Cannot synthesize prompts: 'count' must be a non-negative integer, got ${count}`,
+    );
   }
-  return prompts;
+  _checkTokenizer("synthesize prompts", options.tokenizer);
+  const prompt = promptSynthesizer(options);
+  return Array.from({ length: count }, (_, i) => prompt(i));
 }
 
 /** Fewest tokens a prompt can have: the instruction (llmperf) or one token beyond BOS. */
@@ -422,8 +689,18 @@ function _llmperfPrompt(
   maxOutputTokens: number,
   random: Random,
 ): string {
+  return _linesAfter(prepared, llmperfPrefix(maxOutputTokens), inputTokens, random);
+}
+
+/** `head` then random corpus lines, the last one cut: exactly `inputTokens` in all. */
+function _linesAfter(
+  prepared: PreparedCorpus,
+  head: string,
+  inputTokens: number,
+  random: Random,
+): string {
   const { tokenizer, lines, lineTokens } = prepared;
-  const prefix = llmperfPrefix(maxOutputTokens);
+  const prefix = head;
   const budget = inputTokens - tokenizer.countTokens(prefix);
   const draw = _lineDrawer(random, lines.length);
   // Fast path: whole lines by their precomputed counts, then the last line cut to fit. Counts

@@ -65,6 +65,10 @@ export interface StreamTiming {
   finishReason: string | null;
   /** Retries reported by the client's `headers` event (SDK retries), else 0. */
   retries: number;
+  /** Some answer text was a refusal (`content` events flagged `refusal`). Default false. */
+  refusal?: boolean;
+  /** The `headers` event's `retryAfterMs` (a 429's or 503's `Retry-After`). Default null. */
+  retryAfterMs?: number | null;
 }
 
 /** Options of {@link timeStream}. */
@@ -149,6 +153,8 @@ export async function timeStream(
     error: null,
     finishReason: null,
     retries: 0,
+    refusal: false,
+    retryAfterMs: null,
   };
   const sent: number[] = [];
   let allStamped = true;
@@ -184,6 +190,7 @@ export async function timeStream(
           t.headersMs ??= at;
           t.httpStatus = event.status;
           if (event.retries !== undefined) t.retries = event.retries;
+          if (event.retryAfterMs !== undefined) t.retryAfterMs = event.retryAfterMs;
           break;
         case "message":
           t.firstMessageMs ??= at;
@@ -197,6 +204,7 @@ export async function timeStream(
           if (event.text.length === 0) break;
           t.ttftMs ??= at;
           t.lastContentMs = at;
+          if (event.refusal) t.refusal = true;
           text += event.text;
           t.chunkArrivalMs.push(at);
           t.chunkTexts.push(event.text);

@@ -112,8 +112,14 @@ export function toRequestRecord(
   if (timing.requestSentMs !== null) base.requestSentMs = timing.requestSentMs;
   if (timing.bodyEndMs !== null && !timing.error) base.bodyEndMs = timing.bodyEndMs;
   if (timing.newConnection !== null) base.coldStart = timing.newConnection;
+  if (u.cacheReadInputTokens !== undefined) base.cachedInputTokens = u.cacheReadInputTokens;
+  if (u.cacheWriteInputTokens !== undefined) base.cacheWriteInputTokens = u.cacheWriteInputTokens;
   if (timing.chunkSentEpochMs) base.chunkSentEpochMs = timing.chunkSentEpochMs;
   if (options.keepText) base.outputText = timing.text;
+  if (timing.refusal) base.refusal = true;
+  if (timing.retryAfterMs !== null && timing.retryAfterMs !== undefined) {
+    base.retryAfterMs = timing.retryAfterMs;
+  }
   return timing.error
     ? { ...base, status: "error", errorCode: timing.error.code, errorMessage: timing.error.message }
     : { ...base, status: "ok", errorCode: null, errorMessage: null };

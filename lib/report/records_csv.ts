@@ -52,10 +52,28 @@ export const RECORD_CSV_COLUMNS = [
   "retries",
   "requestSentMs",
   "coldStart",
+  "cachedInputTokens",
+  "cacheWriteInputTokens",
+  "refusal",
+  "retryAfterMs",
+  "sessionId",
+  "turn",
+  "historyTokens",
 ] as const satisfies readonly (keyof OkRecord & keyof ErrorRecord)[];
 
 /** Columns that records may lack (stamps newer than some files): an empty cell, or no column. */
-const _OPTIONAL: ReadonlySet<string> = new Set(["requestSentMs", "coldStart", "bodyEndMs"]);
+const _OPTIONAL: ReadonlySet<string> = new Set([
+  "requestSentMs",
+  "coldStart",
+  "bodyEndMs",
+  "cachedInputTokens",
+  "cacheWriteInputTokens",
+  "refusal",
+  "retryAfterMs",
+  "sessionId",
+  "turn",
+  "historyTokens",
+]);
 
 /** One of {@link RECORD_CSV_COLUMNS}. */
 export type RecordCsvColumn = typeof RECORD_CSV_COLUMNS[number];
@@ -117,7 +135,7 @@ const _NULLABLE: ReadonlySet<RecordCsvColumn> = new Set<RecordCsvColumn>([
 function _kind(column: RecordCsvColumn): _Kind {
   if (column === "phase" || column === "status") return column;
   if (column === "errorMessage") return "message";
-  if (column === "coldStart") return "optionalBoolean";
+  if (column === "coldStart" || column === "refusal") return "optionalBoolean";
   if (_OPTIONAL.has(column)) return "optionalNumber";
   return _NULLABLE.has(column) ? "nullableNumber" : "number";
 }
@@ -125,7 +143,9 @@ function _kind(column: RecordCsvColumn): _Kind {
 /**
  * Parse CSV written by {@link recordsToCsv} back into rows: numbers from their text, empty cells
  * as `null`, `errorMessage` `null` for ok rows. Columns may come in any order; unknown columns
- * are ignored; `requestSentMs`, `coldStart` and `bodyEndMs` may be missing (files written before them) and
+ * are ignored; `requestSentMs`, `coldStart`, `bodyEndMs`, `cachedInputTokens`,
+ * `cacheWriteInputTokens`, `refusal`, `retryAfterMs`, `sessionId`, `turn` and `historyTokens`
+ * may be missing (files written before them, endpoints that do not say) and
  * are left out of the row when empty. A missing column or a bad cell throws a `TypeError` naming the data row
  * (1-based) and the column.
  *

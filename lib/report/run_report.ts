@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ServerMetricsSummary } from "../core/summarize_server_metrics.ts";
 import type { RequestRecord } from "../core/request_record.ts";
 import { type RunMetadata, SCHEMA_VERSION, TOOL_VERSION } from "./run_metadata.ts";
 import { type RunSummary, summarizeRun } from "../core/summarize_run.ts";
@@ -54,6 +55,8 @@ export interface RunReportInput {
   startEpochMs: number;
   /** The run's context. */
   metadata: RunMetadata;
+  /** The server's own metrics over the run (`--server-metrics`), summarized. Default none. */
+  serverMetrics?: ServerMetricsSummary;
 }
 
 /** tokenbench's own `summary.json`. */
@@ -73,6 +76,8 @@ export interface RunSummaryDocument {
   lens?: Omit<LensResult, "requests">;
   /** Whether the client kept up (event-loop and dispatch lag), when the run recorded it. */
   clientHealth?: ClientHealth;
+  /** The server's own metrics over the run (`--server-metrics`, `server_metrics.jsonl`). */
+  serverMetrics?: ServerMetricsSummary;
 }
 
 /** What {@link runReport} derives. */
@@ -180,6 +185,7 @@ export function runReport(input: RunReportInput): RunReport {
     document.lens = lensStats;
   }
   if (clientHealth !== undefined) document.clientHealth = clientHealth;
+  if (input.serverMetrics !== undefined) document.serverMetrics = input.serverMetrics;
   return {
     summary: document,
     csv: recordsToCsv(measured),

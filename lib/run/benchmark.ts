@@ -8,7 +8,12 @@
 import type { LlmClient } from "../core/llm_client.ts";
 import type { RequestRecord } from "../core/request_record.ts";
 import { createTokenizer, type TokenizerName } from "../core/tokenizer.ts";
-import { type PromptMode, synthesizePrompts } from "../core/synthesize_prompt.ts";
+import type { PromptMode } from "../core/synthesize_prompt.ts";
+import { syntheticWorkload, type Workload } from "../core/workload.ts";
+import { datasetWorkload, type DatasetWorkloadOptions } from "../core/dataset_workload.ts";
+import type { DatasetEntry } from "../core/parse_dataset.ts";
+import type { TraceRequest } from "../core/parse_trace.ts";
+import { traceWorkload } from "../core/trace_workload.ts";
 import { addToProgress, progressLine, progressState } from "../core/progress_line.ts";
 import type { ClientHealth } from "../core/client_health.ts";
 import { type Shard, type ShardPlan, shardPlan } from "../core/shard.ts";
@@ -17,12 +22,25 @@ import { checkLensName, type LensName } from "../core/lenses.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
 import type { ClientSpec, Transport } from "../clients/create_client.ts";
 import { runFooter, runHeader, type RunMetadata } from "../report/run_metadata.ts";
-import { openJsonlWriter } from "../report/jsonl_writer.ts";
+import {
+  DENO_JSONL_FILE_SYSTEM,
+  type JsonlFileSystem,
+  openJsonlWriter,
+} from "../report/jsonl_writer.ts";
+import { runFileNames } from "../report/write_run_files.ts";
 import { rebuildRunFiles } from "../report/rebuild_run_files.ts";
 import { type RunReport, runReport, type RunReportInput } from "../report/run_report.ts";
-import { newRunDir } from "../report/new_run_dir.ts";
+import { newRunDir, runDirName } from "../report/new_run_dir.ts";
 import { runBenchmark } from "./run_benchmark.ts";
 import { openSender } from "./open_sender.ts";
+import { createWorkloadBuffer, type WorkloadBuffer } from "./workload_buffer.ts";
+import { type ServerMetricsScraper, startServerMetricsScraper } from "./scrape_server_metrics.ts";
+import {
+  type ServerMetricsLine,
+  type ServerMetricsRun,
+  summarizeServerMetrics,
+} from "../core/summarize_server_metrics.ts";
+import { runClockOriginEpochMs, SERVER_METRICS_FILE } from "../report/read_server_metrics.ts";
 
 /** A progress report of {@link benchmark}. */
 export interface BenchmarkProgress {
@@ -56,6 +74,65 @@ export interface BenchmarkRunOptions {
   promptMode?: PromptMode;
   /** Corpus lines the prompts are made of. Default: the built-in corpus. */
   corpus?: string[];
+  /**
+   * The requests to send, made lazily: request id `i` (warm-up first) is `workload.request(i)`,
+   * made just before it is needed. It must use the run's `tokenizer`. Default a
+   * `syntheticWorkload` from the prompt options above (`seed`, lengths, `promptMode`, `corpus`).
+   */
+  workload?: Workload;
+  /** Requests made ahead of the one being sent, in the background (the first ones before the
+   * run starts). Default 8; 64 for a workload with timestamps (a trace). */
+  lookahead?: number;
+  /**
+   * Shared prefix of the synthetic prompts (`--prefix-tokens`): every prompt starts with one of
+   * `numPrefixes` fixed texts of this many tokens (`syntheticWorkload`). Ignored with
+   * `workload`. Default 0 (none).
+   */
+  prefixTokens?: number;
+  /** Distinct shared prefixes (`--num-prefixes`). Default 1. */
+  numPrefixes?: number;
+  /**
+   * Prompts from a dataset (`--dataset`): its entries (`parseDataset`), sampled by
+   * `datasetWorkload` with the run's tokenizer and `seed` (entries without an output length
+   * get one drawn from `meanOutputTokens`/`stddevOutputTokens`); `file` and `format` are
+   * recorded in the metadata. Ignored with `workload`. Default none (synthetic prompts).
+   */
+  dataset?:
+    & { entries: readonly DatasetEntry[]; file?: string; format?: string }
+    & Pick<
+      DatasetWorkloadOptions,
+      "order" | "minInputTokens" | "maxInputTokens" | "maxOutputTokens"
+    >;
+  /**
+   * Replay a trace (`--trace`): its arrivals (`parseTrace`), each request sent at its
+   * timestamp divided by `speedup` after the first measured one (warm-up requests, closed
+   * loop, take the trace's first ones), with prompts of the trace's lengths (`traceWorkload`,
+   * `blockTokens` per `hash_ids` block). Replaces `rate`; `maxRequests` defaults to the rest of
+   * the trace after the warm-up and may not exceed it; `timeoutS` still ends the run. `file`
+   * and `format` are recorded in the metadata. Default none.
+   */
+  trace?: {
+    requests: readonly TraceRequest[];
+    speedup?: number;
+    blockTokens?: number;
+    file?: string;
+    format?: string;
+  };
+  /**
+   * Multi-turn sessions (`--sessions`): this many conversations in flight (instead of
+   * `concurrency`), each of `turns` requests carrying the whole history, turn `t + 1` sent
+   * `thinkTimeMs` after turn `t`'s answer ended (`runBenchmark`'s `sessions`). `maxRequests`
+   * still counts requests (rounded up to whole sessions), `warmup` counts warm-up sessions.
+   * Not with `rate`, `trace` or `shard`. Default none.
+   */
+  sessions?: number;
+  /** Turns per session. Default 1 (with `sessions`). */
+  turns?: number;
+  /** Wait after an answer before the session's next turn, ms. Default 0. */
+  thinkTimeMs?: number;
+  /** What to record of a custom `workload` in the metadata (`workload` field). Default
+   * `{ kind: workload.kind }`. */
+  workloadInfo?: { kind: string } & Record<string, unknown>;
   /** Closed loop: requests in flight (LLMPerf `--num-concurrent-requests`). Default 10. */
   concurrency?: number;
   /** Open loop: requests per second instead of a closed loop. Default none. */
@@ -71,7 +148,9 @@ export interface BenchmarkRunOptions {
   /** Time budget of the run, s: no request is started after it (LLMPerf `--timeout`).
    * Default 90. */
   timeoutS?: number;
-  /** Per-request timeout, s (error 408). Default none. */
+  /** Per-request timeout, s, from send to the stream's end (error 408). Default `timeoutS`:
+   * a stream that never ends is cut when it has run as long as the whole run may, so a run
+   * lasts at most about twice `timeoutS`. */
   requestTimeoutS?: number;
   /** No content within this many s of send: error 408. Default none. */
   firstTokenTimeoutS?: number;
@@ -105,6 +184,10 @@ export interface BenchmarkRunOptions {
   /** Endpoint recorded in the metadata (without credentials). Default the simulator's URL,
    * else `"unknown"`. */
   endpoint?: string;
+  /** Which API of the provider is spoken, recorded in the metadata (`RunMetadata.endpointKind`).
+   * Default: read from `spec` (OpenAI `endpoint`, Bedrock `api`, SageMaker `payload`), else
+   * none. */
+  endpointKind?: string;
   /**
    * The simulator the client talks to: the run is recorded as simulated, with what the
    * simulator says of itself (`startSimulator()`'s result, or `{ info }` from `/_sim/info`).
@@ -136,6 +219,24 @@ export interface BenchmarkRunOptions {
   /** Secret values removed from everything written (besides secret-looking patterns).
    * Default none. */
   secrets?: readonly string[];
+  /**
+   * Where `RUNNING` and `requests.jsonl` are created and appended to: a test's double stands
+   * for a disk that fills up. Default the real file system.
+   */
+  fileSystem?: JsonlFileSystem;
+  /**
+   * Scrape the server's Prometheus endpoint during the run (vLLM's, TGI's, SGLang's `/metrics`;
+   * the simulator's `GET /metrics`): from just before the first request to one last scrape
+   * after the last, every `intervalMs` (default 1000), keeping every counter, gauge and untyped
+   * series or the sample `names` asked for. The scrapes go to `server_metrics.jsonl` in the run
+   * folder as they come, and their summary into `summary.json` (`serverMetrics`). Default none.
+   */
+  serverMetrics?: {
+    url: string;
+    intervalMs?: number;
+    names?: readonly string[];
+    headers?: Record<string, string>;
+  };
 }
 
 /** What {@link benchmark} returns. */
@@ -152,6 +253,8 @@ export interface BenchmarkRunResult extends RunReportInput {
   finished: boolean;
   /** Why the run stopped early, or null. */
   stopReason: string | null;
+  /** The server metrics scraped (`serverMetrics`), when asked for. */
+  serverMetricsRun?: ServerMetricsRun;
 }
 
 const _WHAT = "Cannot run benchmark";
@@ -175,6 +278,53 @@ function _positive(name: string, value: unknown, { orZero = false } = {}): numbe
   return value;
 }
 
+function _firstLine(text: string): string {
+  return text.split("\n")[0].replace(/ \(os error \d+\)$/, "");
+}
+
+/**
+ * Make the run folder, `RUNNING` and `requests.jsonl` with its header line. When any of them
+ * cannot be written (an unwritable or full `resultsDir`), nothing is left behind (not even
+ * `resultsDir` when this call made it) and a `RangeError` names the folder and the reason.
+ */
+async function _openRunFolder(
+  resultsDir: string,
+  model: string,
+  metadata: RunMetadata,
+  fileSystem: JsonlFileSystem,
+): Promise<{ dir: string; jsonl: Awaited<ReturnType<typeof openJsonlWriter>> }> {
+  let rootExisted = true;
+  try {
+    await Deno.lstat(resultsDir);
+  } catch {
+    rootExisted = false;
+  }
+  let dir: string | null = null;
+  try {
+    dir = await newRunDir(resultsDir, model);
+    // A folder whose run has not ended carries RUNNING (removed once every file is written),
+    // and its requests.jsonl has no end line: `deno task summarize` reports it unfinished.
+    const running = await fileSystem.create(
+      `${dir}/RUNNING`,
+      new TextEncoder().encode(
+        JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
+      ),
+    );
+    running.close();
+    const jsonl = await openJsonlWriter(`${dir}/requests.jsonl`, {
+      header: runHeader(metadata, { startEpochMs: Date.now() }),
+      fileSystem,
+    });
+    return { dir, jsonl };
+  } catch (error) {
+    if (dir !== null) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (!rootExisted) await Deno.remove(resultsDir).catch(() => {}); // only when still empty
+    if (error instanceof TypeError) throw error;
+    const why = error instanceof Error ? _firstLine(error.message) : String(error);
+    throw new RangeError(`Cannot write to resultsDir '${resultsDir}': ${why}`);
+  }
+}
+
 function _reasonText(reason: unknown): string {
   const text = reason instanceof Error || reason instanceof DOMException
     ? reason.message
@@ -184,6 +334,32 @@ function _reasonText(reason: unknown): string {
   return text && text !== "signal is aborted without reason" ? text : "stopped by its signal";
 }
 
+/** Longest file name most file systems take, bytes (ext4, APFS, NTFS: 255). */
+const _MAX_NAME_BYTES = 255;
+
+/** The run folder's and the derived files' names must fit the file system: checked before the
+ * first request, not found out after the last. */
+function _checkFileNames(o: BenchmarkRunOptions): void {
+  const names = [
+    runDirName(o.model, new Date()) + "-99",
+    ...runFileNames({
+      model: o.model,
+      meanInputTokens: o.meanInputTokens ?? 550,
+      meanOutputTokens: o.meanOutputTokens ?? 150,
+    } as RunMetadata),
+  ];
+  const encoder = new TextEncoder();
+  for (const name of names) {
+    const bytes = encoder.encode(name).length;
+    if (bytes > _MAX_NAME_BYTES) {
+      throw new RangeError(
+        `${_WHAT}: 'model' (${o.model.length} characters) makes a file name of ${bytes} bytes, ` +
+          `more than the ${_MAX_NAME_BYTES} a file system takes: ${name.slice(0, 40)}…`,
+      );
+    }
+  }
+}
+
 /** The run's settings, checked, with every default filled in. */
 interface _Plan {
   options: BenchmarkRunOptions;
@@ -191,8 +367,12 @@ interface _Plan {
   maxRequests: number;
   warmup: number;
   rate: number | undefined;
-  /** Prompts to synthesize: the whole run's (a shard sends only its share of them). */
-  promptCount: number;
+  /** The run-wide id of the k-th request this run (or shard) launches, warm-up first. */
+  idAt: (k: number) => number;
+  /** Warm-up requests of the whole run (the first measured id). */
+  runWarmup: number;
+  /** Multi-turn sessions, if any. */
+  sessions: { turns: number; thinkTimeMs: number } | undefined;
   shard: ShardPlan | undefined;
   metadata: RunMetadata;
 }
@@ -213,8 +393,39 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   const stddevOutputTokens = _int("stddevOutputTokens", o.stddevOutputTokens ?? 80, 0);
   const seed = _int("seed", o.seed ?? 0, 0);
   let concurrency = _int("concurrency", o.concurrency ?? 10, 1);
-  let maxRequests = _int("maxRequests", o.maxRequests ?? 10, 1);
   let warmup = _int("warmup", o.warmup ?? 0, 0);
+  const trace = o.trace;
+  if (trace !== undefined) {
+    if (!Array.isArray(trace?.requests) || trace.requests.length === 0) {
+      throw new TypeError(`${_WHAT}: 'trace.requests' must be a non-empty array of arrivals`);
+    }
+    if (o.rate !== undefined) {
+      throw new TypeError(`${_WHAT}: give 'trace' or 'rate', not both`);
+    }
+    _positive("trace.speedup", trace.speedup ?? 1);
+    if (warmup >= trace.requests.length) {
+      throw new RangeError(
+        `${_WHAT}: 'warmup' ${warmup} leaves none of the trace's ${trace.requests.length} requests to measure`,
+      );
+    }
+  }
+  const sessions = o.sessions === undefined ? undefined : _int("sessions", o.sessions, 1);
+  const turns = _int("turns", o.turns ?? 1, 1);
+  const thinkTimeMs = _positive("thinkTimeMs", o.thinkTimeMs ?? 0, { orZero: true });
+  if (sessions !== undefined && (o.rate !== undefined || trace || o.shard)) {
+    throw new TypeError(`${_WHAT}: 'sessions' run without 'rate', 'trace' or 'shard'`);
+  }
+  if (sessions === undefined && (o.turns !== undefined || o.thinkTimeMs !== undefined)) {
+    throw new TypeError(`${_WHAT}: 'turns' and 'thinkTimeMs' need 'sessions'`);
+  }
+  if (sessions !== undefined) concurrency = sessions;
+  const traceLeft = trace ? trace.requests.length - warmup : Infinity;
+  let maxRequests = _int("maxRequests", o.maxRequests ?? (trace ? traceLeft : 10), 1);
+  if (maxRequests > traceLeft) {
+    throw new RangeError(
+      `${_WHAT}: 'maxRequests' must be at most the ${traceLeft} trace requests after the warm-up, got ${maxRequests}`,
+    );
+  }
   let rate = o.rate === undefined ? undefined : _positive("rate", o.rate);
   const timeoutS = _positive("timeoutS", o.timeoutS ?? 90);
   const gracePeriodS = _positive("gracePeriodS", o.gracePeriodS ?? 5, { orZero: true });
@@ -228,12 +439,63 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     );
   }
   if (o.lens !== undefined) checkLensName(o.lens);
+  if (o.resultsDir !== undefined) _checkFileNames(o);
+  if (o.serverMetrics !== undefined) _checkServerMetrics(o.serverMetrics);
   const workers = _int("workers", o.workers ?? 0, 0);
-  const promptCount = warmup + maxRequests;
+  _int("lookahead", o.lookahead ?? 8, 0);
+  const prefixTokens = _int("prefixTokens", o.prefixTokens ?? 0, 0);
+  const numPrefixes = _int("numPrefixes", o.numPrefixes ?? 1, 1);
+  if (o.workload !== undefined && typeof o.workload?.request !== "function") {
+    throw new TypeError(`${_WHAT}: 'workload' must be a Workload, got ${o.workload}`);
+  }
+  if (o.dataset !== undefined && !Array.isArray(o.dataset?.entries)) {
+    throw new TypeError(`${_WHAT}: 'dataset.entries' must be an array of dataset entries`);
+  }
+  const workloadInfo = o.workload !== undefined
+    ? o.workloadInfo ?? { kind: o.workload.kind }
+    : trace !== undefined
+    ? {
+      kind: "trace",
+      ...(trace.file !== undefined ? { file: trace.file } : {}),
+      ...(trace.format !== undefined ? { format: trace.format } : {}),
+      requests: trace.requests.length,
+      speedup: trace.speedup ?? 1,
+    }
+    : o.dataset !== undefined
+    ? {
+      kind: "dataset",
+      ...(o.dataset.file !== undefined ? { file: o.dataset.file } : {}),
+      ...(o.dataset.format !== undefined ? { format: o.dataset.format } : {}),
+      entries: o.dataset.entries.length,
+      order: o.dataset.order ?? "shuffle",
+      ...(o.dataset.minInputTokens !== undefined
+        ? { minInputTokens: o.dataset.minInputTokens }
+        : {}),
+      ...(o.dataset.maxInputTokens !== undefined
+        ? { maxInputTokens: o.dataset.maxInputTokens }
+        : {}),
+      ...(o.dataset.maxOutputTokens !== undefined
+        ? { maxOutputTokens: o.dataset.maxOutputTokens }
+        : {}),
+    }
+    : prefixTokens > 0
+    ? { kind: "synthetic", prefixTokens, numPrefixes }
+    : undefined;
   let shard: ShardPlan | undefined;
+  let idAt = (k: number) => k;
+  const whole = { maxRequests, warmup, concurrency, rate: rate ?? null };
   if (o.shard !== undefined) {
-    shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate, seed });
+    const runWarmup = warmup;
+    // A trace's arrivals are its own: its shards split the ids as an open loop's do.
+    shard = shardPlan(o.shard, { maxRequests, warmup, concurrency, rate: trace ? 1 : rate, seed });
     ({ concurrency, maxRequests, warmup, rate } = shard);
+    if (trace) rate = undefined;
+    // The ids shardPlan deals (round-robin within the warm-up, then within the measured ones),
+    // computed per request rather than read from its list.
+    const { index, count } = shard.shard;
+    const shardWarmup = warmup;
+    idAt = (k) =>
+      k < shardWarmup ? index + k * count : runWarmup + index + (k - shardWarmup) * count;
   }
   const arrival = o.arrival ?? "poisson";
   const simulator = o.simulator;
@@ -241,6 +503,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     llmApi: o.llmApi ?? client.api,
     model: o.model,
     endpoint: o.endpoint ?? simulator?.url ?? "unknown",
+    ..._endpointKind(o),
     simulated: simulator !== undefined,
     ...(simulator ? { simulator: simulator.info as Record<string, unknown> } : {}),
     tokenizer: o.tokenizer ?? "cl100k_base",
@@ -252,21 +515,23 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     stddevOutputTokens,
     numConcurrentRequests: concurrency,
     rate: rate ?? null,
-    arrival: rate === undefined ? null : arrival,
+    arrival: trace ? "trace" : rate === undefined ? null : arrival,
     maxInFlight: o.maxInFlight ?? null,
     maxRequests,
     warmup,
     timeoutS,
-    requestTimeoutS: o.requestTimeoutS ?? null,
+    requestTimeoutS: o.requestTimeoutS ?? timeoutS,
     firstTokenTimeoutS: o.firstTokenTimeoutS ?? null,
     gracePeriodS,
     additionalSamplingParams: o.samplingParams ?? {},
     userMetadata: { ...o.metadata },
     workers,
     ...(o.spec && o.transport !== undefined ? { transport: o.transport } : {}),
-    ...(shard ? { shard: shard.shard } : {}),
+    ...(shard ? { shard: { ...shard.shard, of: whole } } : {}),
     ...(o.slo ? { slo: o.slo } : {}),
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
+    ...(workloadInfo ? { workload: workloadInfo } : {}),
+    ...(sessions !== undefined ? { sessions: { sessions, turns, thinkTimeMs } } : {}),
     ...(o.context?.sweep ? { sweep: o.context.sweep } : {}),
   };
   return {
@@ -275,9 +540,26 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     maxRequests,
     warmup,
     rate,
-    promptCount,
+    idAt,
+    runWarmup: o.warmup ?? 0,
+    sessions: sessions === undefined ? undefined : { turns, thinkTimeMs },
     shard,
     metadata: redactSecrets(metadata, { secrets: o.secrets ?? [] }),
+  };
+}
+
+/** The arrival times of a workload with timestamps (a trace), for `runLoad`'s `schedule`. */
+function _schedule(
+  workload: Workload,
+  plan: _Plan,
+  speedup: number,
+): ((k: number) => number | undefined) | undefined {
+  const arrivalMs = workload.arrivalMs?.bind(workload);
+  if (arrivalMs === undefined) return undefined;
+  const origin = arrivalMs(plan.runWarmup);
+  return (k) => {
+    const id = plan.idAt(plan.warmup + k);
+    return id < workload.size ? (arrivalMs(id) - origin) / speedup : undefined;
   };
 }
 
@@ -337,22 +619,63 @@ export async function benchmark(
   const o = plan.options;
   const { metadata } = plan;
   const secrets = o.secrets ?? [];
+  const fileSystem = o.fileSystem ?? DENO_JSONL_FILE_SYSTEM;
   const tokenizer = createTokenizer(metadata.tokenizer as TokenizerName);
+  // The first failed write of a record stops the run: no request is sent whose answer could
+  // not be kept.
+  const writeStop = new AbortController();
+  let writeError: Error | null = null;
+  let unwritten = 0;
   let dir: string | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
   let jsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   let sender: Awaited<ReturnType<typeof openSender>> | undefined;
+  let buffer: WorkloadBuffer | undefined;
+  let scraper: ServerMetricsScraper | undefined;
+  let metricsJsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   try {
-    const prompts = synthesizePrompts({
-      tokenizer,
-      count: plan.promptCount,
-      seed: metadata.seed,
-      mode: metadata.promptMode as PromptMode,
-      corpus: o.corpus,
-      meanInputTokens: metadata.meanInputTokens,
-      stddevInputTokens: metadata.stddevInputTokens,
-      meanOutputTokens: metadata.meanOutputTokens,
-      stddevOutputTokens: metadata.stddevOutputTokens,
+    // Prompts are made as they are needed (a few ahead, in the background): nothing per
+    // request is made or held before the first one is sent.
+    const workload: Workload = o.workload ?? (o.trace
+      ? traceWorkload(o.trace.requests, {
+        tokenizer,
+        seed: metadata.seed,
+        mode: metadata.promptMode as PromptMode,
+        corpus: o.corpus,
+        blockTokens: o.trace.blockTokens,
+      })
+      : undefined) ??
+      (o.dataset
+        ? datasetWorkload(o.dataset.entries, {
+          tokenizer,
+          seed: metadata.seed,
+          order: o.dataset.order,
+          minInputTokens: o.dataset.minInputTokens,
+          maxInputTokens: o.dataset.maxInputTokens,
+          maxOutputTokens: o.dataset.maxOutputTokens,
+          meanOutputTokens: metadata.meanOutputTokens,
+          stddevOutputTokens: metadata.stddevOutputTokens,
+        })
+        : undefined) ??
+      syntheticWorkload({
+        tokenizer,
+        seed: metadata.seed,
+        mode: metadata.promptMode as PromptMode,
+        corpus: o.corpus,
+        meanInputTokens: metadata.meanInputTokens,
+        stddevInputTokens: metadata.stddevInputTokens,
+        meanOutputTokens: metadata.meanOutputTokens,
+        stddevOutputTokens: metadata.stddevOutputTokens,
+        prefixTokens: o.prefixTokens,
+        numPrefixes: o.numPrefixes,
+      });
+    buffer = createWorkloadBuffer(workload, {
+      idAt: plan.idAt,
+      count: plan.sessions
+        ? (plan.warmup + Math.ceil(plan.maxRequests / plan.sessions.turns)) * plan.sessions.turns
+        : plan.warmup + plan.maxRequests,
+      // A trace's prompts are long and its arrivals fixed: more are made before the start.
+      lookahead: o.lookahead ?? (workload.arrivalMs ? 64 : 8),
     });
     sender = await openSender(client, {
       spec: o.spec,
@@ -365,18 +688,14 @@ export async function benchmark(
         : 0,
     });
     if (o.resultsDir !== undefined) {
-      dir = await newRunDir(o.resultsDir, o.model);
-      // A folder whose run has not ended carries RUNNING (removed once every file is written),
-      // and its requests.jsonl has no end line: `deno task summarize` reports it unfinished.
-      await Deno.writeTextFile(
-        `${dir}/RUNNING`,
-        JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
-        { createNew: true },
-      );
-      jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
-      await jsonl.append(runHeader(metadata, { startEpochMs: Date.now() }));
+      ({ dir, jsonl } = await _openRunFolder(o.resultsDir, o.model, metadata, fileSystem));
     }
-    const progress = progressState(plan.maxRequests, performance.now());
+    const progress = progressState(
+      plan.sessions
+        ? Math.ceil(plan.maxRequests / plan.sessions.turns) * plan.sessions.turns
+        : plan.maxRequests,
+      performance.now(),
+    );
     const report = (trigger: BenchmarkProgress["trigger"]) =>
       o.onProgress?.({
         line: progressLine(progress, performance.now()),
@@ -385,32 +704,61 @@ export async function benchmark(
         trigger,
       });
     if (o.onProgress) timer = setInterval(() => report("timer"), o.progressEveryMs ?? 1000);
+    if (o.serverMetrics !== undefined) {
+      if (dir !== null) metricsJsonl = await openJsonlWriter(`${dir}/${SERVER_METRICS_FILE}`);
+      const writer = metricsJsonl;
+      scraper = startServerMetricsScraper(o.serverMetrics.url, {
+        intervalMs: o.serverMetrics.intervalMs,
+        names: o.serverMetrics.names,
+        headers: o.serverMetrics.headers,
+        onLine: writer ? (line) => writer.append(_cleanLine(line, secrets)) : undefined,
+      });
+    }
     const ms = (s: number | undefined) => s === undefined ? undefined : s * 1000;
     const result = await runBenchmark(sender.client, {
       model: o.model,
-      prompt: (requestId) => prompts[requestId],
+      prompt: (requestId) => (buffer as WorkloadBuffer).take(requestId),
       countTokens: (text) => tokenizer.countTokens(text),
       samplingParams: o.samplingParams,
       concurrency: plan.concurrency,
       rate: plan.rate,
       arrival: o.arrival,
+      schedule: _schedule(workload, plan, o.trace?.speedup ?? 1),
       maxInFlight: o.maxInFlight,
-      maxRequests: plan.maxRequests,
+      // Sessions: the load shape counts whole sessions.
+      maxRequests: plan.sessions
+        ? Math.ceil(plan.maxRequests / plan.sessions.turns)
+        : plan.maxRequests,
       warmup: plan.warmup,
+      sessions: plan.sessions,
       seed: plan.shard?.arrivalSeed ?? metadata.seed,
       pool: sender.pool,
-      requestIds: plan.shard?.requestIds,
+      requestIdAt: plan.shard ? plan.idAt : undefined,
       durationMs: metadata.timeoutS * 1000,
-      requestTimeoutMs: ms(o.requestTimeoutS),
+      requestTimeoutMs: ms(metadata.requestTimeoutS ?? undefined),
       firstTokenTimeoutMs: ms(o.firstTokenTimeoutS),
       keepText: o.keepText ?? false,
       keepRecords: jsonl === undefined,
-      signal: o.signal,
+      signal: o.signal ? AbortSignal.any([o.signal, writeStop.signal]) : writeStop.signal,
       gracePeriodMs: (metadata.gracePeriodS ?? 0) * 1000,
       cancelSignal: o.cancelSignal,
       secrets,
       onRecord: async (record: RequestRecord) => {
-        await jsonl?.append(record);
+        try {
+          await jsonl?.append(record);
+        } catch (error) {
+          unwritten++;
+          if (writeError === null) {
+            writeError = error instanceof Error ? error : new Error(String(error));
+            writeStop.abort(
+              new DOMException(
+                `writing ${jsonl?.path} failed: ${_firstLine(writeError.message)}`,
+                "AbortError",
+              ),
+            );
+          }
+          return;
+        }
         await o.onRecord?.(record);
         if (record.phase === "measure") addToProgress(progress, record);
         if (o.onProgress) report("record");
@@ -418,10 +766,39 @@ export async function benchmark(
     });
     clearInterval(timer);
     timer = undefined;
+    const serverMetricsRun = await scraper?.stop();
+    await metricsJsonl?.close();
+    const scraped = serverMetricsRun ? { serverMetricsRun } : {};
     report("end");
     const stopReason = result.aborted
-      ? _reasonText(o.cancelSignal?.aborted ? o.cancelSignal.reason : o.signal?.reason)
+      ? _reasonText(
+        writeStop.signal.aborted
+          ? writeStop.signal.reason
+          : o.cancelSignal?.aborted
+          ? o.cancelSignal.reason
+          : o.signal?.reason,
+      )
       : null;
+    if (writeError !== null && jsonl && dir !== null) {
+      // Keep what was written valid: an end line if there is room for one, RUNNING removed;
+      // `deno task summarize` rebuilds the derived files once there is space.
+      await jsonl.append(runFooter({ ...metadata, clientHealth: result.clientHealth }, {
+        finished: false,
+        stopReason,
+        wallTimeMs: result.wallTimeMs,
+        startEpochMs: result.startEpochMs,
+        numRecords: jsonl.lines - 1,
+        endedAt: new Date().toISOString(),
+      })).catch(() => {});
+      await jsonl.close();
+      await Deno.remove(`${dir}/RUNNING`).catch(() => {});
+      throw new Error(
+        `Cannot write results: ${stopReason}; no new request was sent after it ` +
+          `(${jsonl.lines - 1} records kept, ${unwritten} answers not written); ` +
+          `${jsonl.path} ends on a complete line: once there is space, ` +
+          `deno task summarize ${dir} writes the rest`,
+      );
+    }
     const final: RunMetadata = {
       ...metadata,
       clientHealth: result.clientHealth,
@@ -451,9 +828,10 @@ export async function benchmark(
       return {
         ...input,
         ...done,
+        ...scraped,
         report: runReport(input),
         dir,
-        paths: [jsonl.path, ...written.paths],
+        paths: [jsonl.path, ...(metricsJsonl ? [metricsJsonl.path] : []), ...written.paths],
       };
     }
     const input: RunReportInput = {
@@ -462,11 +840,61 @@ export async function benchmark(
       startEpochMs: result.startEpochMs,
       metadata: final,
     };
-    return { ...input, ...done, report: runReport(input), dir: null, paths: [] };
+    if (serverMetricsRun !== undefined) {
+      const origin = runClockOriginEpochMs(result.records.filter((r) => r.phase === "measure"));
+      input.serverMetrics = summarizeServerMetrics(serverMetricsRun, {
+        runStartEpochMs: origin ?? undefined,
+      });
+    }
+    return { ...input, ...done, ...scraped, report: runReport(input), dir: null, paths: [] };
   } finally {
     clearInterval(timer);
+    buffer?.close();
+    await scraper?.stop();
+    await metricsJsonl?.close();
     await jsonl?.close();
     await sender?.close();
     tokenizer.free();
   }
+}
+
+/** The metadata's `endpointKind`: the option, else what the client spec says. */
+function _endpointKind(o: BenchmarkRunOptions): { endpointKind?: string } {
+  if (o.endpointKind !== undefined) return { endpointKind: o.endpointKind };
+  const spec = o.spec;
+  if (spec?.api === "openai") return { endpointKind: spec.options.endpoint ?? "chat" };
+  if (spec?.api === "bedrock") return { endpointKind: spec.options.api ?? "converse" };
+  if (spec?.api === "sagemaker") return { endpointKind: spec.options.payload ?? "tgi" };
+  return {};
+}
+
+/** Checks the `serverMetrics` option as the scraper would, before anything is sent. */
+function _checkServerMetrics(option: NonNullable<BenchmarkRunOptions["serverMetrics"]>): void {
+  let url: URL | null = null;
+  try {
+    url = new URL(option?.url);
+  } catch { /* reported below */ }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError(
+      `${_WHAT}: 'serverMetrics.url' must be an http(s) URL, got ${JSON.stringify(option?.url)}`,
+    );
+  }
+  const intervalMs = option.intervalMs ?? 1000;
+  if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs < 10) {
+    throw new RangeError(
+      `${_WHAT}: 'serverMetrics.intervalMs' must be a number >= 10, got ${intervalMs}`,
+    );
+  }
+}
+
+/** A server-metrics line with secrets out of its text (the URL, an error message); the series
+ * keys are left alone (a name like `sglang:token_usage` is no secret). */
+function _cleanLine(line: ServerMetricsLine, secrets: readonly string[]): ServerMetricsLine {
+  if (line.kind === "server-metrics") {
+    return { ...line, url: redactSecrets(line.url, { secrets }) };
+  }
+  if (line.kind === "scrape-error") {
+    return { ...line, message: redactSecrets(line.message, { secrets }) };
+  }
+  return line;
 }

@@ -35,7 +35,7 @@ export interface QuickBenchmarkOptions {
   tokenizer?: TokenizerName;
   /** Time budget of the run, s; no request is started after it. Default 90. */
   timeoutS?: number;
-  /** Per-request timeout, s (a timed-out request is error 408). Default none. */
+  /** Per-request timeout, s (a timed-out request is error 408). Default `timeoutS`. */
   requestTimeoutS?: number;
   /**
    * The simulator the client talks to (`startSimulator()`'s result): the run is recorded as

@@ -6,7 +6,7 @@
 import { cpuUsage } from "node:process";
 import type { LlmClient } from "../core/llm_client.ts";
 import type { RequestRecord } from "../core/request_record.ts";
-import { type LoadOptions, runLoad } from "./run_load.ts";
+import { type LoadOptions, type LoadSlot, runLoad } from "./run_load.ts";
 import { toRequestRecord } from "../core/to_request_record.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
 import { type ClientHealth, clientHealth, type ClientHealthInput } from "../core/client_health.ts";
@@ -58,8 +58,9 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    * and stops launching. Default none. */
   cancelSignal?: AbortSignal;
   /**
-   * Secret values (API key, AWS secret key, session token) removed from every error message,
-   * besides the secret-looking patterns `redactSecrets` always removes. Default none.
+   * Secret values (API key, AWS secret key, session token) removed, with every 8-character
+   * piece of them, from every string of every record (error messages, kept text), besides the
+   * secret-looking patterns `redactSecrets` always removes. Default none.
    */
   secrets?: readonly string[];
   /** Keep each answer's text in its record. Default false. */
@@ -95,6 +96,20 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    * `requestId`: a shard's share of a larger run's ids ({@link shardPlan}). Default k.
    */
   requestIds?: readonly number[];
+  /** The same as a function: the id of the k-th request launched (used when `requestIds` is
+   * not given). Default k. */
+  requestIdAt?: (k: number) => number;
+  /**
+   * Multi-turn sessions: each slot of the load shape is a session of `turns` requests, sent one
+   * after the other, turn `t + 1` `thinkTimeMs` after turn `t`'s answer ended; turn `t` of
+   * session `s` is request id `s × turns + t` (its own message from `prompt`), and carries the
+   * whole history as text: every turn is `User: <message>` after the earlier turns and the
+   * answers received (`User: …\n\nAssistant: …\n\n`), one transcript sent as the prompt (see
+   * docs/workloads.md). A failed turn ends its
+   * session. `concurrency` holds that many sessions in flight; `maxRequests` and `warmup` count
+   * sessions. Not with `rate` or `requestIds`. Default none (one request per slot).
+   */
+  sessions?: { turns: number; thinkTimeMs: number };
 }
 
 /** What {@link runBenchmark} returns. */
@@ -186,7 +201,7 @@ export async function runBenchmark(
   const launchSignals = [stopSignal, cancelSignal].filter((s): s is AbortSignal => s !== undefined);
   const loadSignal = launchSignals.length > 1 ? AbortSignal.any(launchSignals) : launchSignals[0];
 
-  const { pool, requestIds } = options;
+  const { pool, requestIds, requestIdAt } = options;
   const leadMs = options.leadMs ?? (pool && options.now === undefined ? 10 : 0);
   // Handed over early, an arrival is timed where it is sent: the hand-over needs no spinning
   // (which would take a core's time from the workers and the endpoint on a small machine).
@@ -199,48 +214,115 @@ export async function runBenchmark(
   // Records in launch order (when kept), and the few numbers of each that client health and
   // the run's start time need (always).
   const kept: RequestRecord[] = [];
+  const sessions = options.sessions;
+  if (sessions !== undefined) {
+    const { turns, thinkTimeMs } = sessions;
+    if (!(Number.isSafeInteger(turns) && turns >= 1)) {
+      throw new RangeError(
+        `Cannot run benchmark: 'sessions.turns' must be a positive integer, got ${turns}`,
+      );
+    }
+    if (!(typeof thinkTimeMs === "number" && thinkTimeMs >= 0 && thinkTimeMs < 2 ** 31)) {
+      throw new RangeError(
+        `Cannot run benchmark: 'sessions.thinkTimeMs' must be a non-negative number of ms, got ${thinkTimeMs}`,
+      );
+    }
+    if (options.rate !== undefined || options.schedule !== undefined || requestIds) {
+      throw new TypeError(
+        "Cannot run benchmark: 'sessions' run closed-loop, without 'rate', 'schedule' or 'requestIds'",
+      );
+    }
+  }
+  const now = options.now ?? (() => performance.now());
+  /** Sends one request and makes its record (sent to `onRecord`, kept when asked). */
+  const sendOne = async (
+    slot: LoadSlot,
+    requestId: number,
+    text: string,
+    p: BenchmarkPrompt,
+    times: { intendedSendMs: number; actualSendMs: number },
+    extra: Partial<Pick<RequestRecord, "sessionId" | "turn" | "historyTokens">>,
+    keepAt: number,
+  ): Promise<{ record: RequestRecord; sample: _HealthSample; answer: string }> => {
+    const request = { model, prompt: text, maxTokens: p.maxOutputTokens, samplingParams };
+    const timed = { requestTimeoutMs, firstTokenTimeoutMs, cancel: cancel.signal };
+    const launchEpochMs = performance.timeOrigin + performance.now();
+    // Handed over before its due time (`leadMs`): it waits for it where it is sent.
+    const aheadMs = times.intendedSendMs - times.actualSendMs;
+    const sendAt = aheadMs > 0 ? { sendAtEpochMs: launchEpochMs + aheadMs } : {};
+    // Warm-up requests go round the workers, so that each one is warmed (not only the one
+    // the least-busy pick would choose again and again at low concurrency).
+    const worker = slot.phase === "warmup" ? { worker: slot.requestId } : {};
+    if (slot.phase === "measure" && cpuAtMeasure === null) cpuAtMeasure = _cpuMs();
+    const timing = pool
+      ? await pool.timeRequest(request, { ...timed, ...sendAt, ...worker })
+      : await timeRequest(client, request, { ...timed, ...sendAt, now: options.now });
+    // Sent a little after the slot was handed over (a Worker's hop, the wait for its due
+    // time): count that too.
+    const hop = pool || aheadMs > 0 ? Math.max(0, timing.startEpochMs - launchEpochMs) : 0;
+    const record = toRequestRecord(timing, {
+      requestId,
+      phase: slot.phase,
+      intendedSendMs: times.intendedSendMs,
+      actualSendMs: times.actualSendMs + hop,
+      inputTokens: p.inputTokens,
+      maxOutputTokens: p.maxOutputTokens,
+      countTokens,
+      keepText,
+    });
+    Object.assign(record, extra);
+    // Every string of the record (the error message, the kept text) leaves the process.
+    // (Its numbers stay as they are: `tokenTimesMs` is no secret though its name says token.)
+    const safe = _redactStrings(record, secrets);
+    await onRecord?.(safe);
+    if (keepRecords) kept[keepAt] = safe;
+    return { record: safe, sample: _healthSample(safe), answer: timing.text };
+  };
+  /** One session: its turns one after the other, each carrying the history. */
+  const runSession = async (slot: LoadSlot, turns: number, thinkTimeMs: number) => {
+    const samples: _HealthSample[] = [];
+    // The phase's start on this clock: times of later turns are relative to it, as the slot's.
+    const phaseStart = now() - slot.actualSendMs;
+    let history = "";
+    let due = slot.intendedSendMs;
+    for (let turn = 0; turn < turns; turn++) {
+      if (turn > 0) {
+        if (slot.signal.aborted) break;
+        if (thinkTimeMs > 0) await (options.sleep ?? preciseSleep)(thinkTimeMs, slot.signal);
+        if (slot.signal.aborted) break;
+      }
+      const requestId = slot.requestId * turns + turn;
+      const p = prompt(requestId);
+      const text = `${history}User: ${p.prompt}`;
+      const historyTokens = turn === 0 ? 0 : countTokens?.(history) ?? 0;
+      const inputTokens = countTokens?.(text) ?? p.inputTokens;
+      const actualSendMs = now() - phaseStart;
+      const sent = await sendOne(
+        slot,
+        requestId,
+        text,
+        { ...p, inputTokens },
+        { intendedSendMs: turn === 0 ? due : Math.min(due, actualSendMs), actualSendMs },
+        { sessionId: slot.requestId, turn, historyTokens },
+        requestId,
+      );
+      samples.push(sent.sample);
+      if (sent.record.status === "error") break; // the conversation cannot go on
+      history = `${text}\n\nAssistant: ${sent.answer}\n\n`;
+      // The next turn is due when this answer ended plus the think time.
+      due = now() - phaseStart + thinkTimeMs;
+    }
+    return samples;
+  };
   let load;
   try {
-    load = await runLoad(async (slot): Promise<_HealthSample> => {
-      const requestId = requestIds?.[slot.requestId] ?? slot.requestId;
+    load = await runLoad(async (slot): Promise<_HealthSample[]> => {
+      if (sessions) return await runSession(slot, sessions.turns, sessions.thinkTimeMs);
+      const requestId = requestIds?.[slot.requestId] ?? requestIdAt?.(slot.requestId) ??
+        slot.requestId;
       const p = prompt(requestId);
-      const request = {
-        model,
-        prompt: p.prompt,
-        maxTokens: p.maxOutputTokens,
-        samplingParams,
-      };
-      const timed = { requestTimeoutMs, firstTokenTimeoutMs, cancel: cancel.signal };
-      const launchEpochMs = performance.timeOrigin + performance.now();
-      // Handed over before its due time (`leadMs`): it waits for it where it is sent.
-      const aheadMs = slot.intendedSendMs - slot.actualSendMs;
-      const sendAt = aheadMs > 0 ? { sendAtEpochMs: launchEpochMs + aheadMs } : {};
-      // Warm-up requests go round the workers, so that each one is warmed (not only the one
-      // the least-busy pick would choose again and again at low concurrency).
-      const worker = slot.phase === "warmup" ? { worker: slot.requestId } : {};
-      if (slot.phase === "measure" && cpuAtMeasure === null) cpuAtMeasure = _cpuMs();
-      const timing = pool
-        ? await pool.timeRequest(request, { ...timed, ...sendAt, ...worker })
-        : await timeRequest(client, request, { ...timed, ...sendAt, now: options.now });
-      // Sent a little after the slot was handed over (a Worker's hop, the wait for its due
-      // time): count that too.
-      const hop = pool || aheadMs > 0 ? Math.max(0, timing.startEpochMs - launchEpochMs) : 0;
-      const record = toRequestRecord(timing, {
-        requestId,
-        phase: slot.phase,
-        intendedSendMs: slot.intendedSendMs,
-        actualSendMs: slot.actualSendMs + hop,
-        inputTokens: p.inputTokens,
-        maxOutputTokens: p.maxOutputTokens,
-        countTokens,
-        keepText,
-      });
-      if (record.status === "error") {
-        record.errorMessage = redactSecrets(record.errorMessage, { secrets });
-      }
-      await onRecord?.(record);
-      if (keepRecords) kept[slot.requestId] = record;
-      return _healthSample(record);
+      const sent = await sendOne(slot, requestId, p.prompt, p, slot, {}, slot.requestId);
+      return [sent.sample];
     }, { ...options, sleep, leadMs, signal: loadSignal });
   } finally {
     clearTimeout(graceTimer);
@@ -250,13 +332,14 @@ export async function runBenchmark(
   }
   const cpuAfter = _cpuMs();
   const workerLags = pool ? await pool.loopLag({ reset: true }) : [];
+  const samples = load.results.filter((r) => r !== undefined).flat();
   let startEpochMs = Infinity;
-  for (const r of load.results) {
+  for (const r of samples) {
     if (r.phase === "measure" && r.startEpochMs < startEpochMs) startEpochMs = r.startEpochMs;
   }
   return {
     records: kept.filter((r) => r !== undefined),
-    recordCount: load.results.filter((r) => r !== undefined).length,
+    recordCount: samples.length,
     wallTimeMs: load.wallTimeMs,
     startEpochMs: Number.isFinite(startEpochMs)
       ? startEpochMs
@@ -265,12 +348,21 @@ export async function runBenchmark(
     clientHealth: clientHealth({
       workers: pool?.size ?? 0,
       loopLagMs: [mainLag.samples(), ...workerLags],
-      records: load.results,
+      records: samples,
       cpuMs: cpuAtMeasure !== null && cpuAfter !== null ? cpuAfter - cpuAtMeasure : undefined,
       capped: options.rate !== undefined && options.maxInFlight !== undefined &&
         options.maxInFlight !== Infinity,
     }),
   };
+}
+
+/** `record` with every string field passed through `redactSecrets`. */
+function _redactStrings(record: RequestRecord, secrets: readonly string[] | undefined) {
+  const out: Record<string, unknown> = { ...record };
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value === "string") out[key] = redactSecrets(value, { secrets });
+  }
+  return out as unknown as RequestRecord;
 }
 
 /** This process's CPU time (user + system, all threads), ms; null where unavailable. */

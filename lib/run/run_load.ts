@@ -80,6 +80,13 @@ export interface LoadOptions<T = unknown> {
    * sends early. An arrival counts in flight (`maxInFlight`) from its hand-over. Default 0.
    */
   leadMs?: number;
+  /**
+   * Open loop on given arrival times (a trace replay): measured request `k` is due
+   * `schedule(k)` ms after the measurement starts (non-decreasing; a smaller value is taken as
+   * the one before), and `undefined` ends the run. Replaces `rate` and `arrival`; `maxInFlight`,
+   * `maxRequests`, `durationMs` and `leadMs` apply as to any open loop. Default none.
+   */
+  schedule?: (k: number) => number | undefined;
 }
 
 /** What {@link runLoad} returns. */
@@ -204,6 +211,7 @@ export async function runLoad<T>(
     return launched;
   };
 
+  const schedule = options.schedule;
   const openLoop = async (firstId: number): Promise<number> => {
     const rate = o.rate as number;
     const random = options.random ?? createRandom(o.seed);
@@ -221,7 +229,21 @@ export async function runLoad<T>(
     let launched = 0;
     let broken = false; // an injected effect failed: stop launching, report at the end
     while (launched < o.maxRequests) {
-      if (launched > 0) {
+      if (schedule) {
+        let due: number | undefined;
+        try {
+          due = schedule(launched);
+        } catch (error) {
+          thrown.push(error);
+          break;
+        }
+        if (due === undefined) break;
+        if (!Number.isFinite(due)) {
+          thrown.push(new RangeError(`Cannot run load: 'schedule' must return ms, got ${due}`));
+          break;
+        }
+        target = Math.max(target, due);
+      } else if (launched > 0) {
         try {
           target += gapMs();
         } catch (error) {
@@ -267,7 +289,7 @@ export async function runLoad<T>(
       warmupCount = await closedLoop("warmup", 0, o.warmup, o.concurrency, Infinity);
     }
     if (!signal.aborted) {
-      startedCount = o.rate === undefined
+      startedCount = o.rate === undefined && schedule === undefined
         ? await closedLoop("measure", warmupCount, o.maxRequests, o.concurrency, o.durationMs)
         : await openLoop(warmupCount);
     }
@@ -341,7 +363,7 @@ function _validate<T>(options: LoadOptions<T>): _Validated {
   }
   if (!Number.isSafeInteger(seed)) fail("seed", "a safe integer", seed);
   if (!(Number.isFinite(leadMs) && leadMs >= 0)) fail("leadMs", "a number of ms >= 0", leadMs);
-  for (const name of ["now", "random", "sleep", "onSettled"] as const) {
+  for (const name of ["now", "random", "sleep", "onSettled", "schedule"] as const) {
     const f = options[name];
     if (f !== undefined && typeof f !== "function") {
       throw new TypeError(`Cannot run load: '${name}' must be a function, got ${typeof f}`);

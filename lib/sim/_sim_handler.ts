@@ -10,6 +10,9 @@ import type { SimVocabulary } from "./sim_vocabulary.ts";
 import type { SimWireFormat } from "./sim_wire_format.ts";
 import type { Tokenizer } from "../core/tokenizer.ts";
 import { createSimFaultPicker } from "./sim_faults.ts";
+import { createSimPrefixCache } from "./sim_prefix_cache.ts";
+import { createSimCapacity } from "./sim_capacity.ts";
+import { createSimQuota, type SimQuota } from "./sim_quota.ts";
 import type { SimTcpFront } from "./sim_tcp_front.ts";
 import type { SimSettings } from "./_sim_options.ts";
 import type { SimulatorInfo } from "./_sim_info.ts";
@@ -18,6 +21,8 @@ import { simControlResponse } from "./_sim_control.ts";
 import { planSimReply, type SimReplyPlanner } from "./_sim_reply_plan.ts";
 import { respondToPlan, type SimResponder } from "./_sim_respond.ts";
 import type { SimHandler, SimHandlerInfo } from "./_sim_server.ts";
+import { createSimSlots, type SimSlots } from "./_sim_slots.ts";
+import { createSimMetrics, type SimMetrics } from "./_sim_metrics.ts";
 
 /** What the handler of one simulator works with. */
 export interface SimHandlerContext {
@@ -42,7 +47,9 @@ export interface SimHandlerContext {
 /**
  * The request handler of one simulator. Request `i` of the formats (in arrival order; control
  * endpoints do not count) gets request id `i` and the `i`-th seed drawn from `settings.seed`;
- * faults draw from their own generator, so they never change the answers' randomness.
+ * faults draw from their own generator, so they never change the answers' randomness. With
+ * `settings.maxRunning`, requests beyond it wait for a slot (their plan starts when they get
+ * one); `GET /metrics` tells the running, waiting and counted requests.
  *
  * @example Used by the simulator
  * ```ts
@@ -71,22 +78,32 @@ export function createSimHandler(context: SimHandlerContext): SimHandler {
     correctnessErrorRate: settings.correctnessErrorRate,
     tokenizer,
     vocabulary,
+    ...(settings.prefixCache ? { prefixCache: createSimPrefixCache(settings.prefixCache) } : {}),
+    ...(settings.capacity ? { capacity: createSimCapacity(settings.capacity) } : {}),
   };
+  const quota = settings.quota ? createSimQuota(settings.quota) : null;
   const seeds = createRandom(settings.seed);
   let nextRequestId = 0;
+  const slots = createSimSlots(settings.maxRunning);
+  const metrics = createSimMetrics(slots, settings.kvCacheTokens);
+  const control = { info: context.info, logs, metrics: metrics.text };
   const serving: _Serving = {
     settings,
     logs,
     planner,
     responder,
+    slots,
+    metrics,
+    active: context.active,
+    quota,
     next: () => ({ requestId: nextRequestId++, requestSeed: Math.floor(seeds() * 2 ** 53) }),
   };
   return (request, handlerInfo) => {
     const arrivalMs = performance.now();
     const arrivalEpochMs = performance.timeOrigin + arrivalMs;
     const url = new URL(request.url);
-    const control = simControlResponse(request, url, arrivalEpochMs, context);
-    if (control !== null) return control;
+    const answer = simControlResponse(request, url, arrivalEpochMs, control);
+    if (answer !== null) return answer;
     const format = settings.formats.find((f) => f.matches(request.method, url.pathname));
     if (!format) return _noRoute(request.method, url.pathname);
     const arrived = { request, handlerInfo, url, format, arrivalMs, arrivalEpochMs };
@@ -100,6 +117,14 @@ interface _Serving {
   logs: SimRequestLogs;
   planner: SimReplyPlanner;
   responder: SimResponder;
+  /** The running limit. */
+  slots: SimSlots;
+  /** The `/metrics` counters. */
+  metrics: SimMetrics;
+  /** Controllers of the responses being played (aborted on close): a waiting request's too. */
+  active: Set<AbortController>;
+  /** The quotas, if any. */
+  quota: SimQuota | null;
   /** The next request's id and seed (in arrival order). */
   next: () => { requestId: number; requestSeed: number };
 }
@@ -124,29 +149,91 @@ async function _serve(arrived: _Arrived, serving: _Serving): Promise<Response> {
   const headers = request.headers;
   const entry = newSimRequestLog({ requestId, format: format.name, url, headers, arrivalEpochMs });
   serving.logs.add(entry);
+  const { metrics, slots } = serving;
+  metrics.received();
   if (!_authorized(headers, settings.apiKey)) {
-    return _reject(entry, format, 401, "authentication_error", "Missing or wrong API key");
+    const refused = _reject(entry, format, 401, "authentication_error", "Missing or wrong API key");
+    metrics.finished(entry);
+    return refused;
   }
   let body: string;
   try {
     body = await request.text();
   } catch {
     entry.disconnected = true;
+    metrics.finished(entry);
     return new Response(null, { status: 400 });
   }
   const parsed = format.parse(body, url, headers);
   if (!("prompt" in parsed)) {
-    return _reject(entry, format, parsed.status, "invalid_request_error", parsed.message);
+    const refused = _reject(entry, format, parsed.status, "invalid_request_error", parsed.message);
+    metrics.finished(entry);
+    return refused;
   }
   const maxTokens = parsed.maxTokens ?? settings.defaultMaxTokens;
-  const plan = planSimReply(parsed.prompt, maxTokens, requestSeed, serving.planner);
+  if (serving.quota) {
+    // Tokens as Bedrock reserves them: the prompt and max_tokens.
+    const tokens = settings.quota?.tpm === undefined
+      ? 0
+      : serving.planner.tokenizer.countTokens(parsed.prompt) + maxTokens;
+    const refused = serving.quota.take(arrived.arrivalMs, tokens);
+    if (refused) {
+      const response = _reject(
+        entry,
+        format,
+        429,
+        "rate_limit_error",
+        `Too many ${
+          refused.quota === "rpm" ? "requests" : "tokens"
+        }: simulated ${refused.quota} quota exceeded`,
+      );
+      response.headers.set(
+        "retry-after",
+        String(Math.max(1, Math.ceil(refused.retryAfterMs / 1000))),
+      );
+      return response;
+    }
+  }
+  const plan = planSimReply(
+    parsed.prompt,
+    maxTokens,
+    requestSeed,
+    serving.planner,
+    arrived.arrivalMs,
+  );
   entry.model = parsed.model;
   entry.stream = parsed.stream;
   entry.maxTokens = maxTokens;
   entry.inputTokens = plan.inputTokens;
+  if (plan.cachedInputTokens !== undefined) entry.cachedInputTokens = plan.cachedInputTokens;
   entry.plannedOutputTokens = plan.chunks.reduce((n, c) => n + c.tokens, 0);
-  const arrivalMs = arrived.arrivalMs;
-  return respondToPlan({ handlerInfo, format, parsed, plan, entry, arrivalMs }, serving.responder);
+  let arrivalMs = arrived.arrivalMs;
+  if (slots.waiting > 0 || slots.running >= settings.maxRunning) {
+    // Wait for a slot; the plan then starts when the request gets one. (A client that leaves
+    // meanwhile is seen once its response starts: Deno.serve tells no earlier without
+    // `request.signal`, whose legacy behaviour prints a warning.)
+    const closing = new AbortController();
+    serving.active.add(closing);
+    const started = await slots.acquire(closing.signal);
+    serving.active.delete(closing);
+    if (!started) {
+      entry.disconnected = true;
+      metrics.finished(entry);
+      return new Response(null, { status: 503 });
+    }
+    arrivalMs = performance.now();
+  } else {
+    await slots.acquire();
+  }
+  metrics.started(entry);
+  const onFinished = () => {
+    slots.release();
+    metrics.finished(entry);
+  };
+  return respondToPlan(
+    { handlerInfo, format, parsed, plan, entry, arrivalMs, onFinished },
+    serving.responder,
+  );
 }
 
 /** The format's HTTP error response for a request refused before planning, logged. */

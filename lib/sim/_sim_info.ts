@@ -21,6 +21,8 @@ export interface SimulatorInfo {
   seed: number;
   /** Output length when a request gives no `max_tokens`. */
   defaultMaxTokens: number;
+  /** Requests answered at once, the others wait (`null`: no limit). */
+  maxRunning: number | null;
   /** Timing and error behaviour. */
   behaviour: SimBehaviour;
   /** Latency preset in use (`"custom"` for a profile object), or null. */
@@ -29,6 +31,12 @@ export interface SimulatorInfo {
   correctnessErrorRate: number;
   /** Injected faults. */
   faults: SimFault[];
+  /** The prefix cache (capacity and block, tokens), when there is one. */
+  prefixCache?: { capacityTokens: number; blockTokens: number };
+  /** The capacity model, when there is one. */
+  capacity?: Record<string, number>;
+  /** The quotas, when there are any. */
+  quota?: Record<string, number>;
 }
 
 /**
@@ -53,9 +61,13 @@ export function simulatorInfo(settings: SimSettings): SimulatorInfo {
     tokenizer: settings.tokenizerName,
     seed: settings.seed,
     defaultMaxTokens: settings.defaultMaxTokens,
+    maxRunning: Number.isFinite(settings.maxRunning) ? settings.maxRunning : null,
     behaviour: structuredClone(settings.behaviour),
     profile: typeof profile === "string" ? profile : profile === undefined ? null : "custom",
     correctnessErrorRate: settings.correctnessErrorRate,
     faults: structuredClone([...settings.faults]),
+    ...(settings.prefixCache ? { prefixCache: { ...settings.prefixCache } } : {}),
+    ...(settings.capacity ? { capacity: { ...settings.capacity } } : {}),
+    ...(settings.quota ? { quota: { ...settings.quota } } : {}),
   };
 }

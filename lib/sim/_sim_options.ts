@@ -10,12 +10,15 @@ import { createBedrockSimFormat } from "./sim_bedrock.ts";
 import { createAnthropicSimFormat } from "./sim_anthropic.ts";
 import { createSageMakerSimFormat } from "./sim_sagemaker.ts";
 import { createVertexSimFormat } from "./sim_vertex.ts";
+import { createOpenAiResponsesSimFormat } from "./sim_openai_responses.ts";
 import { sampleSimProfile, type SimProfile, type SimProfileName } from "./sim_profiles.ts";
 import type { SimBehaviour } from "./sim_plan.ts";
 import { createRandom } from "../core/random.ts";
 import type { SimWireFormat } from "./sim_wire_format.ts";
 import type { TokenizerName } from "../core/tokenizer.ts";
 import { type SimFault, validateSimFaults } from "./sim_faults.ts";
+import { createSimCapacity, type SimCapacityOptions } from "./sim_capacity.ts";
+import { createSimQuota, type SimQuotaOptions } from "./sim_quota.ts";
 
 /** Options of `startSimulator` (simulator.ts). */
 export interface SimulatorOptions extends Partial<SimBehaviour> {
@@ -43,6 +46,15 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   tokenizer?: TokenizerName;
   /** Output length when a request gives no `max_tokens`. Default 256. */
   defaultMaxTokens?: number;
+  /**
+   * At most this many requests are answered at once (vLLM's `--max-num-seqs`); the others wait
+   * in arrival order, their TTFT growing by the wait, and show as waiting in `GET /metrics`.
+   * Default: no limit.
+   */
+  maxRunning?: number;
+  /** KV-cache size in tokens of `GET /metrics`'s `vllm:kv_cache_usage_perc`: the prompt and
+   * sent tokens of the running requests over this. Default 131072. */
+  kvCacheTokens?: number;
   /** When set, requests must carry it as `Authorization: Bearer …`, `api-key`, `x-api-key`
    * (Anthropic) or `x-goog-api-key` (Vertex AI), else 401. Default: no check. */
   apiKey?: string;
@@ -59,7 +71,7 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   /** Requests kept in the log (oldest dropped first; fetch `GET /_sim/log?since=ID` as you go
    * to keep more). Default 10000. */
   logLimit?: number;
-  /** Wire formats served. Default OpenAI chat and completions, Anthropic Messages, SageMaker
+  /** Wire formats served. Default OpenAI chat, completions and Responses, Anthropic Messages, SageMaker
    * InvokeEndpointWithResponseStream, Vertex AI streamGenerateContent, Bedrock ConverseStream and
    * InvokeModelWithResponseStream. */
   formats?: readonly SimWireFormat[];
@@ -69,6 +81,24 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   /** Injected faults (429 bursts, 5xx, connection resets, stalls, malformed streams, …; see
    * `SimFault` in sim_faults.ts), on a schedule or at random. Default none. */
   faults?: readonly SimFault[];
+  /**
+   * Prefix cache (like vLLM's automatic prefix caching): prompts are cut into blocks of
+   * `blockTokens` token ids; a request's leading blocks seen before (up to `capacityTokens`,
+   * least recently used dropped first) are its cached tokens. Its time to first token is
+   * `ttftMs × (1 − cached / input tokens)`, and the usage fields report the cached tokens in
+   * each provider's format. Default none (no cache, today's timing).
+   */
+  prefixCache?: { capacityTokens: number; blockTokens?: number };
+  /**
+   * Capacity model (`sim_capacity.ts`): at most `maxBatch` sequences at once, prompts prefilled
+   * one after the other at `prefillTokensPerS`, ITL growing by `itlGrowth × itlMs` per other
+   * running sequence; TTFT then includes the waits (formulas in docs/workloads.md). Default
+   * none (latency independent of load).
+   */
+  capacity?: SimCapacityOptions;
+  /** Provider quotas (`sim_quota.ts`): requests and tokens per minute; a request over quota is
+   * answered 429 (Bedrock `ThrottlingException`) with `retry-after`. Default none. */
+  quota?: SimQuotaOptions;
   /** Closes the simulator when aborted. Default none. */
   signal?: AbortSignal;
 }
@@ -87,6 +117,10 @@ export interface SimSettings {
   tokenizerName: TokenizerName;
   /** Output length when a request gives no `max_tokens`. */
   defaultMaxTokens: number;
+  /** Requests answered at once (`Infinity`: no limit). */
+  maxRunning: number;
+  /** KV-cache size in tokens (for `/metrics`). */
+  kvCacheTokens: number;
   /** Requests kept in the log. */
   logLimit: number;
   /** Rate of wrong answers to correctness prompts. */
@@ -101,6 +135,12 @@ export interface SimSettings {
   apiKey: string | undefined;
   /** Serve with the raw HTTP/1.1 server. */
   rawHttp: boolean;
+  /** The prefix cache's size and block, if any (already checked). */
+  prefixCache: { capacityTokens: number; blockTokens: number } | undefined;
+  /** The capacity model, if any (already checked). */
+  capacity: SimCapacityOptions | undefined;
+  /** The quotas, if any (already checked). */
+  quota: SimQuotaOptions | undefined;
 }
 
 /**
@@ -112,7 +152,7 @@ export interface SimSettings {
  * ```ts
  * import { resolveSimOptions } from "./_sim_options.ts";
  * const settings = resolveSimOptions({ ttftMs: 5 });
- * if (settings.behaviour.itlMs !== 20 || settings.formats.length !== 7) {
+ * if (settings.behaviour.itlMs !== 20 || settings.formats.length !== 8) {
  *   throw new Error("defaults");
  * }
  * try {
@@ -149,6 +189,10 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
     throw new RangeError(`Cannot start simulator: 'seed' must be a safe integer, got ${seed}`);
   }
   _check("defaultMaxTokens", defaultMaxTokens, 0, Infinity, true);
+  const maxRunning = options.maxRunning ?? Infinity;
+  if (maxRunning !== Infinity) _check("maxRunning", maxRunning, 1, Infinity, true);
+  const kvCacheTokens = options.kvCacheTokens ?? 131072;
+  _check("kvCacheTokens", kvCacheTokens, 1, Infinity, true);
   _check("logLimit", logLimit, 0, Infinity, true);
   if (behaviour.outputTokens !== undefined) {
     _check("outputTokens", behaviour.outputTokens, 0, Infinity, true);
@@ -156,11 +200,22 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
   for (const status of behaviour.errorStatuses ?? []) {
     _check("errorStatuses", status, 400, 599, true);
   }
-  const formats = options.formats ?? _defaultFormats();
+  const formats = options.formats ?? _defaultFormats(defaultMaxTokens);
   const profile = options.profile;
   if (profile !== undefined) sampleSimProfile(profile, createRandom(0)); // validate up front
   const faults = options.faults ?? [];
   validateSimFaults(faults);
+  // Checked by building them once (their errors name the value).
+  if (options.capacity !== undefined) createSimCapacity(options.capacity);
+  if (options.quota !== undefined) createSimQuota(options.quota);
+  let prefixCache: SimSettings["prefixCache"];
+  if (options.prefixCache !== undefined) {
+    const blockTokens = options.prefixCache?.blockTokens ?? 16;
+    _check("prefixCache.blockTokens", blockTokens, 1, Infinity, true);
+    const capacityTokens = options.prefixCache?.capacityTokens;
+    _check("prefixCache.capacityTokens", capacityTokens, blockTokens, Infinity, true);
+    prefixCache = { capacityTokens, blockTokens };
+  }
   return {
     behaviour,
     port,
@@ -168,6 +223,8 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
     seed,
     tokenizerName,
     defaultMaxTokens,
+    maxRunning,
+    kvCacheTokens,
     logLimit,
     correctnessErrorRate,
     formats,
@@ -175,6 +232,9 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
     faults,
     apiKey: options.apiKey,
     rawHttp: options.rawHttp ?? false,
+    prefixCache,
+    capacity: options.capacity === undefined ? undefined : { ...options.capacity },
+    quota: options.quota === undefined ? undefined : { ...options.quota },
   };
 }
 
@@ -189,10 +249,11 @@ function _checkBehaviour(behaviour: SimBehaviour): void {
 }
 
 /** Every wire format the simulator speaks, made afresh (formats hold no state). */
-function _defaultFormats(): SimWireFormat[] {
+function _defaultFormats(defaultMaxTokens: number): SimWireFormat[] {
   return [
     createOpenAiSimFormat("chat"),
     createOpenAiSimFormat("completions"),
+    createOpenAiResponsesSimFormat({ defaultMaxTokens }),
     createAnthropicSimFormat(),
     createSageMakerSimFormat(),
     createVertexSimFormat(),

@@ -10,6 +10,8 @@ import { planResponse, type SimBehaviour, type SimResponsePlan } from "./sim_pla
 import { createRandom } from "../core/random.ts";
 import type { SimVocabulary } from "./sim_vocabulary.ts";
 import type { Tokenizer } from "../core/tokenizer.ts";
+import type { SimPrefixCache } from "./sim_prefix_cache.ts";
+import type { SimCapacity } from "./sim_capacity.ts";
 
 /** What every answer of a simulator is planned with. */
 export interface SimReplyPlanner {
@@ -23,6 +25,10 @@ export interface SimReplyPlanner {
   tokenizer: Tokenizer;
   /** Single-token words of the tokenizer. */
   vocabulary: SimVocabulary;
+  /** The prefix cache, when the simulator has one. */
+  prefixCache?: SimPrefixCache;
+  /** The capacity model, when the simulator has one. */
+  capacity?: SimCapacity;
 }
 
 /**
@@ -51,6 +57,7 @@ export function planSimReply(
   maxTokens: number,
   requestSeed: number,
   planner: SimReplyPlanner,
+  arrivalMs: number = performance.now(),
 ): SimResponsePlan {
   const { tokenizer, vocabulary, profile } = planner;
   const random = createRandom(requestSeed);
@@ -62,17 +69,42 @@ export function planSimReply(
   const replyIds = reply === null
     ? null
     : tokenizer.encode(reply.reply).slice(vocabulary.overheadTokens);
+  const behaviour = {
+    ...planner.behaviour,
+    ...(profile === undefined ? {} : sampleSimProfile(profile, random)),
+    ...(replyIds === null ? {} : { outputTokens: replyIds.length }),
+  };
+  // A cached prefix cuts the prefill in proportion: TTFT × (1 − cached / input).
+  let cachedInputTokens: number | undefined;
+  let promptTokens: number | undefined;
+  if (planner.prefixCache) {
+    const ids = tokenizer.encode(prompt);
+    promptTokens = ids.length;
+    cachedInputTokens = planner.prefixCache.lookup(ids);
+    // With a capacity model the cache shortens the prefill instead (below).
+    if (ids.length > 0 && !planner.capacity) {
+      behaviour.ttftMs *= 1 - cachedInputTokens / ids.length;
+    }
+  }
+  if (planner.capacity) {
+    // The slot, the prefill queue and the batch decide TTFT and ITL (sim_capacity.ts).
+    const input = promptTokens ?? tokenizer.countTokens(prompt);
+    const output = Math.min(maxTokens, behaviour.outputTokens ?? maxTokens);
+    const admitted = planner.capacity.admit(arrivalMs, input - (cachedInputTokens ?? 0), output, {
+      ttftMs: behaviour.ttftMs,
+      itlMs: behaviour.itlMs,
+    });
+    behaviour.ttftMs = admitted.ttftMs;
+    behaviour.itlMs = admitted.itlMs;
+  }
   const planned = planResponse({ prompt, maxTokens }, {
-    behaviour: {
-      ...planner.behaviour,
-      ...(profile === undefined ? {} : sampleSimProfile(profile, random)),
-      ...(replyIds === null ? {} : { outputTokens: replyIds.length }),
-    },
+    behaviour,
     random,
     vocabulary,
     // Prompt counts are the tokenizer's own (with BOS for llama2, as servers count prompts).
     countTokens: (text) => tokenizer.countTokens(text),
   });
+  if (cachedInputTokens !== undefined) planned.cachedInputTokens = cachedInputTokens;
   return replyIds === null
     ? planned
     : replacePlanText(planned, replyIds, (ids) => tokenizer.decode(ids));

@@ -32,6 +32,8 @@ export interface SimRequestLog {
   status: number;
   /** Prompt tokens counted by the simulator's tokenizer. */
   inputTokens: number;
+  /** Of those, tokens found in the prefix cache (a simulator with one only). */
+  cachedInputTokens?: number;
   /** Output tokens planned (before any injected in-stream error). */
   plannedOutputTokens: number;
   /** Output tokens sent. */

@@ -93,10 +93,12 @@ function _encoder(
     chat
       ? { index: 0, delta, logprobs: null, finish_reason: finishReason }
       : { index: 0, text: delta.content ?? "", logprobs: null, finish_reason: finishReason };
-  const usage = (inputTokens: number, outputTokens: number) => ({
+  // A simulator with a prefix cache reports its hits as OpenAI does (part of prompt_tokens).
+  const usage = (inputTokens: number, outputTokens: number, cached: number | undefined) => ({
     prompt_tokens: inputTokens,
     completion_tokens: outputTokens,
     total_tokens: inputTokens + outputTokens,
+    ...(cached !== undefined ? { prompt_tokens_details: { cached_tokens: cached } } : {}),
   });
   return {
     streamContentType: "text/event-stream; charset=utf-8",
@@ -125,7 +127,11 @@ function _encoder(
           );
           if (request.includeUsage) {
             text += frame(
-              { ...head, choices: [], usage: usage(step.inputTokens, step.outputTokens) },
+              {
+                ...head,
+                choices: [],
+                usage: usage(step.inputTokens, step.outputTokens, step.cachedInputTokens),
+              },
               sentAtEpochMs,
             );
           }
@@ -172,7 +178,7 @@ function _encoder(
         created,
         model,
         choices: [first],
-        usage: usage(plan.inputTokens, plan.outputTokens),
+        usage: usage(plan.inputTokens, plan.outputTokens, plan.cachedInputTokens),
         [SIM_SENT_AT_FIELD]: sentAtEpochMs,
       });
     },

@@ -138,7 +138,10 @@ function _encoder(request: _AnthropicRequest, context: SimResponseContext): SimR
               content: [],
               stop_reason: null,
               stop_sequence: null,
-              usage: { input_tokens: context.inputTokens ?? 0, output_tokens: 1 },
+              usage: {
+                ..._anthropicInput(context.inputTokens ?? 0, context.cachedInputTokens),
+                output_tokens: 1,
+              },
             },
           }, at) + start(budget > 0 ? "thinking" : "text", at) + sse("ping", {}, at);
         case "chunk": {
@@ -189,7 +192,10 @@ function _encoder(request: _AnthropicRequest, context: SimResponseContext): SimR
         content,
         stop_reason: _stop(plan.finishReason),
         stop_sequence: null,
-        usage: { input_tokens: plan.inputTokens, output_tokens: plan.outputTokens },
+        usage: {
+          ..._anthropicInput(plan.inputTokens, plan.cachedInputTokens),
+          output_tokens: plan.outputTokens,
+        },
       });
     },
   };
@@ -233,5 +239,18 @@ export function createAnthropicSimFormat(): SimWireFormat {
     parse: (body, _url, headers) => _parse(body, headers),
     errorResponse: _errorResponse,
     encoder: (request, context) => _encoder(request as _AnthropicRequest, context),
+  };
+}
+
+/**
+ * Anthropic's input figures: with a prefix cache, `input_tokens` counts only the tokens after
+ * the cached ones, `cache_read_input_tokens` the cached ones (the prompt is their sum) and
+ * `cache_creation_input_tokens` is 0 (the simulator caches without charging for it).
+ */
+function _anthropicInput(inputTokens: number, cached: number | undefined): Json {
+  return cached === undefined ? { input_tokens: inputTokens } : {
+    input_tokens: inputTokens - cached,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: cached,
   };
 }

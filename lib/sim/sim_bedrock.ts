@@ -435,11 +435,7 @@ function _encoder(
               frames.event("contentBlockStop", { contentBlockIndex: 0 }),
               frames.event("messageStop", { stopReason: stopReason(step.finishReason) }),
               frames.event("metadata", {
-                usage: {
-                  inputTokens: step.inputTokens,
-                  outputTokens: step.outputTokens,
-                  totalTokens: step.inputTokens + step.outputTokens,
-                },
+                usage: _converseUsage(step.inputTokens, step.outputTokens, step.cachedInputTokens),
                 metrics: { latencyMs },
               }),
             ]);
@@ -466,11 +462,7 @@ function _encoder(
         return Response.json({
           output: { message: { role: "assistant", content: [{ text }] } },
           stopReason: stopReason(plan.finishReason),
-          usage: {
-            inputTokens: plan.inputTokens,
-            outputTokens: plan.outputTokens,
-            totalTokens: plan.inputTokens + plan.outputTokens,
-          },
+          usage: _converseUsage(plan.inputTokens, plan.outputTokens, plan.cachedInputTokens),
           metrics: { latencyMs },
         });
       }
@@ -531,5 +523,27 @@ export function createBedrockSimFormat(api: "converse" | "invoke"): SimWireForma
     parse: (body, url) => _parse(api, body, url),
     errorResponse: _errorResponse,
     encoder: (request, context) => _encoder(api, request as _BedrockRequest, context),
+  };
+}
+
+/**
+ * Converse's usage: with a prefix cache, `inputTokens` counts only the tokens after the cached
+ * ones, `cacheReadInputTokens` the cached ones and `cacheWriteInputTokens` is 0; `totalTokens`
+ * is their sum with the output, as Bedrock reports it.
+ */
+function _converseUsage(
+  inputTokens: number,
+  outputTokens: number,
+  cached: number | undefined,
+): Record<string, number> {
+  if (cached === undefined) {
+    return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+  }
+  return {
+    inputTokens: inputTokens - cached,
+    outputTokens,
+    totalTokens: inputTokens + outputTokens,
+    cacheReadInputTokens: cached,
+    cacheWriteInputTokens: 0,
   };
 }

@@ -69,6 +69,8 @@ export interface SimErrorPlan {
 export interface SimResponsePlan {
   /** Prompt tokens, counted by the simulator's tokenizer. */
   inputTokens: number;
+  /** Of those, tokens found in the prefix cache (only when the simulator has one). */
+  cachedInputTokens?: number;
   /** Content tokens actually sent (sum of `chunks[].tokens`). */
   outputTokens: number;
   /** `"length"` when the answer hit `maxTokens`, else `"stop"`. */
@@ -94,6 +96,8 @@ export type SimStep =
     finishReason: "length" | "stop";
     inputTokens: number;
     outputTokens: number;
+    /** Prompt tokens found in the prefix cache, when the simulator has one. */
+    cachedInputTokens?: number;
   };
 
 /** The request fields the plan depends on. */
@@ -273,6 +277,9 @@ export function planSteps(plan: SimResponsePlan): SimStep[] {
       finishReason: plan.finishReason,
       inputTokens: plan.inputTokens,
       outputTokens: plan.outputTokens,
+      ...(plan.cachedInputTokens !== undefined
+        ? { cachedInputTokens: plan.cachedInputTokens }
+        : {}),
     });
   }
   return steps;

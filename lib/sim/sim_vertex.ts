@@ -138,6 +138,10 @@ function _encoder(request: _VertexRequest, context: SimResponseContext): SimResp
             trafficType: "ON_DEMAND",
           };
           if (thoughts > 0) usageMetadata.thoughtsTokenCount = thoughts;
+          // Gemini counts cached tokens inside promptTokenCount.
+          if (step.cachedInputTokens !== undefined) {
+            usageMetadata.cachedContentTokenCount = step.cachedInputTokens;
+          }
           const out = message({
             candidates: [{
               content: { role: "model", parts: [{ text: "" }] },
@@ -175,6 +179,9 @@ function _encoder(request: _VertexRequest, context: SimResponseContext): SimResp
         totalTokenCount: plan.inputTokens + plan.outputTokens,
       };
       if (thoughtTokens > 0) usageMetadata.thoughtsTokenCount = thoughtTokens;
+      if (plan.cachedInputTokens !== undefined) {
+        usageMetadata.cachedContentTokenCount = plan.cachedInputTokens;
+      }
       return Response.json({
         candidates: [{
           content: { role: "model", parts },

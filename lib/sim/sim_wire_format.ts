@@ -38,6 +38,8 @@ export interface SimResponseContext {
   arrivalEpochMs: number;
   /** Prompt tokens counted by the simulator's tokenizer. */
   inputTokens?: number;
+  /** Of those, tokens found in the prefix cache, when the simulator has one. */
+  cachedInputTokens?: number;
 }
 
 /** Encodes one response of a wire format. */

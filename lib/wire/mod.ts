@@ -20,6 +20,8 @@ export * from "./http1_wire.ts";
 export * from "./is_error_status.ts";
 export * from "./json_fields.ts";
 export * from "./openai.ts";
+export * from "./openai_responses.ts";
+export * from "./prometheus_text.ts";
 export * from "./sagemaker.ts";
 export * from "./sim_stamp.ts";
 export * from "./sse.ts";

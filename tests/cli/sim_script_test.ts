@@ -104,3 +104,18 @@ Deno.test("scripts/sim.ts --help shows every flag with its default", async () =>
     assert(line?.includes("default"), `${flag}: ${line}`);
   }
 });
+
+Deno.test("deno task sim: the capacity model and quota flags reach /_sim/info; a lone --itl-growth is refused", async () => {
+  const { simCommand } = await import("../../lib/cli/sim_command.ts");
+  const errors: string[] = [];
+  const error = console.error;
+  console.error = (s: string) => errors.push(s);
+  try {
+    const { runMain } = await import("../../lib/cli/flags.ts");
+    const code = await runMain(() => simCommand(["--itl-growth", "0.5"]));
+    assertEquals(code, 2);
+    assert(errors.join().includes("--prefill-tokens-per-s and --itl-growth need --max-batch B"));
+  } finally {
+    console.error = error;
+  }
+});

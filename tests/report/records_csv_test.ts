@@ -155,9 +155,13 @@ Deno.test("parseRecordsCsv() keeps the send stamp and cold-start flag, and reads
   const [parsed] = parseRecordsCsv(old);
   strictEqual("requestSentMs" in parsed, false);
   throws(
-    () => parseRecordsCsv(recordsToCsv([stamped]).replace(",true\n", ",yes\n")),
+    () => parseRecordsCsv(recordsToCsv([stamped]).replace(/,true,(,*)\n/, ",yes,$1\n")),
     { message: /column 'coldStart' must be "true", "false" or empty/ },
   );
+  // A refusal and a Retry-After round-trip too.
+  const flagged = { ...RECORDS[2], refusal: true, retryAfterMs: 7000 } as RequestRecord;
+  const [again] = parseRecordsCsv(recordsToCsv([flagged]));
+  deepStrictEqual([again.refusal, again.retryAfterMs], [true, 7000]);
 });
 
 Deno.test("parseRecordsCsv() keeps the body's end and reads files without the column", () => {
@@ -170,4 +174,23 @@ Deno.test("parseRecordsCsv() keeps the body's end and reads files without the co
   const cells = row.split(",");
   const old = [keep.map(([n]) => n).join(","), keep.map(([, i]) => cells[i]).join(",")].join("\n");
   strictEqual("bodyEndMs" in parseRecordsCsv(old)[0], false);
+});
+
+Deno.test("parseRecordsCsv() keeps the cached prompt tokens, and reads rows and files without them", () => {
+  const cached = {
+    ...RECORDS[1],
+    cachedInputTokens: 256,
+    cacheWriteInputTokens: 0,
+  } as RequestRecord;
+  const [back, plain] = parseRecordsCsv(recordsToCsv([cached, RECORDS[1]]));
+  deepStrictEqual([back.cachedInputTokens, back.cacheWriteInputTokens], [256, 0]);
+  strictEqual("cachedInputTokens" in plain, false);
+  const csv = recordsToCsv([RECORDS[1]]);
+  const [header, row] = csv.trimEnd().split("\n");
+  const keep = header.split(",").map((n, i) => [n, i] as const).filter(([n]) =>
+    !n.startsWith("cache")
+  );
+  const cells = row.split(",");
+  const old = [keep.map(([n]) => n).join(","), keep.map(([, i]) => cells[i]).join(",")].join("\n");
+  strictEqual("cachedInputTokens" in parseRecordsCsv(old)[0], false);
 });

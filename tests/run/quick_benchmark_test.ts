@@ -73,6 +73,7 @@ Deno.test("quickBenchmark() writes a new run folder like deno task bench, never 
       "summary.json",
       "requests.csv",
       "tables.md",
+      "report.html",
       "my-model_40_12_summary.json",
       "my-model_40_12_individual_responses.json",
     ]);

@@ -521,3 +521,30 @@ Deno.test("runLoad() open loop with leadMs hands each arrival over early, by the
   ok(wallTimeMs <= 30, `wallTimeMs ${wallTimeMs}`);
   await rejects(() => runLoad(() => Promise.resolve(), { rate: 1, leadMs: -1 }), /'leadMs'/);
 });
+
+Deno.test("runLoad() with a schedule sends each request at its time and stops where it ends", async () => {
+  const due = [0, 30, 30, 75, 120];
+  const t0 = performance.now();
+  const sent: number[] = [];
+  const { results, startedCount } = await runLoad(
+    (slot) => {
+      sent.push(performance.now() - t0);
+      return Promise.resolve(slot);
+    },
+    { schedule: (k) => due[k], maxRequests: 100 },
+  );
+  deepStrictEqual(startedCount, 5);
+  results.forEach((slot, k) => {
+    deepStrictEqual(slot.intendedSendMs, due[k]);
+    deepStrictEqual(slot.phase, "measure");
+    ok(slot.actualSendMs >= slot.intendedSendMs - 1.5, `${k}: ${slot.actualSendMs}`);
+    ok(slot.actualSendMs - slot.intendedSendMs < 25, `${k} late: ${slot.actualSendMs}`);
+  });
+  // A time before the previous one is taken as the previous one; maxRequests still caps.
+  const capped = await runLoad((slot) => Promise.resolve(slot.intendedSendMs), {
+    schedule: (k) => [5, 1, 8][k],
+    maxRequests: 2,
+  });
+  deepStrictEqual(capped.results, [5, 5]);
+  await rejects(() => runLoad(() => Promise.resolve(0), { schedule: () => NaN }), AggregateError);
+});

@@ -1,0 +1,106 @@
+/**
+ * Trace replay at scale: a Mooncake-format trace of `--requests` arrivals (Poisson at `--rate`
+ * per second, 128–384 input tokens, 8–24 output tokens, every request sharing its first 128-token
+ * block with a tenth of the others) is written to a temporary file, read back with `parseTrace`,
+ * and replayed by `benchmark()` against the simulator in its own process (prefix cache on).
+ * Records go to a results folder (deleted afterwards), as in `deno task bench`. Prints the
+ * dispatch lag (`actualSendMs − intendedSendMs`) p50 / p99 / max and the RSS after a tenth,
+ * half and all of the requests.
+ *
+ * ```sh
+ * deno run --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env --allow-sys \
+ *   --allow-run bench/trace_replay.ts [--requests 10000] [--rate 200] [--workers 0]
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { benchmark, spawnSimulator } from "tokenbench/run";
+import { createOpenAiClient } from "tokenbench/clients";
+import { createRandom, parseTrace, quantile } from "tokenbench/core";
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      requests: { type: "string", default: "10000" },
+      rate: { type: "string", default: "200" },
+      workers: { type: "string", default: "0" },
+    },
+  });
+  const n = Number(values.requests);
+  const rate = Number(values.rate);
+  const random = createRandom(11);
+  const lines: string[] = [];
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    t += -Math.log(1 - random()) * 1000 / rate;
+    const input = 128 + Math.floor(random() * 257);
+    lines.push(JSON.stringify({
+      timestamp: Math.round(t * 1000) / 1000,
+      input_length: input,
+      output_length: 8 + Math.floor(random() * 17),
+      hash_ids: [i % 10, 1000 + i],
+    }));
+  }
+  const file = await Deno.makeTempFile({ suffix: ".jsonl" });
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  const requests = parseTrace(await Deno.readTextFile(file), { name: file });
+  await Deno.remove(file);
+  lines.length = 0;
+  const sim = await spawnSimulator([
+    "--ttft-ms",
+    "20",
+    "--itl-ms",
+    "2",
+    "--prefix-cache-tokens",
+    "1000000",
+  ]);
+  const rss: { done: number; mb: number }[] = [];
+  const lag: number[] = [];
+  let done = 0;
+  // Records go to a results folder (JSONL), not memory: only the dispatch lags are kept here.
+  const resultsDir = await Deno.makeTempDir();
+  try {
+    const spec = { api: "openai", options: { baseUrl: `${sim.url}/v1` } } as const;
+    const run = await benchmark(createOpenAiClient(spec.options), {
+      model: "sim",
+      trace: { requests, blockTokens: 128 },
+      spec,
+      workers: Number(values.workers),
+      timeoutS: 3600,
+      keepText: false,
+      resultsDir,
+      onRecord: (r) => {
+        if (r.phase === "measure") lag.push(r.actualSendMs - r.intendedSendMs);
+        done++;
+        if (done === Math.floor(n / 10) || done === Math.floor(n / 2) || done === n) {
+          rss.push({ done, mb: Deno.memoryUsage().rss / 2 ** 20 });
+        }
+      },
+    });
+    const errors = run.report.summary.summary.numErrors;
+    const cache = run.report.summary.summary.promptCache;
+    console.log(
+      `trace replay: ${lag.length} requests at ${rate}/s (${
+        (requests.at(-1)!.arrivalMs / 1000).toFixed(1)
+      } s of trace), ${errors} errors, workers ${values.workers}`,
+    );
+    console.log(
+      `dispatch lag ms: p50 ${quantile(lag, 0.5)?.toFixed(2)}, p99 ${
+        quantile(lag, 0.99)?.toFixed(2)
+      }, max ${Math.max(...lag).toFixed(2)}`,
+    );
+    console.log(`RSS MB: ${rss.map((r) => `${r.mb.toFixed(0)} after ${r.done}`).join(", ")}`);
+    if (cache) {
+      console.log(
+        `prompt cache: hit share ${cache.hitShare.toFixed(3)}, TTFT p50 cached ${
+          cache.ttftCachedMs.p50?.toFixed(1)
+        } ms vs uncached ${cache.ttftUncachedMs.p50?.toFixed(1)} ms`,
+      );
+    }
+  } finally {
+    await sim.stop();
+    await Deno.remove(resultsDir, { recursive: true });
+  }
+}
