@@ -262,7 +262,14 @@ Deno.test("two sweeps at once into one results folder each get their own sweep f
     const [a, b] = await Promise.all([sweep(), sweep()]);
     assert(a.dir !== null && b.dir !== null && a.dir !== b.dir, `${a.dir} ${b.dir}`);
     for (const dir of [a.dir!, b.dir!]) {
-      assertEquals(await entries(dir), ["c1", "c2", "sweep.json", "sweep.md", "sweep.svg"]);
+      assertEquals(await entries(dir), [
+        "c1",
+        "c2",
+        "report.html",
+        "sweep.json",
+        "sweep.md",
+        "sweep.svg",
+      ]);
       for (const level of ["c1", "c2"]) assertEquals((await entries(`${dir}/${level}`)).length, 1);
     }
   } finally {
