@@ -118,7 +118,8 @@ The highest load that meets an SLO (docs/workloads.md):
                                      connection opens it and is flagged coldStart
 Scale and trust (docs/scaling.md):
   --workers N                        Deno Workers sending the requests; 0 = the main thread
-                                     (default: the number of cores)
+                                     (default: the number of cores, at most the concurrency
+                                     of a closed loop)
   --transport auto|fetch|http1       how the client reaches its endpoint (every --llm-api;
                                      Bedrock and SageMaker: the AWS SDK's fetch handler over
                                      it); auto = http1 (light, over Deno.connect, stamps chunks
@@ -504,6 +505,7 @@ async function _settings(
   const thinkTimeMs = numberFlag("think-time-ms", s("think-time-ms"), 0, { min: 0 })!;
   const scale = scaleFlags(f, env, {
     concurrency,
+    peakConcurrency: sweep && sweep.flag !== "rate" ? Math.max(...sweep.levels) : concurrency,
     maxRequests: maxRequests ?? Math.max(1, (trace?.requests.length ?? 1) - warmup),
     warmup,
     rate,

@@ -53,12 +53,23 @@ const _SSE_BASE: Record<string, (f: Flags, env: Record<string, string>) => strin
 export function scaleFlags(
   f: Flags,
   env: Record<string, string>,
-  run: { concurrency: number; maxRequests: number; warmup: number; rate?: number; seed: number },
+  run: {
+    concurrency: number;
+    maxRequests: number;
+    warmup: number;
+    rate?: number;
+    seed: number;
+    /** The closed loop's highest concurrency (a sweep's largest level). Default `concurrency`. */
+    peakConcurrency?: number;
+  },
 ): ScaleSettings {
   const api = str(f["llm-api"]) ?? "openai";
   const cores = navigator.hardwareConcurrency ?? 1;
   const workersText = str(f.workers);
-  let workers = cores;
+  // A closed loop of N streams needs no more than N Workers: an idle one costs CPU (its timers)
+  // and is one more cold client to warm. An open loop's in-flight count is not known ahead.
+  const peak = run.rate === undefined ? run.peakConcurrency ?? run.concurrency : Infinity;
+  let workers = Math.max(1, Math.min(cores, peak));
   if (workersText !== undefined) {
     workers = Number(workersText);
     if (workersText.trim() === "" || !Number.isInteger(workers) || workers < 0) {
