@@ -8,6 +8,7 @@
 import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { parseRetryAfterMs } from "../wire/retry_after.ts";
+import { receivedMs } from "./http1_fetch.ts";
 
 /** The SDK options both clients take. */
 export interface AwsSdkOptions {
@@ -174,6 +175,39 @@ export interface SendAwsStreamOptions {
 }
 
 /**
+ * `body` passed through as it is pulled, `onRead` told each piece's read time: the `http1`
+ * transport's socket-read stamp ({@link receivedMs}) or, for other pieces, `performance.now()`
+ * as the read returned.
+ *
+ * @example
+ * ```ts
+ * import { stampReads } from "./_aws_sdk.ts";
+ * const stamps: number[] = [];
+ * const body = new Response("abc").body!;
+ * const text = await new Response(stampReads(body, (ms) => stamps.push(ms))).text();
+ * if (text !== "abc" || stamps.length !== 1) throw new Error(`${text} ${stamps}`);
+ * ```
+ */
+export function stampReads(
+  body: ReadableStream<Uint8Array>,
+  onRead: (ms: number) => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await reader.read();
+      if (done) {
+        controller.close();
+        return;
+      }
+      onRead(receivedMs(value) ?? performance.now());
+      controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
+/**
  * Sends a streaming command and yields `headers` (with `retries`) as soon as a 2xx response's
  * headers arrive (or the failed response's status), then `events(output)`, or one `error` event
  * when `send` fails. Aborts the connection when the consumer stops early.
@@ -208,6 +242,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
   // arrive (the SDK's `send` resolves only once the first stream event has arrived).
   let sentAtMs: number | undefined;
   let retryAfterMs: number | undefined;
+  let lastReadMs: number | undefined;
   const newConnection = !_usedSdks.has(sdk);
   _usedSdks.add(sdk);
   command.middlewareStack.add(
@@ -220,6 +255,12 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
       const headers = out?.response?.headers ?? {};
       retryAfterMs = parseRetryAfterMs(headers["retry-after"] ?? headers["Retry-After"]);
       const status = out?.response?.statusCode;
+      // Each body piece's read time (the http1 transport's socket-read stamp, else when the
+      // SDK's read of it returned): the frames the SDK decodes from it are stamped with it.
+      const body = out?.response?.body;
+      if (body instanceof ReadableStream) {
+        out.response.body = stampReads(body, (ms) => lastReadMs = ms);
+      }
       if (typeof status === "number" && status >= 200 && status < 300) onHeaders(status);
       return out;
     },
@@ -252,7 +293,13 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
       return;
     }
     if (outcome.kind !== "sent") return;
-    yield* options.events(outcome.output);
+    for await (const event of options.events(outcome.output)) {
+      // A frame decoded by the SDK: read when the last body piece before it was.
+      if (event.kind === "message" && event.receivedMs === undefined && lastReadMs !== undefined) {
+        event.receivedMs = lastReadMs;
+      }
+      yield event;
+    }
   } finally {
     local.abort();
   }
