@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { readRunDirs } from "../report/read_run_dirs.ts";
 import { compareRuns, renderComparisonMarkdown } from "../report/compare_runs.ts";
-import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts";
+import { intFlag, parseFlags, runMain, UsageError } from "./flags.ts";
+import { bootstrapFlags, readRunFolders, writeNewOut } from "./run_folder_flags.ts";
 
 /**
  * The help text of `deno task compare`: every flag and its default.
@@ -74,22 +74,10 @@ export async function compareCommand(args: string[]): Promise<number> {
   if (format !== "markdown" && format !== "json") {
     throw new UsageError(`--format must be markdown or json, got '${format}'`);
   }
-  const confidence = numberFlag("confidence", f.confidence, 0.95, { min: 0, exclusive: true })!;
-  if (!(confidence < 1)) {
-    throw new UsageError(`--confidence must be in (0, 1), got '${f.confidence}'`);
-  }
-  const resamples = intFlag("resamples", f.resamples, 1000, { min: 1 });
+  const { confidence, resamples } = bootstrapFlags(f);
   const seed = intFlag("seed", f.seed, 0);
   if (positionals.length === 0) throw new UsageError("give at least two run folders (see --help)");
-  let runs;
-  try {
-    runs = await readRunDirs(positionals);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof SyntaxError) {
-      throw new UsageError((error as Error).message.replace(/^Cannot read run folders: /, ""));
-    }
-    throw error;
-  }
+  const runs = await readRunFolders(positionals);
   if (runs.length < 2) {
     throw new UsageError(`give at least two run folders, got ${runs.length} (see --help)`);
   }
@@ -104,14 +92,7 @@ export async function compareCommand(args: string[]): Promise<number> {
     console.log(text.trimEnd());
     return 0;
   }
-  try {
-    await Deno.writeTextFile(f.out, text, { createNew: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) {
-      throw new UsageError(`--out '${f.out}' already exists (refusing to overwrite)`);
-    }
-    throw error;
-  }
+  await writeNewOut(f.out, text);
   console.log(f.out);
   return 0;
 }

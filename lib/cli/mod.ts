@@ -27,6 +27,7 @@ export * from "./report_command.ts";
 export * from "./reproduce_tables_command.ts";
 export * from "./results_dir.ts";
 export * from "./run_notebooks_command.ts";
+export * from "./run_folder_flags.ts";
 export * from "./scale_flags.ts";
 export * from "./sim_command.ts";
 export * from "./strip_notebook.ts";

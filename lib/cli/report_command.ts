@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { readRunDirs } from "../report/read_run_dirs.ts";
 import { htmlReport } from "../report/html_report.ts";
-import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts";
+import { parseFlags, runMain, UsageError } from "./flags.ts";
+import { bootstrapFlags, readRunFolders, writeNewOut } from "./run_folder_flags.ts";
 
 /**
  * The help text of `deno task report`: every flag and its default.
@@ -73,38 +73,19 @@ export async function reportCommand(args: string[]): Promise<number> {
     return 0;
   }
   const out = f.out ?? "report.html";
-  const confidence = numberFlag("confidence", f.confidence, 0.95, { min: 0, exclusive: true })!;
-  if (!(confidence < 1)) {
-    throw new UsageError(`--confidence must be in (0, 1), got '${f.confidence}'`);
-  }
-  const resamples = intFlag("resamples", f.resamples, 1000, { min: 1 });
+  const { confidence, resamples } = bootstrapFlags(f);
   if (await _exists(out)) {
     throw new UsageError(`--out '${out}' already exists (refusing to overwrite)`);
   }
   if (positionals.length === 0) {
     throw new UsageError("give at least one RESULTS_DIR (see --help)");
   }
-  let runs;
-  try {
-    runs = await readRunDirs(positionals);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof SyntaxError) {
-      throw new UsageError((error as Error).message.replace(/^Cannot read run folders: /, ""));
-    }
-    throw error;
-  }
+  const runs = await readRunFolders(positionals);
   const html = await htmlReport(
     runs.map((r) => ({ label: r.label, run: r.run.report, serverMetrics: r.serverMetrics })),
     { title: f.title, compare: { confidence, resamples } },
   );
-  try {
-    await Deno.writeTextFile(out, html, { createNew: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) {
-      throw new UsageError(`--out '${out}' already exists (refusing to overwrite)`);
-    }
-    throw error;
-  }
+  await writeNewOut(out, html);
   console.log(out);
   return 0;
 }

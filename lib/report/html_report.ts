@@ -484,9 +484,11 @@ td:first-child, th:first-child { text-align: left; }
 table.kv td:last-child { text-align: left; overflow-wrap: anywhere; }
 table.series td:first-child { overflow-wrap: anywhere; max-width: 600px; }
 table.errors td:last-child { text-align: left; max-width: 700px; overflow-wrap: anywhere; }
-.ci { color: #666; font-size: 11px; white-space: nowrap; }
+.ci { display: block; color: #666; font-size: 11px; white-space: nowrap; }
 table.compare td:nth-child(3), table.compare td:nth-child(5), table.compare td:nth-child(6),
 table.compare td:nth-child(7) { white-space: nowrap; }
+table.compare th, table.compare td:nth-child(4) { overflow-wrap: anywhere; max-width: 200px; }
+table.stats td:first-child { overflow-wrap: anywhere; max-width: 150px; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 code.message { white-space: pre-wrap; overflow-wrap: anywhere; }
 figure.plot { margin: 12px 0; background: white; border: 1px solid #e4e4e4; padding: 8px;
