@@ -11,7 +11,9 @@
  *   `deno task bench` for `http:` URLs), this thread;
  * - `openai-fetch`: the same client on Deno's `fetch` (`--workers 0 --transport fetch`);
  * - `bedrock-sdk`: tokenbench's Bedrock client (ConverseStream through the AWS SDK, SigV4 with
- *   throw-away credentials);
+ *   throw-away credentials) on Deno's `fetch`;
+ * - `bedrock-http1`: the same over the `http1` transport (the default of `deno task bench` for
+ *   an `http:` endpoint URL);
  * - `openai-npm`: what a user writes by hand: a loop over the `openai` npm SDK's streaming chat
  *   completions, TTFT taken at the first chunk with content (T0 only: the SDK does not say when
  *   it sent).
@@ -27,7 +29,7 @@
 import { parseArgs } from "node:util";
 import OpenAI from "openai";
 import { spawnSimulator, timeRequest } from "tokenbench/run";
-import { createBedrockClient, createClient, warmUpClient } from "tokenbench/clients";
+import { createClient, warmUpClient } from "tokenbench/clients";
 import { type LlmClient, quantile } from "tokenbench/core";
 
 interface _Sample {
@@ -101,7 +103,10 @@ export async function main(args: string[]): Promise<number> {
       "ttft-ms": { type: "string", default: "20" },
       "itl-ms": { type: "string", default: "2" },
       tokens: { type: "string", default: "2" },
-      setups: { type: "string", default: "openai-http1,openai-fetch,bedrock-sdk,openai-npm" },
+      setups: {
+        type: "string",
+        default: "openai-http1,openai-fetch,bedrock-sdk,bedrock-http1,openai-npm",
+      },
       json: { type: "boolean", default: false },
     },
   });
@@ -129,13 +134,16 @@ export async function main(args: string[]): Promise<number> {
         const made = await createClient(spec);
         closers.push(made.close);
         setups.push(_tokenbenchSetup(label, made.client, tokens));
-      } else if (label === "bedrock-sdk") {
+      } else if (label === "bedrock-sdk" || label === "bedrock-http1") {
         const spec = {
           api: "bedrock",
           options: { region: "us-east-1", endpointUrl: sim.url },
+          transport: label === "bedrock-sdk" ? "fetch" : "http1",
         } as const;
         await warmUpClient(spec);
-        setups.push(_tokenbenchSetup(label, createBedrockClient(spec.options), tokens));
+        const made = await createClient(spec);
+        closers.push(made.close);
+        setups.push(_tokenbenchSetup(label, made.client, tokens));
       } else if (label === "openai-npm") setups.push(_npmSetup(`${sim.url}/v1`, tokens));
       else throw new Error(`unknown setup ${label}`);
     }

@@ -8,10 +8,11 @@
  */
 import { TOKENIZER_NAMES, type TokenizerName } from "../core/tokenizer.ts";
 import { corpusFromText } from "../core/corpus.ts";
+import { describeLenses } from "../core/lenses.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
+import { configuredSecrets } from "./configured_secrets.ts";
 import { DATASET_FORMATS, parseDataset } from "../core/parse_dataset.ts";
 import { parseTrace, TRACE_FORMATS } from "../core/parse_trace.ts";
-import { LENS_NAMES } from "../core/lenses.ts";
-import { isSecretName, redactSecrets, secretsFromEnv } from "../core/redact_secrets.ts";
 import { benchmark, type BenchmarkProgress, type BenchmarkRunOptions } from "../run/benchmark.ts";
 import type { BenchmarkRunResult } from "../run/benchmark.ts";
 import { runSweep } from "../run/run_sweep.ts";
@@ -29,6 +30,11 @@ import { checkResultsRoot } from "./results_dir.ts";
 import { reportRunHealth, scaleFlags } from "./scale_flags.ts";
 import { type SweepRequest, sweepRequest } from "./sweep_flags.ts";
 
+/** One indented line per lens: name, tool, the version it equals. */
+const LENS_HELP: string = describeLenses().split("\n").map((line) => `${" ".repeat(37)}${line}`)
+  .join(
+    "\n",
+  );
 export const BENCH_HELP = `deno task bench [flags]
 
 Benchmark an LLM endpoint the way LLMPerf's token_benchmark_ray.py does.
@@ -52,7 +58,9 @@ tokenbench's flags:
   --arrival poisson|constant         open-loop arrivals (default poisson)
   --max-in-flight N                  open-loop cap on requests in flight (default none)
   --warmup N                         warm-up requests, excluded from results (default 0)
-  --request-timeout S                per-request timeout, seconds; a timeout is error 408 (default none)
+  --request-timeout S                per-request timeout, seconds; a timeout is error 408
+                                     (default: --timeout, so a stream that never ends cannot
+                                     hold the run past about twice --timeout)
   --first-token-timeout S            error 408 when no token arrives within S of send (default none)
   --grace-period S                   on SIGINT/SIGTERM, let requests in flight finish for up to S,
                                      then cancel them (error 499) (default 5)
@@ -111,18 +119,28 @@ The highest load that meets an SLO (docs/workloads.md):
 Scale and trust (docs/scaling.md):
   --workers N                        Deno Workers sending the requests; 0 = the main thread
                                      (default: the number of cores)
-  --transport auto|fetch|http1       transport of the SSE clients (openai, anthropic,
-                                     vertexai); auto = http1 (light, over Deno.connect, stamps
-                                     chunks at the socket read) for http:// without a proxy,
-                                     else fetch (default auto)
+  --transport auto|fetch|http1       how the client reaches its endpoint (every --llm-api;
+                                     Bedrock and SageMaker: the AWS SDK's fetch handler over
+                                     it); auto = http1 (light, over Deno.connect, stamps chunks
+                                     at the socket read) for http:// without a proxy, else
+                                     fetch (default auto)
   --shard I/N                        run shard I (0-based) of N of this run: its share of the
                                      request ids, concurrency and rate; merge with deno task merge
   --concurrency N|LIST               same as --num-concurrent-requests; a list (1,4,16,64)
                                      runs a sweep: one folder per level and a sweep summary
   --rate R|LIST                      a list (1,2,5,10) runs an open-loop sweep
   --slo NAME:MS,...                  goodput SLOs, e.g. ttft:500,tpot:50,e2e:10000 (default none)
-  --lens NAME                        metric definitions of the tables: ${LENS_NAMES.join(", ")}
-                                     (default tokenbench)
+  --lens NAME                        metric definitions of the tables and summary.json, each
+                                     equal to one peer's own code (default tokenbench):
+${LENS_HELP}
+Server metrics (docs/metrics.md, "Server metrics"):
+  --server-metrics URL               scrape this Prometheus endpoint during the run (vLLM, TGI,
+                                     SGLang /metrics; the simulator's GET /metrics) into
+                                     server_metrics.jsonl and summary.json (default none)
+  --server-metrics-interval-ms N     time between scrapes (default 1000)
+  --server-metrics-names LIST        sample or family names kept besides every counter, gauge
+                                     and untyped series, comma-separated, e.g. a histogram
+                                     (default none)
 ${CLIENT_HELP}  -h, --help                         show this help
 `;
 
@@ -180,18 +198,47 @@ export const BENCH_FLAGS = {
   concurrency: { type: "string" },
   slo: { type: "string" },
   lens: { type: "string" },
+  "server-metrics": { type: "string" },
+  "server-metrics-interval-ms": { type: "string" },
+  "server-metrics-names": { type: "string" },
   ...CLIENT_FLAGS,
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Parse `k=v,k=v` into an object; a UsageError names the bad pair. */
+/** The keys of LLMPerf's summary that `--metadata` entries would replace. */
+const _LLMPERF_SUMMARY_KEYS = [
+  "version",
+  "name",
+  "model",
+  "mean_input_tokens",
+  "stddev_input_tokens",
+  "mean_output_tokens",
+  "stddev_output_tokens",
+  "num_concurrent_requests",
+  "additional_sampling_params",
+  "results",
+  "timestamp",
+] as const;
+
+/** Parse `k=v,k=v` into an object; a UsageError names the bad pair, an empty or repeated
+ * key, and a key that would replace one of LLMPerf's summary (`results`, `model`, …). */
 export function parseMetadata(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!text) return out;
   for (const pair of text.split(",")) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--metadata must be k=v,k=v; bad pair '${pair}'`);
-    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    const key = pair.slice(0, Math.max(0, eq)).trim();
+    if (eq <= 0 || key === "") {
+      throw new UsageError(`--metadata must be k=v,k=v with non-empty keys; bad pair '${pair}'`);
+    }
+    if (Object.hasOwn(out, key)) throw new UsageError(`--metadata gives '${key}' twice`);
+    if ((_LLMPERF_SUMMARY_KEYS as readonly string[]).includes(key) || key.startsWith("results_")) {
+      throw new UsageError(
+        `--metadata key '${key}' is taken by LLMPerf's summary file (it would replace ` +
+          `${key === "results" ? "every results_* key" : `its '${key}'`}); choose another name`,
+      );
+    }
+    out[key] = pair.slice(eq + 1).trim();
   }
   return out;
 }
@@ -213,7 +260,8 @@ export function parseSamplingParams(text: string | undefined): Record<string, un
   for (const key of _RESERVED_PARAMS) {
     if (key in value) {
       throw new UsageError(
-        `--additional-sampling-params must not set '${key}' (tokenbench sets it for every request)`,
+        `--additional-sampling-params must not set '${key}' (tokenbench sets it for every ` +
+          `request${key.startsWith("max_") ? "; use --mean-output-tokens" : ""})`,
       );
     }
   }
@@ -235,7 +283,21 @@ export function oneOf<T extends string>(
 }
 
 /** Request fields the benchmark sets itself; sampling parameters may not override them. */
-const _RESERVED_PARAMS = ["model", "messages", "prompt", "stream"] as const;
+const _RESERVED_PARAMS = [
+  "model",
+  "messages",
+  "prompt",
+  "stream",
+  "max_tokens",
+  "max_completion_tokens",
+] as const;
+
+/** Most requests (measured, or warm-up) a run takes: every prompt is made before the first. */
+const _REQUESTS_CAP = { max: 10_000_000, why: "every prompt is made before the first request" };
+/** Longest mean or stddev of a length, tokens. */
+const _TOKENS_CAP = { max: 1_000_000, why: "prompts are made in memory" };
+/** Most requests in flight. */
+const _MAX_CONCURRENCY = 100_000;
 
 /** Longest timer setTimeout can hold, s (about 24 days). */
 const _MAX_TIMER_S = (2 ** 31 - 1) / 1000;
@@ -244,7 +306,18 @@ const _MAX_TIMER_S = (2 ** 31 - 1) / 1000;
 export interface BenchCommandOptions {
   /** The environment (`OPENAI_API_KEY`, `AWS_REGION`, …). Default none. */
   env?: Record<string, string>;
+  /** Where SIGINT/SIGTERM listeners go (a test's double delivers a signal at a chosen moment).
+   * Default `Deno.addSignalListener` / `Deno.removeSignalListener`. */
+  signals?: {
+    add(signal: Deno.Signal, listener: () => void): void;
+    remove(signal: Deno.Signal, listener: () => void): void;
+  };
 }
+
+const _DENO_SIGNALS: NonNullable<BenchCommandOptions["signals"]> = {
+  add: (signal, listener) => Deno.addSignalListener(signal, listener),
+  remove: (signal, listener) => Deno.removeSignalListener(signal, listener),
+};
 
 /**
  * `deno task bench`: parse `args`, build the client, run the benchmark (or the sweep) into a
@@ -272,13 +345,15 @@ export async function benchCommand(
   options: BenchCommandOptions = {},
 ): Promise<number> {
   const env = options.env ?? {};
-  const envSecrets = secretsFromEnv(env);
+  // Every secret given on the command line or in the environment (the sampling parameters'
+  // and metadata's are added once parsed).
+  const argSecrets = configuredSecrets({ args, env });
   try {
-    return await _bench(args, env, envSecrets);
+    return await _bench(args, env, argSecrets, options.signals ?? _DENO_SIGNALS);
   } catch (error) {
     // Whatever goes wrong, its message is printed: never with a secret in it.
     if (error instanceof Error) {
-      error.message = redactSecrets(error.message, { secrets: envSecrets });
+      error.message = redactSecrets(error.message, { secrets: argSecrets });
     }
     throw error;
   }
@@ -329,10 +404,26 @@ async function _settings(
   );
   const s = (name: string) => f[name] as string | undefined;
   const arrival = oneOf("arrival", s("arrival"), ["poisson", "constant"] as const, "poisson");
-  const meanInputTokens = intFlag("mean-input-tokens", s("mean-input-tokens"), 550, { min: 1 });
-  const stddevInputTokens = intFlag("stddev-input-tokens", s("stddev-input-tokens"), 150);
-  const meanOutputTokens = intFlag("mean-output-tokens", s("mean-output-tokens"), 150, { min: 1 });
-  const stddevOutputTokens = intFlag("stddev-output-tokens", s("stddev-output-tokens"), 80);
+  const meanInputTokens = intFlag("mean-input-tokens", s("mean-input-tokens"), 550, {
+    min: 1,
+    ..._TOKENS_CAP,
+  });
+  const stddevInputTokens = intFlag(
+    "stddev-input-tokens",
+    s("stddev-input-tokens"),
+    150,
+    _TOKENS_CAP,
+  );
+  const meanOutputTokens = intFlag("mean-output-tokens", s("mean-output-tokens"), 150, {
+    min: 1,
+    ..._TOKENS_CAP,
+  });
+  const stddevOutputTokens = intFlag(
+    "stddev-output-tokens",
+    s("stddev-output-tokens"),
+    80,
+    _TOKENS_CAP,
+  );
   if (
     f.concurrency !== undefined && f["num-concurrent-requests"] !== undefined &&
     f.concurrency !== f["num-concurrent-requests"]
@@ -343,18 +434,21 @@ async function _settings(
     f.concurrency !== undefined ? "concurrency" : "num-concurrent-requests",
     s("concurrency") ?? s("num-concurrent-requests"),
     10,
-    { min: 1 },
+    { min: 1, max: _MAX_CONCURRENCY, why: "each stream holds a connection" },
   );
   const timeoutS = numberFlag("timeout", s("timeout"), 90, { min: 0, exclusive: true })!;
   // With --trace the default is the whole trace (the library's default).
   const maxRequests = f.trace !== undefined && f["max-num-completed-requests"] === undefined
     ? undefined
-    : intFlag("max-num-completed-requests", s("max-num-completed-requests"), 10, { min: 1 });
+    : intFlag("max-num-completed-requests", s("max-num-completed-requests"), 10, {
+      min: 1,
+      ..._REQUESTS_CAP,
+    });
   const rate = numberFlag("rate", s("rate"), undefined, { min: 0, exclusive: true });
   const maxInFlight = f["max-in-flight"] === undefined
     ? undefined
     : intFlag("max-in-flight", s("max-in-flight"), 0, { min: 1 });
-  const warmup = intFlag("warmup", s("warmup"), 0);
+  const warmup = intFlag("warmup", s("warmup"), 0, _REQUESTS_CAP);
   const requestTimeoutS = numberFlag("request-timeout", s("request-timeout"), undefined, {
     min: 0,
     exclusive: true,
@@ -427,13 +521,17 @@ async function _settings(
     }
     corpus = corpusFromText(text);
   }
-  // Secrets: from the environment, and any flag whose name says it holds one.
-  const secrets = [...envSecrets];
-  for (const [name, value] of Object.entries(f)) {
-    if (typeof value === "string" && isSecretName(name)) secrets.push(value);
-  }
+  // Secrets: from the environment, the command line's URLs and secret flags, and any value
+  // under a secret-looking key of the sampling parameters or the metadata.
+  const secrets = [
+    ...new Set([
+      ...envSecrets,
+      ...configuredSecrets({ values: [samplingParams, userMetadata] }),
+    ]),
+  ];
   const search = _search(f, sweep !== null, scale.slo, trace !== undefined, sessions);
   const resultsDir = s("results-dir") ?? "results";
+  const serverMetrics = _serverMetricsFlags(f);
   await checkResultsRoot(resultsDir);
   const built = await buildClient(llmApi, f, env);
   return {
@@ -480,6 +578,7 @@ async function _settings(
       lens: scale.lens,
       secrets,
       resultsDir,
+      ...(serverMetrics ? { serverMetrics } : {}),
     },
   };
 }
@@ -632,6 +731,56 @@ function _progressPrinter(): (p: BenchmarkProgress) => void {
   };
 }
 
+/** `--server-metrics` and its companions, checked (a UsageError names the flag). */
+function _serverMetricsFlags(
+  f: Record<string, string | boolean | undefined>,
+): BenchmarkRunOptions["serverMetrics"] | undefined {
+  const url = typeof f["server-metrics"] === "string" ? f["server-metrics"] : undefined;
+  const interval = f["server-metrics-interval-ms"];
+  const names = f["server-metrics-names"];
+  if (url === undefined) {
+    if (interval !== undefined || names !== undefined) {
+      throw new UsageError(
+        "--server-metrics-interval-ms and --server-metrics-names need --server-metrics URL",
+      );
+    }
+    return undefined;
+  }
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch { /* reported below */ }
+  if (parsed === null || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new UsageError(`--server-metrics is not an http(s) URL: '${url}'`);
+  }
+  const intervalMs = interval === undefined ? 1000 : Number(interval);
+  if (typeof interval === "string" && (interval.trim() === "" || !(intervalMs >= 10))) {
+    throw new UsageError(`--server-metrics-interval-ms must be a number >= 10, got '${interval}'`);
+  }
+  const list = typeof names === "string"
+    ? names.split(",").map((n) => n.trim()).filter((n) => n !== "")
+    : undefined;
+  return { url, intervalMs, ...(list ? { names: list } : {}) };
+}
+
+/** One line on what the server said of itself, when it was scraped. */
+function _serverMetricsLine(run: BenchmarkRunResult): string | null {
+  const m = run.report.summary.serverMetrics;
+  if (m === undefined) return null;
+  const parts = [`${m.scrapes} scrape(s) of ${m.url}`];
+  if (m.failedScrapes > 0) parts.push(`${m.failedScrapes} failed (${m.firstError})`);
+  const { running, waiting, kvCacheUsage, prefixCacheHitRate } = m.roles;
+  const n = (v: number | null | undefined, digits = 1) =>
+    v === null || v === undefined ? "-" : v.toFixed(digits);
+  if (running) parts.push(`running p50 ${n(running.stats.p50)} max ${n(running.stats.max)}`);
+  if (waiting) parts.push(`waiting p50 ${n(waiting.stats.p50)} max ${n(waiting.stats.max)}`);
+  if (kvCacheUsage) parts.push(`KV cache max ${n(100 * (kvCacheUsage.stats.max ?? 0))} %`);
+  if (prefixCacheHitRate?.overall !== undefined && prefixCacheHitRate.overall !== null) {
+    parts.push(`prefix-cache hits ${n(100 * prefixCacheHitRate.overall)} %`);
+  }
+  return `server metrics: ${parts.join(", ")}`;
+}
+
 /** What a finished run prints: tables, files, client health, and a warning when every request
  * failed. */
 async function _printRun(run: BenchmarkRunResult): Promise<void> {
@@ -639,6 +788,8 @@ async function _printRun(run: BenchmarkRunResult): Promise<void> {
   console.log(`results: ${run.dir}`);
   for (const path of run.paths) console.log(`  ${path}`);
   if (run.dir !== null) await reportRunHealth(run.dir);
+  const server = _serverMetricsLine(run);
+  if (server !== null) console.error(server);
   const measured = run.records.filter((r) => r.phase === "measure");
   const failed = measured.filter((r) => r.status === "error");
   if (measured.length > 0 && failed.length === measured.length) {
@@ -656,6 +807,7 @@ async function _bench(
   args: string[],
   env: Record<string, string>,
   envSecrets: string[],
+  signals: NonNullable<BenchCommandOptions["signals"]>,
 ): Promise<number> {
   const { values: f } = parseFlags(args, BENCH_FLAGS);
   if (f.help) {
@@ -688,7 +840,7 @@ async function _bench(
     ["SIGINT", onSignal("SIGINT")],
     ["SIGTERM", onSignal("SIGTERM")],
   ];
-  for (const [sig, fn] of stoppers) Deno.addSignalListener(sig, fn);
+  for (const [sig, fn] of stoppers) signals.add(sig, fn);
   const run: BenchmarkRunOptions = {
     ...options,
     signal: stop.signal,
@@ -754,9 +906,10 @@ async function _bench(
     }
     const result = await benchmark(built.client, run);
     await _printRun(result);
-    return stopReason !== null ? stopped(result) : 0;
+    // A signal after the end line stops nothing: the run is finished, and says so.
+    return stopReason !== null && !result.finished ? stopped(result) : 0;
   } finally {
-    for (const [sig, fn] of stoppers) Deno.removeSignalListener(sig, fn);
+    for (const [sig, fn] of stoppers) signals.remove(sig, fn);
     await built.close?.();
   }
 }

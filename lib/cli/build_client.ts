@@ -11,6 +11,7 @@ import { ANTHROPIC_BASE_URL, createAnthropicClient } from "../clients/anthropic_
 import { createVertexClient, VERTEX_DEFAULT_REGION } from "../clients/vertex_client.ts";
 import { SAGEMAKER_PAYLOADS } from "../wire/sagemaker.ts";
 import { UsageError } from "./flags.ts";
+import { redactSecrets, secretsFromUrl } from "../core/redact_secrets.ts";
 
 // The Bedrock and SageMaker clients are imported when asked for: the AWS SDK reads the
 // environment as it loads, and the commands without a client run without --allow-env.
@@ -36,7 +37,9 @@ export const CLIENT_FLAGS = {
 /** Help text of {@link CLIENT_FLAGS}, with every default. */
 export const CLIENT_HELP = `OpenAI-compatible (--llm-api openai):
   --base-url URL                     default $OPENAI_API_BASE; key from $OPENAI_API_KEY
-  --endpoint chat|completions        default chat
+  --endpoint chat|completions|responses
+                                     default chat (responses: the Responses API, POST
+                                     {base}/responses)
 Bedrock (--llm-api bedrock):
   --bedrock-api converse|invoke      default converse
   --region R                         default $AWS_REGION
@@ -68,7 +71,8 @@ export type LlmApi = typeof LLM_APIS[number];
 /** A ready client and what the results should say about its endpoint. */
 export interface BuiltClient {
   client: LlmClient;
-  /** Endpoint URL without credentials (recorded in metadata). */
+  /** Endpoint URL without credentials (recorded in metadata): no user info, and the values of
+   * credential query parameters (`?key=`, `?code=`, `?sig=`, …) replaced by `[redacted]`. */
   endpoint: string;
   /** True when the endpoint is tokenbench's own simulator (it says so at `/_sim/info`). */
   simulated: boolean;
@@ -86,6 +90,14 @@ const str = (v: string | boolean | undefined) => typeof v === "string" ? v : und
 function isLoopback(url: URL): boolean {
   const h = url.hostname.replace(/^\[|\]$/g, "");
   return h === "localhost" || h === "::1" || /^127\./.test(h);
+}
+
+/** `url` as recorded: without user info, credential query values redacted. */
+function recordedEndpoint(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = "";
+  copy.password = "";
+  return redactSecrets(copy.href, { secrets: secretsFromUrl(url.href) });
 }
 
 function parseUrl(flag: string, value: string): URL {
@@ -156,8 +168,10 @@ export async function buildClient(
       throw new UsageError(`OPENAI_API_KEY is not set (needed for ${url.origin})`);
     }
     const endpoint = str(flags.endpoint) ?? "chat";
-    if (endpoint !== "chat" && endpoint !== "completions") {
-      throw new UsageError(`--endpoint must be one of chat, completions, got '${endpoint}'`);
+    if (endpoint !== "chat" && endpoint !== "completions" && endpoint !== "responses") {
+      throw new UsageError(
+        `--endpoint must be one of chat, completions, responses, got '${endpoint}'`,
+      );
     }
     await checkReachable(flags["base-url"] ? "--base-url" : "OPENAI_API_BASE", url);
     const simulator = await probeSimulator(url);
@@ -165,7 +179,7 @@ export async function buildClient(
     url.password = "";
     return {
       client: createOpenAiClient({ baseUrl: url.href, apiKey, endpoint }),
-      endpoint: url.href,
+      endpoint: recordedEndpoint(url),
       simulated: simulator !== undefined,
       simulator,
       spec: { api: "openai", options: { baseUrl: url.href, apiKey, endpoint } },
@@ -199,7 +213,7 @@ export async function buildClient(
   const built = createBedrockClient({ api: bedrockApi, region, endpointUrl: url.href, retries });
   return {
     client: built,
-    endpoint: url.href,
+    endpoint: recordedEndpoint(url),
     simulated: simulator !== undefined,
     simulator,
     spec: { api: "bedrock", options: { api: bedrockApi, region, endpointUrl: url.href, retries } },
@@ -231,7 +245,7 @@ async function buildAnthropic(flags: Flags, env: Record<string, string>): Promis
   const options = { baseUrl: url.href, apiKey, version };
   return {
     client: createAnthropicClient(options),
-    endpoint: url.href,
+    endpoint: recordedEndpoint(url),
     simulated: simulator !== undefined,
     simulator,
     spec: { api: "anthropic", options },
@@ -269,7 +283,7 @@ async function buildSageMaker(flags: Flags, env: Record<string, string>): Promis
   };
   return {
     client: createSageMakerClient(options),
-    endpoint: url.href,
+    endpoint: recordedEndpoint(url),
     simulated: simulator !== undefined,
     simulator,
     spec: { api: "sagemaker", options },
@@ -317,7 +331,7 @@ async function buildVertex(flags: Flags, env: Record<string, string>): Promise<B
   };
   return {
     client: createVertexClient(options),
-    endpoint: url.href,
+    endpoint: recordedEndpoint(url),
     simulated: simulator !== undefined,
     simulator,
     spec: { api: "vertexai", options },

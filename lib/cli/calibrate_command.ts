@@ -131,8 +131,10 @@ export async function calibrateCommand(args: string[]): Promise<number> {
     : { url: f["sim-url"].replace(/\/$/, ""), stop: () => Promise.resolve() };
   const all: (CalibrationLevel & { repetition: number })[] = [];
   const dispatches: (CalibrationDispatch & { repetition: number })[] = [];
+  const started = performance.now();
   try {
-    if (!f.json) {
+    if (f.json) console.error(describeMachine().line);
+    else {
       console.log(describeMachine().line);
       console.log(
         `simulator ${sim.url} (${f["sim-url"] ? "given" : "separate process"}), ` +
@@ -151,14 +153,18 @@ export async function calibrateCommand(args: string[]): Promise<number> {
         minSamples,
         dispatchRate,
         dispatchAloneS,
+        // Progress on stderr, with --json too (stdout stays one JSON document).
         onLevel: (level) => {
-          if (!f.json) {
-            console.error(
-              `  measured ${level.concurrency} stream(s): chunk delay p99 ${
+          console.error(
+            `  ${
+              repetitions > 1 ? `repetition ${repetition}/${repetitions}: ` : ""
+            }measured ${level.concurrency} stream(s) after ${
+              ((performance.now() - started) / 1000).toFixed(0)
+            } s: ` +
+              `TTFT error p99 ${level.ttftErrorMs.p99?.toFixed(2)} ms, chunk delay p99 ${
                 level.chunkDelayMs.p99?.toFixed(2)
               } ms`,
-            );
-          }
+          );
         },
       });
       all.push(...result.levels.map((l) => ({ ...l, repetition })));

@@ -25,6 +25,8 @@ import { parseMetadata, parseSamplingParams } from "./bench_command.ts";
 import { buildClient, CLIENT_FLAGS, CLIENT_HELP, LLM_APIS, type LlmApi } from "./build_client.ts";
 import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts";
 import { newResultsDir } from "./results_dir.ts";
+import { configuredSecrets } from "./configured_secrets.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
 
 /**
  * The help text of `deno task correctness`: LLMPerf's flags, tokenbench's, and the endpoint
@@ -140,10 +142,11 @@ export async function llmCorrectnessCommand(
   const userMetadata = parseMetadata(f.metadata);
   const env = options.env ?? {};
   const client = await buildClient(llmApi, f, env);
+  const secrets = configuredSecrets({ args, env, values: [userSamplingParams, userMetadata] });
   const cases = correctnessCases(maxRequests, createRandom(seed));
   const dir = await newResultsDir(f["results-dir"], f.model);
 
-  const metadata = {
+  const metadata = redactSecrets({
     test: "correctness",
     llmApi,
     model: f.model,
@@ -159,7 +162,7 @@ export async function llmCorrectnessCommand(
     samplingParams,
     userMetadata,
     tokenizer: "cl100k_base",
-  };
+  }, { secrets });
 
   // ---- run
   const controller = new AbortController();
@@ -208,6 +211,7 @@ export async function llmCorrectnessCommand(
       requestTimeoutMs: requestTimeoutS === undefined ? undefined : requestTimeoutS * 1000,
       keepText: true,
       signal: controller.signal,
+      secrets,
       onRecord: async (record: RequestRecord) => {
         const line = correctnessRecord(cases[record.requestId], record);
         judged.push(line);
@@ -231,8 +235,8 @@ export async function llmCorrectnessCommand(
     model: f.model,
     llmApi,
     numConcurrentRequests: concurrency,
-    additionalSamplingParams: userSamplingParams,
-    userMetadata,
+    additionalSamplingParams: redactSecrets(userSamplingParams, { secrets }),
+    userMetadata: metadata.userMetadata,
     timestampS: Math.floor(Date.now() / 1000),
   });
   const llmperfPath = `${dir}/${stem}_summary.json`;
@@ -297,5 +301,17 @@ export function llmCorrectnessMain(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<number> {
-  return runMain(() => llmCorrectnessCommand(args, { env }));
+  return runMain(async () => {
+    try {
+      return await llmCorrectnessCommand(args, { env });
+    } catch (error) {
+      // Its message is printed: never with a secret in it.
+      if (error instanceof Error) {
+        error.message = redactSecrets(error.message, {
+          secrets: configuredSecrets({ args, env }),
+        });
+      }
+      throw error;
+    }
+  });
 }

@@ -17,6 +17,9 @@ import { plotThroughputBoxplot } from "../plot/plot_throughput_boxplot.ts";
 import { plotTokenTimeline } from "../plot/plot_token_timeline.ts";
 import { plotErrors } from "../plot/plot_errors.ts";
 import { plotLoadCurve } from "../plot/plot_load_curve.ts";
+import { plotServerMetrics } from "../plot/plot_server_metrics.ts";
+import type { ServerMetricsRun } from "../core/summarize_server_metrics.ts";
+import { readServerMetricsJsonl, SERVER_METRICS_FILE } from "../report/read_server_metrics.ts";
 import { parseFlags, runMain, UsageError } from "./flags.ts";
 
 /**
@@ -36,6 +39,8 @@ and writes each as SVG and PNG:
   throughput_boxplot  per-request output throughput (tokens/s)
   errors              error rate and error codes
   token_timeline      tokens vs time of the completed request with the median end-to-end latency
+  server_metrics      the server's running/waiting requests beside the client's in flight, and
+                      its KV-cache usage, over the run (runs with server_metrics.jsonl)
   ttft_by_turn        TTFT per turn (multi-turn sessions only)
   ttft_by_cache       TTFT of requests with and without a cached prompt prefix (endpoints
                       that report cached tokens only)
@@ -67,6 +72,8 @@ interface _Run {
   dir: string;
   records: RequestRecord[];
   summary: Record<string, unknown> | null;
+  /** `server_metrics.jsonl`, when the run scraped the server. */
+  serverMetrics: ServerMetricsRun | null;
 }
 
 /**
@@ -144,6 +151,10 @@ export async function plotCommand(args: string[]): Promise<number> {
     await save(outDir, "errors", plotErrors(one));
     const median = medianRequest(run.records);
     if (median) await save(outDir, "token_timeline", plotTokenTimeline(median));
+    if (run.serverMetrics) {
+      const records = run.records;
+      await save(outDir, "server_metrics", plotServerMetrics(run.serverMetrics, { records }));
+    }
     if (run.records.some((r) => r.turn !== undefined)) {
       await save(outDir, "ttft_by_turn", plotTtftBy(run.records, "turn"));
     }
@@ -271,8 +282,24 @@ async function _readRun(dir: string): Promise<_Run> {
       throw new UsageError(`${summaryPath} is not JSON`);
     }
   }
+  let serverMetrics: ServerMetricsRun | null = null;
+  const metricsPath = join(dir, SERVER_METRICS_FILE);
+  if (await _isFile(metricsPath)) {
+    try {
+      serverMetrics = readServerMetricsJsonl(await Deno.readTextFile(metricsPath), {
+        path: metricsPath,
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   // Without summary.json (a run cut short), the JSONL header still tells model and load.
-  return { dir, records, summary: summary ?? (header ? { metadata: header } : null) };
+  return {
+    dir,
+    records,
+    summary: summary ?? (header ? { metadata: header } : null),
+    serverMetrics,
+  };
 }
 
 /** A field of summary.json, at its top level or under `metadata`/`run`/`summary`. */

@@ -34,6 +34,13 @@ export async function checkResultsRoot(root: string): Promise<void> {
     if (!(err instanceof Deno.errors.NotFound)) {
       throw new UsageError(`--results-dir '${root}': ${(err as Error).message}`);
     }
+    const link = await Deno.lstat(root).then((i) => i.isSymlink, () => false);
+    if (link) {
+      const target = await Deno.readLink(root).catch(() => "?");
+      throw new UsageError(
+        `--results-dir '${root}' is a symbolic link to '${target}', which does not exist`,
+      );
+    }
   }
 }
 

@@ -36,11 +36,14 @@ const str = (v: string | boolean | undefined) => typeof v === "string" ? v : und
 
 /** APIs whose client can be rebuilt in a Worker from a spec (see `BuiltClient.spec`). */
 const _SPEC_APIS: readonly string[] = SPEC_APIS;
-/** APIs that stream SSE over a `fetch`, so `--transport` applies (with its base URL's source). */
+/** APIs whose client streams over a `fetch`, so `--transport` applies (with its URL's source). */
 const _SSE_BASE: Record<string, (f: Flags, env: Record<string, string>) => string> = {
   openai: (f, env) => str(f["base-url"]) ?? env.OPENAI_API_BASE ?? "",
   anthropic: (f, env) => str(f["base-url"]) ?? env.ANTHROPIC_BASE_URL ?? "https:",
   vertexai: (f) => str(f["base-url"]) ?? "https:",
+  bedrock: (f, env) => str(f["endpoint-url"]) ?? env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? "https:",
+  sagemaker: (f, env) =>
+    str(f["endpoint-url"]) ?? env.AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME ?? "https:",
 };
 
 /**

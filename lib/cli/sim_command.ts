@@ -21,10 +21,11 @@ import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts
  */
 export const SIM_HELP = `Usage: deno task sim [flags]
 
-Runs tokenbench's simulated LLM endpoint until Ctrl-C: OpenAI chat/completions, Anthropic
-Messages, SageMaker, Vertex AI Gemini and Bedrock, each in its own wire format.
+Runs tokenbench's simulated LLM endpoint until Ctrl-C: OpenAI chat/completions and Responses,
+Anthropic Messages, SageMaker, Vertex AI Gemini and Bedrock, each in its own wire format.
 First stdout line: listening on http://HOST:PORT
-OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; settings: GET /_sim/info
+OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; settings: GET /_sim/info ;
+server metrics (Prometheus text, vLLM names): GET /metrics
 
   --port N                 port to listen on, 0 = a free port (default 0)
   --host HOST              interface to listen on (default 127.0.0.1)
@@ -37,6 +38,10 @@ OpenAI base URL: http://HOST:PORT/v1 ; ground-truth log: GET /_sim/log ; setting
   --stream-error-rate P    fraction of streams broken by an in-stream error chunk (default 0)
   --output-tokens N        fixed answer length, capped by max_tokens (default: max_tokens)
   --default-max-tokens N   answer length when a request has no max_tokens (default 256)
+  --max-running N          answer at most N requests at once, the others wait in arrival order
+                           (vLLM's --max-num-seqs; default: no limit)
+  --kv-cache-tokens N      KV-cache size behind GET /metrics' vllm:kv_cache_usage_perc
+                           (default 131072)
   --seed N                 seed of the answers' randomness (default 1)
   --tokenizer NAME         ${TOKENIZER_NAMES.join(", ")} (default cl100k_base)
   --profile NAME           latency preset fitted to published measurements, overriding
@@ -85,6 +90,8 @@ const _FLAGS = {
   "stream-error-rate": { type: "string" },
   "output-tokens": { type: "string" },
   "default-max-tokens": { type: "string" },
+  "max-running": { type: "string" },
+  "kv-cache-tokens": { type: "string" },
   seed: { type: "string" },
   tokenizer: { type: "string" },
   "api-key": { type: "string" },
@@ -224,6 +231,10 @@ export async function simCommand(args: string[]): Promise<number> {
       ? undefined
       : intFlag("output-tokens", values["output-tokens"], 0),
     defaultMaxTokens: intFlag("default-max-tokens", values["default-max-tokens"], 256),
+    maxRunning: values["max-running"] === undefined
+      ? undefined
+      : intFlag("max-running", values["max-running"], 1, { min: 1 }),
+    kvCacheTokens: intFlag("kv-cache-tokens", values["kv-cache-tokens"], 131072, { min: 1 }),
     seed,
     tokenizer: tokenizer as TokenizerName,
     apiKey: values["api-key"],

@@ -133,7 +133,10 @@ export async function summarizeCommand(args: string[]): Promise<number> {
           : `--out ${message.replace(/^Cannot rebuild run files: /, "")}`,
       );
     }
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied) {
+    if (
+      error instanceof Deno.errors.NotFound || error instanceof Deno.errors.PermissionDenied ||
+      error instanceof Deno.errors.NotADirectory
+    ) {
       throw new UsageError(
         values.out === undefined ? message : `--out '${values.out}': ${message}`,
       );
@@ -152,8 +155,23 @@ export async function summarizeCommand(args: string[]): Promise<number> {
       : `run unfinished (${run.unfinishedReason}); ${measured.length} requests recorded, ` +
         `${failed} errors`,
   );
+  const tornInside = run.tornLines.filter((_, i, all) =>
+    !(run.tornLastLine && i === all.length - 1)
+  );
+  if (tornInside.length > 0) {
+    console.error(
+      `note: ${tornInside.length} torn line${tornInside.length === 1 ? "" : "s"} of ` +
+        `requests.jsonl (a write cut short) left out: line ${tornInside.join(", ")}`,
+    );
+  }
   if (run.tornLastLine) {
     console.error("note: the last line of requests.jsonl was cut short and was left out");
+  }
+  if (run.missingRecords > 0) {
+    console.error(
+      `warning: the end line counts ${run.end?.numRecords} records, requests.jsonl holds ` +
+        `${run.records.length}: ${run.missingRecords} missing`,
+    );
   }
   if (measured.length > 0 && failed === measured.length) {
     console.error(`warning: every request failed (${failed} of ${measured.length})`);

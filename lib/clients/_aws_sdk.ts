@@ -7,6 +7,7 @@
  */
 import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
+import { parseRetryAfterMs } from "../wire/retry_after.ts";
 
 /** The SDK options both clients take. */
 export interface AwsSdkOptions {
@@ -16,6 +17,11 @@ export interface AwsSdkOptions {
   endpointUrl?: string;
   /** SDK retries (`maxAttempts = retries + 1`). Default 0. */
   retries?: number;
+  /**
+   * The `fetch` the SDK's HTTP handler sends with, e.g. the `http1` transport
+   * `createHttp1Fetch`. Default `globalThis.fetch`.
+   */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
 }
 
 /**
@@ -60,7 +66,8 @@ export function validateAwsSdkOptions(what: string, options: AwsSdkOptions): voi
 
 /**
  * The SDK client configuration: region and endpoint when given, `maxAttempts = retries + 1`
- * and `FetchHttpHandler` (the SDK's default HTTP/2 handler returns no events under Deno). The
+ * and `FetchHttpHandler` (the SDK's default HTTP/2 handler returns no events under Deno) over
+ * `options.fetch` when given. The
  * handler's package is imported here, on first use, not when this module is.
  *
  * @example Two retries
@@ -76,11 +83,32 @@ export async function awsSdkConfig(options: AwsSdkOptions): Promise<{
   requestHandler: unknown;
 }> {
   const { FetchHttpHandler } = await import("@smithy/fetch-http-handler");
+  const send = options.fetch;
   return {
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpointUrl !== undefined ? { endpoint: options.endpointUrl } : {}),
     maxAttempts: (options.retries ?? 0) + 1,
-    requestHandler: new FetchHttpHandler(),
+    requestHandler: new FetchHttpHandler(
+      send === undefined ? undefined : { customFetch: _requestFetch(send) as typeof fetch },
+    ),
+  };
+}
+
+/**
+ * The SDK's handler calls its fetch with a `Request`; a fetch of URL and init (the `http1`
+ * transport serves those only) gets the request's parts, its signed body as bytes.
+ */
+function _requestFetch(
+  send: (input: string, init: RequestInit) => Promise<Response>,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
+    return send(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(body === undefined ? {} : { body }),
+      signal: request.signal,
+    });
   };
 }
 
@@ -179,6 +207,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
   // signed request handed to the handler), and sees its raw response as soon as the headers
   // arrive (the SDK's `send` resolves only once the first stream event has arrived).
   let sentAtMs: number | undefined;
+  let retryAfterMs: number | undefined;
   const newConnection = !_usedSdks.has(sdk);
   _usedSdks.add(sdk);
   command.middlewareStack.add(
@@ -187,6 +216,9 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
       attempts++;
       sentAtMs = performance.now();
       const out = await next(args);
+      // A throttled or unavailable answer's `Retry-After` (the final attempt's).
+      const headers = out?.response?.headers ?? {};
+      retryAfterMs = parseRetryAfterMs(headers["retry-after"] ?? headers["Retry-After"]);
       const status = out?.response?.statusCode;
       if (typeof status === "number" && status >= 200 && status < 300) onHeaders(status);
       return out;
@@ -198,6 +230,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
     (error: unknown) => ({ kind: "failed", error }) as _Outcome,
   );
   const retries = () => Math.max(0, attempts - 1);
+  const retryAfter = () => retryAfterMs === undefined ? {} : { retryAfterMs };
   try {
     const first = await Promise.race([headersArrived, sent]);
     // The send of the final attempt, once it is known to have reached the endpoint.
@@ -205,7 +238,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
       sentAtMs === undefined ? [] : [{ kind: "sent", atMs: sentAtMs, newConnection }];
     if (first.kind === "headers") {
       yield* sentEvent();
-      yield { kind: "headers", status: first.status, retries: retries() };
+      yield { kind: "headers", status: first.status, retries: retries(), ...retryAfter() };
     }
     const outcome = await sent;
     if (outcome.kind === "failed") {
@@ -213,7 +246,7 @@ export async function* sendAwsStream(options: SendAwsStreamOptions): AsyncGenera
         ?.httpStatusCode;
       if (first.kind !== "headers" && typeof status === "number") {
         yield* sentEvent();
-        yield { kind: "headers", status, retries: retries() };
+        yield { kind: "headers", status, retries: retries(), ...retryAfter() };
       }
       yield options.errorEvent(outcome.error, { signal, retries: retries() });
       return;

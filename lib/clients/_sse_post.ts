@@ -10,6 +10,8 @@ import type { ErrorEvent, StreamEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { oneLine, type SseDecoded } from "../wire/sse.ts";
 import { receivedMs, responseStamps } from "./http1_fetch.ts";
+import { parseRetryAfterMs } from "../wire/retry_after.ts";
+import { redactSecrets } from "../core/redact_secrets.ts";
 
 /** The `error` event of an aborted request: 408 for a `TimeoutError` reason, else 499. */
 export function abortError(signal: AbortSignal): ErrorEvent {
@@ -27,15 +29,25 @@ export function secretValues(record: Record<string, string> | undefined): string
   return Object.entries(record ?? {}).filter(([n]) => _SECRET_NAME.test(n)).map(([, v]) => v);
 }
 
-/** A function replacing each of `secrets` (strings of 4 or more characters) by `[redacted]`. */
+/**
+ * A function removing secrets from a message: each of `secrets` (strings of 4 or more
+ * characters) and every 8-character piece of one, and everything `redactSecrets` finds by
+ * pattern (header values, URL user info, credential query parameters).
+ */
 export function scrubber(secrets: readonly unknown[]): (message: string) => string {
   const kept = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
   return (message: string): string => {
     let out = message;
     for (const secret of kept) out = out.split(secret).join("[redacted]");
-    return out;
+    return redactSecrets(out, { secrets: kept });
   };
 }
+
+/**
+ * How long the body is read on after the stream's `done`, at most, ms: a server that keeps it
+ * open longer gives no `body-end` (the request's own timeout, when shorter, ends it sooner).
+ */
+export const BODY_END_LIMIT_MS = 5_000;
 
 /** The `fetch` functions that have sent a request (a first one pays the cold path). */
 const _used = new WeakSet<typeof fetch>();
@@ -58,11 +70,15 @@ export interface PostSseOptions {
   onMessage: (message: EventSourceMessage) => SseDecoded;
   /** The last event when the body ends before `onMessage` said `end`. */
   onEnd: () => StreamEvent;
+  /** How long the body is read on after `done`, at most, ms. Default {@link BODY_END_LIMIT_MS}. */
+  bodyEndLimitMs?: number;
 }
 
 /**
  * POSTs a JSON body and yields `sent` and `headers`, then the events `onMessage` decodes from each SSE
- * message; endpoint failures become one `error` event that ends the stream.
+ * message; endpoint failures become one `error` event that ends the stream. After a `done` that
+ * ends the stream, the body is read on to its end and `body-end` is yielded (nothing when the
+ * signal aborts first or the body stays open {@link BODY_END_LIMIT_MS} longer).
  *
  * @example Stream one message
  * ```ts
@@ -74,10 +90,10 @@ export interface PostSseOptions {
  *   request: () => ({ url: "http://fake/", body: "{}" }),
  *   scrub: (m) => m,
  *   errorFromBody: (status) => ({ kind: "error", code: status, message: "HTTP error" }),
- *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }], end: true }),
+ *   onMessage: (m) => ({ events: [{ kind: "content", text: m.data }, { kind: "done" }], end: true }),
  *   onEnd: () => ({ kind: "done" }),
  * })) kinds.push(event.kind);
- * if (kinds.join() !== "sent,headers,content") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,content,done,body-end") throw new Error(kinds.join());
  * ```
  */
 export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEvent> {
@@ -92,7 +108,7 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
     return {
       kind: "error",
       code: CLIENT_ERROR_CODES.network,
-      message: scrub(oneLine(`Network failure: ${message}`)),
+      message: oneLine(scrub(`Network failure: ${message}`)),
     };
   };
   if (signal?.aborted) {
@@ -122,9 +138,13 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
   yield stamps
     ? { kind: "sent", atMs: stamps.sentMs, newConnection: stamps.newConnection }
     : { kind: "sent", atMs: calledMs, newConnection: first };
-  yield stamps
-    ? { kind: "headers", status: response.status, receivedMs: stamps.headersMs }
-    : { kind: "headers", status: response.status };
+  const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"));
+  yield {
+    kind: "headers",
+    status: response.status,
+    ...(stamps ? { receivedMs: stamps.headersMs } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
   if (!response.ok || response.body === null) {
     let text = "";
     try {
@@ -139,7 +159,8 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
       yield { kind: "error", code: CLIENT_ERROR_CODES.network, message: "Empty response body" };
       return;
     }
-    const event = options.errorFromBody(response.status, text, response.statusText);
+    // Scrubbed before the decoder cuts the message short: a cut secret is still a secret.
+    const event = options.errorFromBody(response.status, scrub(text), response.statusText);
     event.message = scrub(event.message);
     yield event;
     return;
@@ -150,6 +171,8 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
   const parser = createParser({ onEvent: (message) => void queue.push(message) });
   const onMessage = options.onMessage;
   let ended = false;
+  let bodyDone = false;
+  let sawDone = false;
   try {
     while (!ended) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -159,6 +182,7 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         yield failure(error);
         return;
       }
+      bodyDone = result.done;
       // The read's time, before any parsing: the transport's own stamp when it has one.
       const readMs = (result.done ? undefined : receivedMs(result.value)) ?? performance.now();
       // Decode at once so the network buffer can be released; the final blank line is added
@@ -167,10 +191,19 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         result.done ? decoder.decode() + "\n\n" : decoder.decode(result.value, { stream: true }),
       );
       while (queue.length > 0 && !ended) {
-        const decoded = onMessage(queue.shift()!);
+        const message = queue.shift()!;
+        let decoded = onMessage(message);
+        if (decoded.events.some((e) => e.kind === "error")) {
+          // An in-stream error: decoded again from scrubbed data, before its message is cut.
+          decoded = onMessage({ ...message, data: scrub(message.data) });
+        }
         for (const event of decoded.events) {
           if (event.kind === "message") event.receivedMs = readMs;
           else if (event.kind === "error") event.message = scrub(event.message);
+          else if (event.kind === "done") {
+            sawDone = true;
+            event.receivedMs = readMs;
+          }
           yield event;
         }
         ended = decoded.end;
@@ -180,6 +213,26 @@ export async function* postSse(options: PostSseOptions): AsyncGenerator<StreamEv
         return;
       }
     }
+    // The stream is done: read the body on to its end (LLMPerf's end of a request), bounded by
+    // the request's signal; the `done` already yielded keeps the stream's own end.
+    if (!sawDone) return;
+    // A server may keep the body open after `[DONE]`: give up after the limit.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<"limit">((resolve) => {
+      timer = setTimeout(() => resolve("limit"), options.bodyEndLimitMs ?? BODY_END_LIMIT_MS);
+    });
+    try {
+      while (!bodyDone) {
+        const result = await Promise.race([reader.read(), limit]);
+        if (result === "limit") return;
+        bodyDone = result.done;
+      }
+    } catch {
+      return; // aborted or reset after the stream was done: no body end to report
+    } finally {
+      clearTimeout(timer);
+    }
+    yield { kind: "body-end", receivedMs: performance.now() };
   } finally {
     // Stop the body download when the consumer stops early or the stream ended.
     reader.cancel().catch(() => {});

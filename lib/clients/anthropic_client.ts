@@ -15,6 +15,7 @@ import {
   decodeAnthropicMessage,
 } from "../wire/anthropic.ts";
 import { postSse, scrubber, secretValues } from "./_sse_post.ts";
+import { secretsFromUrl } from "../core/redact_secrets.ts";
 
 /** The `anthropic-version` header sent by default. */
 export const ANTHROPIC_VERSION = "2023-06-01";
@@ -75,7 +76,7 @@ export interface AnthropicClientOptions {
  * for await (const event of client.stream({ model: "claude-sonnet-4-5", prompt: "Hello", maxTokens: 8 })) {
  *   kinds.push(event.kind);
  * }
- * if (kinds.join() !== "sent,headers,message,usage,message,content,message,usage,message,done") {
+ * if (kinds.join() !== "sent,headers,message,usage,message,content,message,usage,message,done,body-end") {
  *   throw new Error(kinds.join());
  * }
  * ```
@@ -120,7 +121,11 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Llm
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     headers[name.toLowerCase()] = value;
   }
-  const scrub = scrubber([options.apiKey, ...secretValues(options.headers)]);
+  const scrub = scrubber([
+    options.apiKey,
+    ...secretsFromUrl(options.baseUrl),
+    ...secretValues(options.headers),
+  ]);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const systemPrompt = options.systemPrompt;
 

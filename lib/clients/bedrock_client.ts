@@ -23,6 +23,7 @@ import {
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { awsSdkConfig, lazily, sendAwsStream, validateAwsSdkOptions } from "./_aws_sdk.ts";
 import { bedrockErrorEvent } from "./bedrock_error_event.ts";
+import { oneLine } from "../wire/sse.ts";
 
 /** The Bedrock Runtime streaming APIs (`--bedrock-api`). */
 export const BEDROCK_APIS = ["converse", "invoke"] as const;
@@ -44,6 +45,9 @@ export interface BedrockClientOptions {
    * throttling shows in the results. The count made is reported per request (see
    * {@link BedrockHeadersEvent}). */
   retries?: number;
+  /** The `fetch` the SDK sends with (the `http1` transport: `createHttp1Fetch()`). Default
+   * `globalThis.fetch`. Ignored when `client` is given. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** InvokeModel body format. Default: chosen from the model id by {@link bedrockModelFamily}. */
   family?: BedrockModelFamily;
   /** A ready SDK client (tests, custom credentials). Default: a new `BedrockRuntimeClient` with
@@ -247,6 +251,16 @@ async function* _invokeEvents(
       const chunk = decodeBedrockInvokeChunk(family, json);
       const sent = chunk.sentAtEpochMs === undefined ? {} : { sentAtEpochMs: chunk.sentAtEpochMs };
       yield { kind: "message", ...sent };
+      if (chunk.error) {
+        // An error after a 200 (a rate limit mid-stream): the request failed, whatever came.
+        failure = {
+          kind: "error",
+          code: chunk.error.code,
+          name: chunk.error.type,
+          message: oneLine(`${chunk.error.type}: ${chunk.error.message}`),
+        };
+        break;
+      }
       if (chunk.reasoning !== "") yield { kind: "reasoning", text: chunk.reasoning, ...sent };
       if (chunk.text !== "") yield { kind: "content", text: chunk.text, ...sent };
       finishReason = chunk.finishReason ?? finishReason;

@@ -33,8 +33,10 @@ export interface OpenAiClientSpec {
 /** A Bedrock client as data (credentials come from the AWS default chain where it is built). */
 export interface BedrockClientSpec {
   api: "bedrock";
-  /** The client's options, without a ready SDK `client`. */
-  options: Omit<BedrockClientOptions, "client">;
+  /** The client's options, without a ready SDK `client` or `fetch`. */
+  options: Omit<BedrockClientOptions, "client" | "fetch">;
+  /** Default `"fetch"`. */
+  transport?: Transport;
 }
 
 /** An Anthropic Messages client as data. */
@@ -58,8 +60,10 @@ export interface VertexClientSpec {
 /** A SageMaker client as data (credentials come from the AWS default chain where it is built). */
 export interface SageMakerClientSpec {
   api: "sagemaker";
-  /** The client's options, without a ready SDK `client`. */
-  options: Omit<SageMakerClientOptions, "client">;
+  /** The client's options, without a ready SDK `client` or `fetch`. */
+  options: Omit<SageMakerClientOptions, "client" | "fetch">;
+  /** Default `"fetch"`. */
+  transport?: Transport;
 }
 
 /** A client as data: what {@link createClient} builds, in this thread or in a Worker. */
@@ -110,36 +114,21 @@ export async function createClient(spec: ClientSpec): Promise<CreatedClient> {
   if (spec === null || typeof spec !== "object") {
     throw new TypeError(`Cannot create client: 'spec' must be an object, got ${spec}`);
   }
-  if (spec.api === "bedrock") {
-    const { createBedrockClient } = await import("./bedrock_client.ts");
-    return {
-      client: createBedrockClient(spec.options),
-      close: () => {},
-      preconnect: () => Promise.resolve(0),
-    };
-  }
-  if (spec.api === "sagemaker") {
-    const { createSageMakerClient } = await import("./sagemaker_client.ts");
-    return {
-      client: createSageMakerClient(spec.options),
-      close: () => {},
-      preconnect: () => Promise.resolve(0),
-    };
+  if (spec.api === "bedrock" || spec.api === "sagemaker") {
+    const fetch1 = await _transportFetch(spec.transport);
+    const options = { ...spec.options, ...(fetch1 ? { fetch: fetch1 } : {}) };
+    let client: LlmClient;
+    if (spec.api === "bedrock") {
+      const { createBedrockClient } = await import("./bedrock_client.ts");
+      client = createBedrockClient(options);
+    } else {
+      const { createSageMakerClient } = await import("./sagemaker_client.ts");
+      client = createSageMakerClient(options);
+    }
+    return _created(client, fetch1, spec.options.endpointUrl);
   }
   if (spec.api === "openai" || spec.api === "anthropic" || spec.api === "vertexai") {
-    const transport = spec.transport ?? "fetch";
-    if (!(TRANSPORTS as readonly string[]).includes(transport)) {
-      throw new RangeError(
-        `Cannot create client: 'transport' must be one of ${TRANSPORTS.join(", ")}, got ${
-          JSON.stringify(transport)
-        }`,
-      );
-    }
-    let fetch1: Http1Fetch | undefined;
-    if (transport === "http1") {
-      const { createHttp1Fetch } = await import("./http1_fetch.ts");
-      fetch1 = createHttp1Fetch();
-    }
+    const fetch1 = await _transportFetch(spec.transport);
     const fetchOption = fetch1 ? { fetch: fetch1 } : {};
     let client: LlmClient;
     if (spec.api === "openai") {
@@ -152,17 +141,38 @@ export async function createClient(spec: ClientSpec): Promise<CreatedClient> {
       const { createVertexClient } = await import("./vertex_client.ts");
       client = createVertexClient({ ...spec.options, ...fetchOption });
     }
-    const baseUrl = (spec.options as { baseUrl?: string }).baseUrl;
-    return {
-      client,
-      close: () => fetch1?.close(),
-      preconnect: (count) =>
-        fetch1 && baseUrl !== undefined ? fetch1.preconnect(baseUrl, count) : Promise.resolve(0),
-    };
+    return _created(client, fetch1, (spec.options as { baseUrl?: string }).baseUrl);
   }
   throw new RangeError(
     `Cannot create client: 'api' must be one of ${SPEC_APIS.join(", ")}, got ${
       JSON.stringify((spec as { api: unknown }).api)
     }`,
   );
+}
+
+async function _transportFetch(transport: Transport | undefined): Promise<Http1Fetch | undefined> {
+  const name = transport ?? "fetch";
+  if (!(TRANSPORTS as readonly string[]).includes(name)) {
+    throw new RangeError(
+      `Cannot create client: 'transport' must be one of ${TRANSPORTS.join(", ")}, got ${
+        JSON.stringify(name)
+      }`,
+    );
+  }
+  if (name !== "http1") return undefined;
+  const { createHttp1Fetch } = await import("./http1_fetch.ts");
+  return createHttp1Fetch();
+}
+
+function _created(
+  client: LlmClient,
+  fetch1: Http1Fetch | undefined,
+  url: string | undefined,
+): CreatedClient {
+  return {
+    client,
+    close: () => fetch1?.close(),
+    preconnect: (count) =>
+      fetch1 && url !== undefined ? fetch1.preconnect(url, count) : Promise.resolve(0),
+  };
 }

@@ -105,8 +105,10 @@ class _StaleConnection extends Error {}
  * Create a `fetch`-compatible function that speaks HTTP/1.1 over `Deno.connect` for `http:`
  * URLs: one request per connection at a time, keep-alive reuse, `content-length`, chunked and
  * close-delimited bodies, abort signals (the request rejects with `signal.reason`, a body being
- * read errors with it). No redirects (a 3xx is returned as is), no proxy, no compression (it
- * sends no `accept-encoding`). Everything else goes to `fallback`. A reused connection that the
+ * read errors with it). No redirects (a 3xx is returned as is), no proxy. It sends
+ * `accept-encoding: identity` (unless the caller sets one); a body sent compressed anyway is
+ * decoded when it is gzip or deflate, and any other `content-encoding` errors the body with a
+ * message naming it. Everything else goes to `fallback`. A reused connection that the
  * server had closed before answering is retried once on a new connection.
  *
  * @example Against a local server
@@ -279,6 +281,9 @@ function _requestHead(
     head += `${name}: ${value}\r\n`;
   }
   if (!headers.has("accept")) head += "accept: */*\r\n";
+  // Ask for the body as it is: a proxy that compresses anyway is decoded (gzip, deflate) or
+  // named in the error.
+  if (!headers.has("accept-encoding")) head += "accept-encoding: identity\r\n";
   if (body.type && !headers.has("content-type")) head += `content-type: ${body.type}\r\n`;
   if (body.bytes) head += `content-length: ${body.bytes.length}\r\n`;
   else if (method === "POST" || method === "PUT" || method === "PATCH") {
@@ -524,9 +529,45 @@ async function _exchange(
       finish(false);
     },
   });
-  return _stamped(new Response(body, { status, statusText, headers }), {
-    sentMs,
-    headersMs,
-    newConnection: !reused,
+  return _stamped(
+    new Response(_decoded(body, headers.get("content-encoding")), { status, statusText, headers }),
+    { sentMs, headersMs, newConnection: !reused },
+  );
+}
+
+/** Content codings the transport decodes, by their `DecompressionStream` format. */
+const _CODINGS: Record<string, CompressionFormat> = {
+  gzip: "gzip",
+  "x-gzip": "gzip",
+  deflate: "deflate",
+};
+
+/**
+ * `body` decoded from its `content-encoding` (gzip, deflate; `identity` or none as is). Other
+ * codings (`br`, `zstd`, a list) give a body that errors with a message naming the coding.
+ * Decoded chunks carry no socket-read stamp: their reader stamps them.
+ */
+function _decoded(
+  body: ReadableStream<Uint8Array>,
+  encoding: string | null,
+): ReadableStream<Uint8Array> {
+  const coding = (encoding ?? "").trim().toLowerCase();
+  if (coding === "" || coding === "identity") return body;
+  const format = _CODINGS[coding];
+  if (format !== undefined) {
+    return body.pipeThrough(
+      new DecompressionStream(format) as TransformStream<Uint8Array, Uint8Array>,
+    );
+  }
+  body.cancel().catch(() => {});
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.error(
+        new TypeError(
+          `error reading a response body: content-encoding '${coding}' is not supported ` +
+            `(the http1 transport decodes gzip and deflate; it asked for identity)`,
+        ),
+      );
+    },
   });
 }

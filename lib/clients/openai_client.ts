@@ -1,7 +1,8 @@
 /**
- * The OpenAI-compatible streaming client (chat completions and completions) over `fetch` and
- * server-sent events: OpenAI, Azure OpenAI, vLLM, TGI, SGLang, llama.cpp, Ollama, LiteLLM, the
- * built-in simulator. The wire format itself (body, SSE payload decoding) is lib/wire/openai.ts.
+ * The OpenAI-compatible streaming client (chat completions, completions and the Responses API)
+ * over `fetch` and server-sent events: OpenAI, Azure OpenAI, vLLM, TGI, SGLang, llama.cpp,
+ * Ollama, LiteLLM, the built-in simulator. The wire formats themselves (body, SSE payload
+ * decoding) are lib/wire/openai.ts and lib/wire/openai_responses.ts.
  *
  * @module
  */
@@ -14,7 +15,27 @@ import {
   openAiStreamEnd,
   type OpenAiStreamState,
 } from "../wire/openai.ts";
+import {
+  decodeOpenAiResponsesData,
+  openAiResponsesRequestBody,
+  openAiResponsesStreamEnd,
+  type OpenAiResponsesStreamState,
+} from "../wire/openai_responses.ts";
 import { postSse, scrubber, secretValues } from "./_sse_post.ts";
+import { secretsFromUrl } from "../core/redact_secrets.ts";
+
+/**
+ * The `endpoint` values of {@link createOpenAiClient}.
+ *
+ * @example
+ * ```ts
+ * import { OPENAI_ENDPOINTS } from "./openai_client.ts";
+ * if (!OPENAI_ENDPOINTS.includes("responses")) throw new Error();
+ * ```
+ */
+export const OPENAI_ENDPOINTS = ["chat", "completions", "responses"] as const;
+/** One of {@link OPENAI_ENDPOINTS}. */
+export type OpenAiEndpoint = typeof OPENAI_ENDPOINTS[number];
 
 /** Options of {@link createOpenAiClient}. */
 export interface OpenAiClientOptions {
@@ -25,19 +46,23 @@ export interface OpenAiClientOptions {
    * `Authorization` header. */
   apiKey?: string;
   /** `chat` posts to `{baseUrl}/chat/completions` with one user message, `completions` to
-   * `{baseUrl}/completions` with `prompt`. Default `"chat"`. */
-  endpoint?: "chat" | "completions";
-  /** A system message sent before the user message (chat only). Default none. */
+   * `{baseUrl}/completions` with `prompt`, `responses` to `{baseUrl}/responses` (the Responses
+   * API) with `input`. Default `"chat"`. */
+  endpoint?: OpenAiEndpoint;
+  /** A system message sent before the user message (chat; the Responses API's
+   * `instructions`). Default none. */
   systemPrompt?: string;
   /** Extra request headers, e.g. Azure's `{ "api-key": "…" }`; they override the defaults.
    * Default none. */
   headers?: Record<string, string>;
   /** Extra query parameters, e.g. Azure's `{ "api-version": "2024-10-21" }`. Default none. */
   query?: Record<string, string>;
-  /** Body field carrying `maxTokens`: newer OpenAI models want `max_completion_tokens`.
+  /** Body field carrying `maxTokens`: newer OpenAI models want `max_completion_tokens`
+   * (chat and completions; the Responses API always sends `max_output_tokens`).
    * Default `"max_tokens"`. */
   maxTokensField?: "max_tokens" | "max_completion_tokens";
-  /** Ask for a final usage chunk (`stream_options.include_usage`). Default true. */
+  /** Ask for a final usage chunk (`stream_options.include_usage`; the Responses API always
+   * reports usage in `response.completed`). Default true. */
   includeUsage?: boolean;
   /** The `fetch` to use. Default `globalThis.fetch`. */
   fetch?: typeof fetch;
@@ -53,7 +78,11 @@ export interface OpenAiClientOptions {
  * stream that gave a `finish_reason`). It never throws for endpoint failures: an HTTP error
  * status (code and body message), an in-stream `{"error": …}`, malformed data or a broken
  * connection (599), a timeout (408, when `signal.reason` is a `TimeoutError`) and a cancellation
- * (499) become one `error` event, which ends the stream. Messages never contain the API key or
+ * (499) become one `error` event, which ends the stream. With `endpoint: "responses"` the body is
+ * `{ model, input, instructions?, max_output_tokens, stream: true, …samplingParams }` and the
+ * events are decoded by `decodeOpenAiResponsesData` (output-text deltas → `content`, reasoning
+ * and reasoning-summary deltas → `reasoning`, `response.completed` → `usage` and `done`,
+ * `response.failed` and `error` → `error`). Messages never contain the API key or
  * secret-looking header and query values. The simulator's send stamp is passed on as
  * `sentAtEpochMs`.
  *
@@ -71,14 +100,16 @@ export interface OpenAiClientOptions {
  * for await (const event of client.stream({ model: "m", prompt: "Hello", maxTokens: 8 })) {
  *   kinds.push(event.kind);
  * }
- * if (kinds.join() !== "sent,headers,message,message,content,done") throw new Error(kinds.join());
+ * if (kinds.join() !== "sent,headers,message,message,content,done,body-end") {
+ *   throw new Error(kinds.join());
+ * }
  * ```
  */
 export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   const endpoint = options.endpoint ?? "chat";
-  if (endpoint !== "chat" && endpoint !== "completions") {
+  if (!(OPENAI_ENDPOINTS as readonly string[]).includes(endpoint)) {
     throw new RangeError(
-      `Cannot create OpenAI client: 'endpoint' must be "chat" or "completions", got ${
+      `Cannot create OpenAI client: 'endpoint' must be "chat", "completions" or "responses", got ${
         JSON.stringify(endpoint)
       }`,
     );
@@ -102,7 +133,8 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   }
   const chat = endpoint === "chat";
   const url = new URL(base.href);
-  url.pathname = url.pathname.replace(/\/+$/, "") + (chat ? "/chat/completions" : "/completions");
+  const path = { chat: "/chat/completions", completions: "/completions", responses: "/responses" };
+  url.pathname = url.pathname.replace(/\/+$/, "") + path[endpoint];
   for (const [name, value] of Object.entries(options.query ?? {})) {
     url.searchParams.set(name, value);
   }
@@ -119,6 +151,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   }
   const scrub = scrubber([
     options.apiKey,
+    ...secretsFromUrl(options.baseUrl),
     ...secretValues(options.headers),
     ...secretValues(options.query).flatMap((v) => [v, encodeURIComponent(v)]),
   ]);
@@ -134,7 +167,25 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const systemPrompt = options.systemPrompt;
 
+  function streamResponses(request: LlmRequest): AsyncGenerator<StreamEvent> {
+    const state: OpenAiResponsesStreamState = {};
+    return postSse({
+      fetch: fetchImpl,
+      headers,
+      signal: request.signal,
+      scrub,
+      request: () => ({
+        url: href,
+        body: JSON.stringify(openAiResponsesRequestBody(request, { instructions: systemPrompt })),
+      }),
+      errorFromBody: (status, text, statusText) => openAiHttpError({ status, text, statusText }),
+      onMessage: (message) => decodeOpenAiResponsesData(message.data, state),
+      onEnd: () => openAiResponsesStreamEnd(state),
+    });
+  }
+
   function stream(request: LlmRequest): AsyncGenerator<StreamEvent> {
+    if (endpoint === "responses") return streamResponses(request);
     const state: OpenAiStreamState = { chat };
     return postSse({
       fetch: fetchImpl,
@@ -148,7 +199,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
         ),
       }),
       errorFromBody: (status, text, statusText) => openAiHttpError({ status, text, statusText }),
-      onMessage: (message) => decodeOpenAiData(message.data, state),
+      onMessage: (message) => decodeOpenAiData(message.data, state, message.event),
       onEnd: () => openAiStreamEnd(state),
     });
   }

@@ -41,6 +41,9 @@ export interface SageMakerClientOptions {
   endpointUrl?: string;
   /** SDK retries (`maxAttempts = retries + 1`). Default 0, so throttling shows in results. */
   retries?: number;
+  /** The `fetch` the SDK sends with (the `http1` transport: `createHttp1Fetch()`). Default
+   * `globalThis.fetch`. Ignored when `client` is given. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** `X-Amzn-SageMaker-Custom-Attributes`, e.g. `accept_eula=true`. Default none. */
   customAttributes?: string;
   /** Inference component to invoke on the endpoint. Default none. */

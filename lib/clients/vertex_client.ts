@@ -16,6 +16,7 @@ import {
   type VertexStreamState,
 } from "../wire/vertex.ts";
 import { postSse, scrubber, secretValues } from "./_sse_post.ts";
+import { secretsFromUrl } from "../core/redact_secrets.ts";
 
 /** Default region (`--region`). */
 export const VERTEX_DEFAULT_REGION = "us-central1";
@@ -146,6 +147,7 @@ export function createVertexClient(options: VertexClientOptions = {}): LlmClient
   }
   const scrub = scrubber([
     options.accessToken,
+    ...secretsFromUrl(options.baseUrl),
     options.apiKey,
     ...secretValues(options.headers),
   ]);

@@ -13,13 +13,19 @@ import type { ClientSpec } from "./create_client.ts";
 import { createHttp1Fetch } from "./http1_fetch.ts";
 
 /** Canned SSE bodies of each SSE provider: two pieces of text and the end. */
-const _CANNED_SSE: Record<"openai" | "anthropic" | "vertexai", string> = {
+const _CANNED_SSE: Record<"openai" | "openai-responses" | "anthropic" | "vertexai", string> = {
   openai: [
     `data: {"choices":[{"index":0,"delta":{"role":"assistant"}}]}`,
     `data: {"choices":[{"index":0,"delta":{"content":"warm"}}]}`,
     `data: {"choices":[{"index":0,"delta":{"content":" up"},"finish_reason":"stop"}]}`,
     `data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}`,
     `data: [DONE]`,
+  ].map((line) => `${line}\n\n`).join(""),
+  "openai-responses": [
+    `event: response.created\ndata: {"type":"response.created","response":{"status":"in_progress"}}`,
+    `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"warm"}`,
+    `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":" up"}`,
+    `event: response.completed\ndata: {"type":"response.completed","response":{"status":"completed","usage":{"input_tokens":1,"output_tokens":2}}}`,
   ].map((line) => `${line}\n\n`).join(""),
   anthropic: [
     `event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":1}}}`,
@@ -73,7 +79,9 @@ export async function warmUpClient(spec: ClientSpec, rounds = 3): Promise<WarmUp
       ]);
       return { exchanges, ms: performance.now() - start, notes };
     }
-    const body = _CANNED_SSE[spec.api];
+    const body = _CANNED_SSE[
+      spec.api === "openai" && spec.options.endpoint === "responses" ? "openai-responses" : spec.api
+    ];
     const transport = spec.transport ?? "fetch";
     const fetch = transport === "http1"
       ? createHttp1Fetch({ connect: () => Promise.resolve(_cannedConn(body)) })

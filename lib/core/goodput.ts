@@ -181,6 +181,7 @@ export function goodput(
   for (const r of measured) {
     if (r.status !== "ok") continue;
     const v = lensRequestValues(lens, r);
+    if (!v.ok) continue; // the peer counts it as failed
     let all = true;
     for (const metric of bounded) {
       const value = v[_FIELD[metric]];

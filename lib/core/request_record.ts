@@ -77,6 +77,12 @@ export interface RequestRecordBase {
   lastContentMs: number | null;
   /** End of the stream (or of the failure), ms after send. */
   e2eMs: number;
+  /**
+   * The response body ended, ms after send: read on after `[DONE]` (or the last frame) to its
+   * end, as LLMPerf does; `e2eMs` still stops at `[DONE]`. Absent when the client does not read
+   * the body's end (SDK clients), after a failure, and in records written before it existed.
+   */
+  bodyEndMs?: number;
   /** Decode-only inter-token latency `(lastContent - ttft) / (outputTokens - 1)`. */
   interTokenLatencyMs: number | null;
   /** LLMPerf's `inter_token_latency_s`: `(lastContent - send) / outputTokens`, includes TTFT. */
@@ -103,6 +109,11 @@ export interface RequestRecordBase {
   outputText?: string;
   /** SDK retries made for this request (0 when retries are off). */
   retries: number;
+  /** Some of the answer was a refusal (OpenAI's `delta.refusal`), counted as answer output.
+   * Absent otherwise. */
+  refusal?: boolean;
+  /** The response's `Retry-After` (a 429's or 503's), ms. Absent when it gave none. */
+  retryAfterMs?: number;
 }
 
 /** A request that completed. */

@@ -40,6 +40,8 @@ export interface HeadersEvent {
    * thread, as for `MessageEvent.receivedMs`. Default: the event's arrival.
    */
   receivedMs?: number;
+  /** The response's `Retry-After`, ms (seconds, or an HTTP date, from now). Default none. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -73,6 +75,9 @@ export interface ContentEvent {
   tokens?: number;
   /** Send time stamped by the simulator (epoch ms), when the endpoint provides it. */
   sentAtEpochMs?: number;
+  /** The text is a refusal (OpenAI's `delta.refusal`): answer output all the same, flagged on
+   * the record. Default false. */
+  refusal?: boolean;
 }
 
 /** A piece of reasoning ("thinking") text, counted apart from the answer. */
@@ -121,6 +126,23 @@ export interface DoneEvent {
   kind: "done";
   /** `finish_reason` / `stopReason` when the endpoint gives one. */
   finishReason?: string;
+  /**
+   * When the bytes that ended the stream (`[DONE]`) were read: `performance.now()` of the
+   * reading thread, as for `MessageEvent.receivedMs`. Default: the event's arrival.
+   */
+  receivedMs?: number;
+}
+
+/**
+ * The response body ended: after the stream's last event (`[DONE]`, the final frame) the client
+ * read the body on to its end, bounded by the request's timeout and a limit of its own (5 s for
+ * the SSE clients), and yields this when the read returned done. LLMPerf (every era) ends its request there. Clients that cannot see the body's
+ * end (the SDK clients) never yield it; none yields it after a failure.
+ */
+export interface BodyEndEvent {
+  kind: "body-end";
+  /** When the read returned done: `performance.now()` of the reading thread. Default: arrival. */
+  receivedMs?: number;
 }
 
 /** One decoded event of a streamed LLM response. */
@@ -132,4 +154,5 @@ export type StreamEvent =
   | ReasoningEvent
   | UsageEvent
   | ErrorEvent
-  | DoneEvent;
+  | DoneEvent
+  | BodyEndEvent;

@@ -30,8 +30,13 @@ export interface StreamTiming {
   firstReasoningMs: number | null;
   /** Last non-empty answer content. */
   lastContentMs: number | null;
-  /** End of the stream, normal or not. */
+  /**
+   * End of the stream, normal or not: when the timer saw its last event, or, when the client
+   * read the body on after the stream's `done` (a `body-end` event), when it saw the `done`.
+   */
   endMs: number;
+  /** The response body ended (the `body-end` event); null when the client did not say. */
+  bodyEndMs: number | null;
   /** The answer text, concatenated. */
   text: string;
   /** The reasoning text, concatenated. */
@@ -60,6 +65,10 @@ export interface StreamTiming {
   finishReason: string | null;
   /** Retries reported by the client's `headers` event (SDK retries), else 0. */
   retries: number;
+  /** Some answer text was a refusal (`content` events flagged `refusal`). Default false. */
+  refusal?: boolean;
+  /** The `headers` event's `retryAfterMs` (a 429's or 503's `Retry-After`). Default null. */
+  retryAfterMs?: number | null;
 }
 
 /** Options of {@link timeStream}. */
@@ -129,6 +138,7 @@ export async function timeStream(
     firstReasoningMs: null,
     lastContentMs: null,
     endMs: 0,
+    bodyEndMs: null,
     text: "",
     reasoningText: "",
     chunkArrivalMs: [],
@@ -143,6 +153,8 @@ export async function timeStream(
     error: null,
     finishReason: null,
     retries: 0,
+    refusal: false,
+    retryAfterMs: null,
   };
   const sent: number[] = [];
   let allStamped = true;
@@ -150,6 +162,10 @@ export async function timeStream(
   let reasoning = "";
   // The current wire message's network read time (relative to the start), when it gave one.
   let readAt: number | null = null;
+  // When the `done` event was stamped.
+  let doneAt: number | null = null;
+  // The stream failed or was aborted after its `done` (while the body was read on).
+  let afterDone = false;
   try {
     for await (const event of _untilAborted(events, options.signal)) {
       if (event.kind === "message" || event.kind === "headers") {
@@ -159,6 +175,11 @@ export async function timeStream(
       } else if (event.kind === "sent") readAt = null;
       const at = event.kind === "sent" && networkStamps && event.atMs !== undefined
         ? event.atMs - startMs
+        : (event.kind === "body-end" || event.kind === "done") && networkStamps &&
+            event.receivedMs !== undefined
+        ? event.receivedMs - startMs
+        : event.kind === "body-end"
+        ? now() - startMs
         : readAt ?? now() - startMs;
       switch (event.kind) {
         case "sent":
@@ -169,6 +190,7 @@ export async function timeStream(
           t.headersMs ??= at;
           t.httpStatus = event.status;
           if (event.retries !== undefined) t.retries = event.retries;
+          if (event.retryAfterMs !== undefined) t.retryAfterMs = event.retryAfterMs;
           break;
         case "message":
           t.firstMessageMs ??= at;
@@ -182,6 +204,7 @@ export async function timeStream(
           if (event.text.length === 0) break;
           t.ttftMs ??= at;
           t.lastContentMs = at;
+          if (event.refusal) t.refusal = true;
           text += event.text;
           t.chunkArrivalMs.push(at);
           t.chunkTexts.push(event.text);
@@ -209,13 +232,20 @@ export async function timeStream(
           break;
         case "done":
           t.finishReason = event.finishReason ?? null;
+          doneAt ??= at;
+          break;
+        case "body-end":
+          t.bodyEndMs ??= at;
           break;
       }
     }
   } catch (err) {
-    t.error ??= classifyThrown(err, options.signal);
+    // A timeout while the body is read on after `done` ends the reading, not the request.
+    if (doneAt === null) t.error ??= classifyThrown(err, options.signal);
+    else afterDone = true;
   }
-  t.endMs = now() - startMs;
+  const end = now() - startMs;
+  t.endMs = doneAt !== null && (t.bodyEndMs !== null || afterDone) ? doneAt : end;
   t.text = text;
   t.reasoningText = reasoning;
   t.chunkSentEpochMs = allStamped && sent.length > 0 ? sent : null;
@@ -255,6 +285,7 @@ async function* _untilAborted<T>(
       const next = iterator.next();
       const result = await new Promise<IteratorResult<T>>((resolve, reject) => {
         rejectWaiter = reject;
+        if (aborted) reject(new _Aborted()); // aborted while `next()` ran synchronously
         next.then(resolve, reject); // abandoned at an abort, it may still settle later: ignored
       });
       rejectWaiter = null;

@@ -45,7 +45,7 @@ export interface ToRequestRecordOptions {
  *   firstReasoningMs: null, lastContentMs: 300, endMs: 400, text: "a b c", reasoningText: "",
  *   chunkArrivalMs: [100, 300], chunkTexts: ["a b", " c"], chunkTokensGiven: [undefined, undefined],
  *   chunkSentEpochMs: null, reasoningArrivalMs: [], messageCount: 0, choicesArrivalMs: [],
- *   lastMessageMs: 300, usage: {}, error: null, finishReason: "stop", retries: 0,
+ *   lastMessageMs: 300, bodyEndMs: null, usage: {}, error: null, finishReason: "stop", retries: 0,
  * };
  * const words = (s: string) => s.trim().split(/\s+/).filter(Boolean).length;
  * const r = toRequestRecord(timing, { requestId: 0, inputTokens: 10, maxOutputTokens: 3, countTokens: words });
@@ -110,11 +110,16 @@ export function toRequestRecord(
     retries: timing.retries,
   };
   if (timing.requestSentMs !== null) base.requestSentMs = timing.requestSentMs;
+  if (timing.bodyEndMs !== null && !timing.error) base.bodyEndMs = timing.bodyEndMs;
   if (timing.newConnection !== null) base.coldStart = timing.newConnection;
   if (u.cacheReadInputTokens !== undefined) base.cachedInputTokens = u.cacheReadInputTokens;
   if (u.cacheWriteInputTokens !== undefined) base.cacheWriteInputTokens = u.cacheWriteInputTokens;
   if (timing.chunkSentEpochMs) base.chunkSentEpochMs = timing.chunkSentEpochMs;
   if (options.keepText) base.outputText = timing.text;
+  if (timing.refusal) base.refusal = true;
+  if (timing.retryAfterMs !== null && timing.retryAfterMs !== undefined) {
+    base.retryAfterMs = timing.retryAfterMs;
+  }
   return timing.error
     ? { ...base, status: "error", errorCode: timing.error.code, errorMessage: timing.error.message }
     : { ...base, status: "ok", errorCode: null, errorMessage: null };

@@ -38,6 +38,8 @@ export function _plotConfig(): Record<string, unknown> {
       domainColor: "#888888",
       tickColor: "#888888",
       labelLimit: 260,
+      // labels closer than this are thinned out (vega's default 0 lets "396" and "398" touch)
+      labelSeparation: 6,
     },
     legend: {
       labelFontSize: 12,

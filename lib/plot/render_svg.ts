@@ -4,6 +4,7 @@
  * @module
  */
 import type { TopLevelSpec } from "vega-lite";
+import { _vegaTextWidth } from "./_text_width.ts";
 
 /** A vega-lite v5 spec as the plot functions return it (data inlined). */
 export type PlotSpec = TopLevelSpec;
@@ -17,8 +18,9 @@ export interface RenderSvgOptions {
 /**
  * Render a vega-lite spec to SVG: compile it to vega with npm `vega-lite`, run it in a headless
  * `vega.View` (`renderer: "none"`) and serialize with `View.toSVG()`. The packages are loaded on
- * the first call, not at import time. Text widths are estimated (no canvas), so labels get a
- * little more room than they need.
+ * the first call, not at import time. Without a canvas, text is measured with the advance widths
+ * of DejaVu Sans (the font the PNGs are drawn with, and the plots' first font family), so labels
+ * are cut at their `labelLimit` only when they really are that wide.
  *
  * @example A bar chart
  * ```ts
@@ -60,6 +62,9 @@ async function _loadVega() {
   process.noDeprecation = true;
   try {
     const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
+    // vega's own guess without a canvas is 0.8 em per character, ~40% too wide. Setting the same
+    // pure function on every load is idempotent (vl-convert sets its own the same way).
+    (vega as unknown as { textMetrics: { width: unknown } }).textMetrics.width = _vegaTextWidth;
     return { vega, vegaLite };
   } finally {
     process.noDeprecation = before;

@@ -159,6 +159,9 @@ function _incrementalParser(path: string): _Parser {
   // JSONL state
   const metadata: Record<string, unknown> = {};
   let line = 0;
+  let header = false; // a tokenbench run header line was read
+  let sawLine = false; // a line parsed
+  let tornLines = 0;
   const fail = (index: number | null, problem: string, unit = "record") =>
     ({ status: "error", error: _error(path, index, problem, unit) }) as ParseLlmperfFileResult;
 
@@ -225,12 +228,13 @@ function _incrementalParser(path: string): _Parser {
     return fail(records.length, `not valid JSON (${_oneLine(problem)})`);
   };
 
-  const jsonlLines = (text: string): ParseLlmperfFileResult | null => {
+  const jsonlLines = (text: string, final = false): ParseLlmperfFileResult | null => {
     let start = 0;
     while (start <= text.length) {
       let end = text.indexOf("\n", start);
       if (end < 0) end = text.length;
       const raw = text.slice(start, end).trim();
+      const lastPiece = final && end === text.length;
       start = end + 1;
       const index = line++;
       if (raw === "") continue;
@@ -238,16 +242,23 @@ function _incrementalParser(path: string): _Parser {
       try {
         value = JSON.parse(raw);
       } catch (e) {
+        // A record cut short (a kill, a full disk): left out, as `summarize` leaves it out.
+        if (sawLine && (lastPiece || raw.startsWith('{"'))) {
+          tornLines++;
+          continue;
+        }
         return fail(index, `not valid JSON (${_oneLine((e as Error).message)})`, "line");
       }
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
         return fail(index, `expected a JSON object, got ${_typeName(value)}`, "line");
       }
+      sawLine = true;
       const v = value as Record<string, unknown>;
       if (!("status" in v)) {
         // tokenbench's header line {kind: "run", schemaVersion, tool, metadata: RunMetadata}
         // contributes its metadata; any other non-record line its own fields.
         if (v.kind === "run" && v.metadata !== null && typeof v.metadata === "object") {
+          header = true;
           Object.assign(metadata, v.metadata, { schemaVersion: v.schemaVersion, tool: v.tool });
         } else {
           Object.assign(metadata, v);
@@ -317,8 +328,17 @@ function _incrementalParser(path: string): _Parser {
   const end = (): ParseLlmperfFileResult => {
     try {
       if (mode === "jsonl") {
-        const bad = jsonlLines(buffer);
+        const bad = jsonlLines(buffer, true);
         if (bad) return bad;
+        if (!sawLine) return fail(null, "is empty (no JSON line)");
+        if (!header && records.length === 0) {
+          return fail(
+            null,
+            "not a tokenbench requests.jsonl: no request record and no run header " +
+              `({"kind":"run",…}) in ${line} line${line === 1 ? "" : "s"}`,
+          );
+        }
+        if (tornLines > 0) metadata.tornLines = tornLines;
         return _ok({ path, kind: "jsonl", individual: records, summary: null, metadata });
       }
       if (mode === "array") {

@@ -46,7 +46,17 @@ const _SAME = [
   "stddevInputTokens",
   "meanOutputTokens",
   "stddevOutputTokens",
+  "arrival",
+  "additionalSamplingParams",
+  "timeoutS",
+  "requestTimeoutS",
+  "firstTokenTimeoutS",
 ] as const;
+
+function _load(of: NonNullable<NonNullable<RunMetadata["shard"]>["of"]>): string {
+  return `${of.maxRequests} requests, ${of.warmup} warm-up, ` +
+    (of.rate === null ? `concurrency ${of.concurrency}` : `rate ${of.rate}/s`);
+}
 
 /**
  * Merge the shard runs of one sharded run (`--shard I/N`, every shard against the same
@@ -55,8 +65,10 @@ const _SAME = [
  * is epoch-based: from the earliest measured send of any shard to the latest measured
  * completion of any shard. Each shard's `intendedSendMs`/`actualSendMs` are moved onto the
  * merged run's start. Client health is the worst shard's, its warnings prefixed with the
- * shard. Throws a `RangeError` when the runs are not shards of one run (different model,
- * seed, prompts or shard count, a shard given twice, a missing shard unless `allowMissing`).
+ * shard. Throws a `RangeError` naming the reason when the runs are not shards of one run
+ * (different model, seed, prompts, sampling parameters, timeouts or shard count; a closed and
+ * an open loop; shards of runs of different sizes (`shard.of`); a shard given twice; a
+ * missing shard unless `allowMissing`).
  *
  * @example Two shards of a two-request run
  * ```ts
@@ -102,6 +114,20 @@ export function mergeShards(
           }`,
         );
       }
+    }
+    if ((m.rate === null) !== (first.rate === null)) {
+      fail(
+        `${run.source} is ${m.rate === null ? "a closed loop" : "an open loop"}, ` +
+          `${runs[0].source} is ${first.rate === null ? "a closed loop" : "an open loop"}`,
+      );
+    }
+    const whole = m.shard!.of;
+    const firstWhole = first.shard?.of;
+    if (whole && firstWhole && JSON.stringify(whole) !== JSON.stringify(firstWhole)) {
+      fail(
+        `${run.source} is a shard of a run of ${_load(whole)}, ${runs[0].source} of ` +
+          `${_load(firstWhole)}: not the same run`,
+      );
     }
     const other = seen.get(m.shard!.index);
     if (other !== undefined) fail(`shard ${m.shard!.index} given twice (${other}, ${run.source})`);

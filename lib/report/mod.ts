@@ -14,8 +14,10 @@
  * @module
  */
 export * from "./compare_published.ts";
+export * from "./compare_runs.ts";
 export * from "./compare_tables.ts";
 export * from "./grid_table.ts";
+export * from "./html_report.ts";
 export * from "./jsonl_writer.ts";
 export * from "./llmperf_file_stem.ts";
 export * from "./llmperf_individual.ts";
@@ -25,7 +27,9 @@ export * from "./markdown_table.ts";
 export * from "./merge_shards.ts";
 export * from "./new_run_dir.ts";
 export * from "./read_results.ts";
+export * from "./read_run_dirs.ts";
 export * from "./read_run_jsonl.ts";
+export * from "./read_server_metrics.ts";
 export * from "./rebuild_run_files.ts";
 export * from "./records_csv.ts";
 export * from "./reproduce_tables.ts";

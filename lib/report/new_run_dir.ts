@@ -24,8 +24,9 @@ export function runDirName(name: string, date: Date): string {
 /**
  * Create and return a new, empty folder `<root>/<UTC time>_<name>` ({@link runDirName}), with
  * `-1`, `-2`, … appended when a run of the same second took the name. `root` is created when
- * missing. Rejects with a `TypeError` when `root` exists and is not a folder, and with the
- * file system's error (naming `root`) when the folder cannot be made.
+ * missing. Rejects with a `TypeError` when `root` exists and is not a folder or is a symbolic
+ * link to something missing, and with the file system's error (naming `root`) when the folder
+ * cannot be made.
  *
  * @example A new folder each call
  * ```ts
@@ -50,13 +51,22 @@ export async function newRunDir(root: string, name: string): Promise<string> {
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
+    // Missing: made below, unless it is a symbolic link to something missing.
+    const link = await Deno.lstat(root).then((i) => i.isSymlink, () => false);
+    if (link) {
+      const target = await Deno.readLink(root).catch(() => "?");
+      throw new TypeError(
+        `Cannot create run folder: '${root}' is a symbolic link to '${target}', which does ` +
+          `not exist (create it, or give another folder)`,
+      );
+    }
   }
   const base = runDirName(name, new Date());
   const parent = root.replace(/\/+$/, "") || "/";
+  await Deno.mkdir(root, { recursive: true });
   for (let n = 0; n < 100; n++) {
     const dir = `${parent === "/" ? "" : parent}/${n === 0 ? base : `${base}-${n}`}`;
     try {
-      await Deno.mkdir(root, { recursive: true });
       await Deno.mkdir(dir);
       return dir;
     } catch (error) {

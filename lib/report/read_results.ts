@@ -70,6 +70,13 @@ export async function readResults(
     }
     if (info.isDirectory) {
       for (const f of await _walk(path.replace(/\/+$/, "") || "/")) add(f);
+    } else if (!info.isFile) {
+      // A FIFO, socket or device: reading it could wait forever.
+      errors.push({
+        path,
+        index: null,
+        message: `${path}: not a regular file or folder (a FIFO, socket or device)`,
+      });
     } else {
       add(path);
       const partner = findSummaries ? llmperfSummaryPathFor(path) : null;

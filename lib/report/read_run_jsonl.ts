@@ -26,8 +26,15 @@ export interface RunJsonl {
   finished: boolean;
   /** Why the run is not finished (its stop reason, or that it never ended), else null. */
   unfinishedReason: string | null;
+  /** Records the end line counts (`end.numRecords`) that the file does not hold (torn or
+   * lost lines); 0 without an end line. */
+  missingRecords: number;
   /** A partial last line (a write cut short by `kill -9`) was left out. */
   tornLastLine: boolean;
+  /** Line numbers (1-based) of torn lines left out anywhere in the file: a record cut short
+   * by a crash or a full disk (a line that starts like a JSON object, `{"`, but is not one).
+   * The last line's is among them when `tornLastLine`. */
+  tornLines: number[];
   /**
    * Ready for `runReport`/`writeRunFiles`: the records, the final metadata (with `finished` and
    * `stopReason`), and the wall time and start of the end line; without an end line they are
@@ -49,6 +56,9 @@ const _RECORD_NUMBERS = [
   "maxOutputTokens",
 ] as const;
 
+/** Metrics the summary reads that are null when a request has none. */
+const _NULLABLE_NUMBERS = ["ttftMs", "interTokenLatencyMs", "outputThroughputTokPerS"] as const;
+
 function _recordProblem(v: Record<string, unknown>): string | null {
   if (v.status !== "ok" && v.status !== "error") {
     return `'status' must be "ok" or "error", got ${JSON.stringify(v.status)}`;
@@ -59,6 +69,16 @@ function _recordProblem(v: Record<string, unknown>): string | null {
   for (const name of _RECORD_NUMBERS) {
     if (typeof v[name] !== "number" || !Number.isFinite(v[name])) {
       return `'${name}' must be a finite number, got ${JSON.stringify(v[name])}`;
+    }
+  }
+  for (const name of ["e2eMs", "inputTokens", "outputTokens", "maxOutputTokens"] as const) {
+    if ((v[name] as number) < 0) return `'${name}' must not be negative, got ${v[name]}`;
+  }
+  for (const name of _NULLABLE_NUMBERS) {
+    const x = v[name];
+    if (x === undefined && name !== "ttftMs") continue; // older files may lack them
+    if (x !== null && !(typeof x === "number" && Number.isFinite(x) && x >= 0)) {
+      return `'${name}' must be a non-negative number or null, got ${JSON.stringify(x)}`;
     }
   }
   if (!Number.isInteger(v.requestId) || (v.requestId as number) < 0) {
@@ -79,8 +99,10 @@ function _isObject(v: unknown): v is Record<string, unknown> {
  * Parses the text of a run's `requests.jsonl`. The first non-empty line must be the run header
  * (`kind: "run"`), then request records, then optionally the end line (`kind: "run"` with
  * `end`). A last line without its newline that is not valid JSON is a write cut short by a
- * crash or `kill -9`: it is left out and `tornLastLine` says so. Anything else malformed (a bad
- * line in the middle, a record missing fields, a duplicate `requestId`, a line after the end
+ * crash or `kill -9`: it is left out and `tornLastLine` says so; a line in the middle that
+ * starts like a record (`{"`) but is not valid JSON (a write cut short by a full disk, run on
+ * into the next line) is left out too, and `tornLines` counts both. Anything else malformed
+ * (other text that is not JSON, a record missing fields, a duplicate `requestId`, a line after the end
  * line) throws a `SyntaxError` whose one-line message names the file and the line.
  *
  * @example A run killed after two records, its third line torn
@@ -88,7 +110,7 @@ function _isObject(v: unknown): v is Record<string, unknown> {
  * import { readRunJsonl } from "./read_run_jsonl.ts";
  * const rec = (id: number) => JSON.stringify({
  *   requestId: id, phase: "measure", status: "ok", errorCode: null, errorMessage: null,
- *   startEpochMs: 1000 + id * 100, e2eMs: 500, inputTokens: 5, outputTokens: 10,
+ *   startEpochMs: 1000 + id * 100, e2eMs: 500, ttftMs: 200, inputTokens: 5, outputTokens: 10,
  *   maxOutputTokens: 10, chunkArrivalMs: [],
  * });
  * const text = JSON.stringify({ kind: "run", metadata: { model: "m" } }) + "\n" +
@@ -113,6 +135,7 @@ export function readRunJsonl(text: string, options: ReadRunJsonlOptions = {}): R
   let endLine: RunHeader | null = null;
   let endLineNo = 0;
   let tornLastLine = false;
+  const tornLines: number[] = [];
   const records: RequestRecord[] = [];
   const seen = new Map<number, number>();
   for (let i = 0; i < lines.length; i++) {
@@ -125,7 +148,13 @@ export function readRunJsonl(text: string, options: ReadRunJsonlOptions = {}): R
     } catch (error) {
       if (i === last) {
         tornLastLine = true;
+        tornLines.push(lineNo);
         break;
+      }
+      if (raw.startsWith('{"')) {
+        // A record cut short (a full disk, a crash), maybe run on into the next one.
+        tornLines.push(lineNo);
+        continue;
       }
       const why = (error as Error).message.split("\n")[0];
       fail(lineNo, `not valid JSON (${why})`);
@@ -203,6 +232,10 @@ export function readRunJsonl(text: string, options: ReadRunJsonlOptions = {}): R
     finished,
     unfinishedReason,
     tornLastLine,
+    tornLines,
+    missingRecords: typeof end?.numRecords === "number"
+      ? Math.max(0, end.numRecords - records.length)
+      : 0,
     report: { records, wallTimeMs, startEpochMs, metadata },
   };
 }

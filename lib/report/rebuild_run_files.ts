@@ -1,5 +1,5 @@
 /**
- * Rebuild every file derived from a run (summary, CSV, tables, LLMPerf's files) from its
+ * Rebuild every file derived from a run (summary, CSV, tables, HTML report, LLMPerf's files) from its
  * `requests.jsonl` alone. The benchmark script writes its own derived files this way, so a
  * rebuild gives the same bytes.
  *
@@ -7,6 +7,12 @@
  */
 import { readRunJsonl, type RunJsonl } from "./read_run_jsonl.ts";
 import { runFileNames, writeRunFiles } from "./write_run_files.ts";
+import {
+  readServerMetricsJsonl,
+  runClockOriginEpochMs,
+  SERVER_METRICS_FILE,
+} from "./read_server_metrics.ts";
+import { type ServerMetricsRun, summarizeServerMetrics } from "../core/summarize_server_metrics.ts";
 
 /** Options of {@link rebuildRunFiles}. */
 export interface RebuildRunFilesOptions {
@@ -51,7 +57,7 @@ export interface RebuildRunFilesResult {
  * await Deno.writeTextFile(`${dir}/requests.jsonl`, JSON.stringify({ kind: "run", metadata }) + "\n");
  * const out = await rebuildRunFiles(dir, { outDir: `${dir}/copy` });
  * await Deno.remove(dir, { recursive: true });
- * if (out.run.finished || out.paths.length !== 6) throw new Error(out.paths.join());
+ * if (out.run.finished || out.paths.length !== 7) throw new Error(out.paths.join());
  * ```
  */
 export async function rebuildRunFiles(
@@ -65,6 +71,22 @@ export async function rebuildRunFiles(
   }
   const source = `${dir.replace(/\/+$/, "") || "/"}/requests.jsonl`;
   const run = readRunJsonl(await Deno.readTextFile(source), { path: source });
+  // The server's metrics, when the run scraped them, go into the summary.
+  const metricsSource = `${dir.replace(/\/+$/, "") || "/"}/${SERVER_METRICS_FILE}`;
+  let metricsText: string | null = null;
+  let serverRun: ServerMetricsRun | undefined;
+  try {
+    metricsText = await Deno.readTextFile(metricsSource);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  if (metricsText !== null) {
+    serverRun = readServerMetricsJsonl(metricsText, { path: metricsSource });
+    const origin = runClockOriginEpochMs(run.report.records.filter((r) => r.phase === "measure"));
+    run.report.serverMetrics = summarizeServerMetrics(serverRun, {
+      runStartEpochMs: origin ?? undefined,
+    });
+  }
   const outDir = options.outDir;
   const paths: string[] = [];
   let target = dir;
@@ -83,6 +105,11 @@ export async function rebuildRunFiles(
     const copy = `${target}/requests.jsonl`;
     await Deno.copyFile(source, copy);
     paths.push(copy);
+    if (metricsText !== null) {
+      const metricsCopy = `${target}/${SERVER_METRICS_FILE}`;
+      await Deno.writeTextFile(metricsCopy, metricsText, { createNew: true });
+      paths.push(metricsCopy);
+    }
   } else {
     for (const name of runFileNames(run.report.metadata)) {
       try {
@@ -96,7 +123,14 @@ export async function rebuildRunFiles(
       );
     }
   }
-  const written = await writeRunFiles(target, run.report);
+  let written;
+  try {
+    written = await writeRunFiles(target, run.report, { serverMetrics: serverRun });
+  } catch (error) {
+    // Nothing half-made is left behind in a folder this call made.
+    if (outDir !== undefined) await Deno.remove(target, { recursive: true }).catch(() => {});
+    throw error;
+  }
   paths.push(...written.paths);
   return { run, dir: target, paths, tables: written.tables };
 }

@@ -48,11 +48,14 @@ export const RECORD_CSV_COLUMNS = [
   "chunkCount",
   "messageCount",
   "lastMessageMs",
+  "bodyEndMs",
   "retries",
   "requestSentMs",
   "coldStart",
   "cachedInputTokens",
   "cacheWriteInputTokens",
+  "refusal",
+  "retryAfterMs",
   "sessionId",
   "turn",
   "historyTokens",
@@ -62,8 +65,11 @@ export const RECORD_CSV_COLUMNS = [
 const _OPTIONAL: ReadonlySet<string> = new Set([
   "requestSentMs",
   "coldStart",
+  "bodyEndMs",
   "cachedInputTokens",
   "cacheWriteInputTokens",
+  "refusal",
+  "retryAfterMs",
   "sessionId",
   "turn",
   "historyTokens",
@@ -129,7 +135,7 @@ const _NULLABLE: ReadonlySet<RecordCsvColumn> = new Set<RecordCsvColumn>([
 function _kind(column: RecordCsvColumn): _Kind {
   if (column === "phase" || column === "status") return column;
   if (column === "errorMessage") return "message";
-  if (column === "coldStart") return "optionalBoolean";
+  if (column === "coldStart" || column === "refusal") return "optionalBoolean";
   if (_OPTIONAL.has(column)) return "optionalNumber";
   return _NULLABLE.has(column) ? "nullableNumber" : "number";
 }
@@ -137,8 +143,9 @@ function _kind(column: RecordCsvColumn): _Kind {
 /**
  * Parse CSV written by {@link recordsToCsv} back into rows: numbers from their text, empty cells
  * as `null`, `errorMessage` `null` for ok rows. Columns may come in any order; unknown columns
- * are ignored; `requestSentMs`, `coldStart`, `cachedInputTokens`, `cacheWriteInputTokens`,
- * `sessionId`, `turn` and `historyTokens` may be missing (files written before them, endpoints that do not say) and
+ * are ignored; `requestSentMs`, `coldStart`, `bodyEndMs`, `cachedInputTokens`,
+ * `cacheWriteInputTokens`, `refusal`, `retryAfterMs`, `sessionId`, `turn` and `historyTokens`
+ * may be missing (files written before them, endpoints that do not say) and
  * are left out of the row when empty. A missing column or a bad cell throws a `TypeError` naming the data row
  * (1-based) and the column.
  *

@@ -20,6 +20,10 @@ export interface RunMetadata {
   model: string;
   /** Endpoint URL, without credentials. */
   endpoint: string;
+  /** Which API of `llmApi` was spoken, when it has several: OpenAI `chat`, `completions` or
+   * `responses` (`--endpoint`), Bedrock `converse` or `invoke` (`--bedrock-api`), SageMaker
+   * `tgi` or `messages` (`--sagemaker-payload`). Absent when unknown. */
+  endpointKind?: string;
   /** True when the endpoint was tokenbench's simulator: the numbers are simulated. */
   simulated: boolean;
   /** What the simulator reported of its behaviour, when simulated. */
@@ -68,7 +72,13 @@ export interface RunMetadata {
   transport?: string;
   /** This run is shard `index` of `count` of a larger run (`--shard I/N`); its load figures
    * above are its own share. */
-  shard?: { index: number; count: number };
+  shard?: {
+    index: number;
+    count: number;
+    /** The whole run's load (what every shard was given before taking its share): shards of
+     * one run agree on it. Absent in files written before it was recorded. */
+    of?: { maxRequests: number; warmup: number; concurrency: number; rate: number | null };
+  };
   /** This run merges the shards of a run (`deno task merge`): their count and folders. */
   merged?: { shards: number; sources: string[] };
   /** This run is one level of a sweep (`--concurrency 1,4,16` or `--rate 1,2,5`). */

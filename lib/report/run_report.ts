@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ServerMetricsSummary } from "../core/summarize_server_metrics.ts";
 import type { RequestRecord } from "../core/request_record.ts";
 import { type RunMetadata, SCHEMA_VERSION, TOOL_VERSION } from "./run_metadata.ts";
 import { workloadTables } from "./workload_tables.ts";
@@ -55,6 +56,8 @@ export interface RunReportInput {
   startEpochMs: number;
   /** The run's context. */
   metadata: RunMetadata;
+  /** The server's own metrics over the run (`--server-metrics`), summarized. Default none. */
+  serverMetrics?: ServerMetricsSummary;
 }
 
 /** tokenbench's own `summary.json`. */
@@ -74,6 +77,8 @@ export interface RunSummaryDocument {
   lens?: Omit<LensResult, "requests">;
   /** Whether the client kept up (event-loop and dispatch lag), when the run recorded it. */
   clientHealth?: ClientHealth;
+  /** The server's own metrics over the run (`--server-metrics`, `server_metrics.jsonl`). */
+  serverMetrics?: ServerMetricsSummary;
 }
 
 /** What {@link runReport} derives. */
@@ -130,10 +135,12 @@ export function runReport(input: RunReportInput): RunReport {
   const ok = measured.filter((r) => r.status === "ok");
   const framework = frameworkLabel(metadata);
   const lensName = metadata.lens === undefined ? "tokenbench" : checkLensName(metadata.lens);
-  // The tables read the records through the run's lens (ours by default).
+  // The tables read the records through the run's lens (ours by default). LLMPerf tokenizes an
+  // empty answer too: Llama-2 counts its BOS token.
+  const lensOptions = { emptyTextTokens: metadata.tokenizer === "llama2" ? 1 : 0 };
   const lensed = lensName === "tokenbench"
     ? ok.map((r) => ({ ttftMs: r.ttftMs, outputThroughputTokPerS: r.outputThroughputTokPerS }))
-    : ok.map((r) => lensRequestValues(lensName, r));
+    : ok.map((r) => lensRequestValues(lensName, r, lensOptions)).filter((v) => v.ok);
   const ttftS = lensed.flatMap((v) => v.ttftMs === null ? [] : [v.ttftMs / 1000]);
   const throughput = lensed.flatMap((v) =>
     v.outputThroughputTokPerS === null ? [] : [v.outputThroughputTokPerS]
@@ -175,10 +182,14 @@ export function runReport(input: RunReportInput): RunReport {
     document.goodput = goodput(records, metadata.slo, { wallTimeMs, lens: lensName });
   }
   if (lensName !== "tokenbench") {
-    const { requests: _requests, ...lensStats } = applyLens(lensName, records, { wallTimeMs });
+    const { requests: _requests, ...lensStats } = applyLens(lensName, records, {
+      ...lensOptions,
+      wallTimeMs,
+    });
     document.lens = lensStats;
   }
   if (clientHealth !== undefined) document.clientHealth = clientHealth;
+  if (input.serverMetrics !== undefined) document.serverMetrics = input.serverMetrics;
   return {
     summary: document,
     csv: recordsToCsv(measured),

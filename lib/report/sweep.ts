@@ -29,7 +29,8 @@ export type SweepVariable = typeof SWEEP_VARIABLES[number];
 export function parseSweepLevels(text: string, variable: SweepVariable): number[] {
   const parts = String(text).split(",").map((p) => p.trim());
   const levels = parts.map(Number);
-  const ok = parts.every((p) => p !== "") &&
+  const syntax = variable === "rate" ? /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/ : /^\d+$/; // no 0x2, no 1e1
+  const ok = parts.every((p) => syntax.test(p)) &&
     levels.every((n) =>
       Number.isFinite(n) && n > 0 && (variable === "rate" || Number.isInteger(n))
     );

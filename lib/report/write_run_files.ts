@@ -1,6 +1,7 @@
 /**
  * Write every file derived from a run's records: our summary, the per-request CSV, LLMPerf's
- * two files and the seed-format tables. The I/O edge of {@link runReport}.
+ * two files, the seed-format tables and the HTML report. The I/O edge of {@link runReport} and
+ * {@link htmlReport}.
  *
  * @module
  */
@@ -8,6 +9,16 @@ import { runReport, type RunReportInput } from "./run_report.ts";
 import { writeLlmperfFiles } from "./write_llmperf_files.ts";
 import { llmperfFileStem } from "./llmperf_file_stem.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
+import { htmlReport, htmlRunLabel } from "./html_report.ts";
+import type { ServerMetricsRun } from "../core/summarize_server_metrics.ts";
+
+/** Options of {@link writeRunFiles}. */
+export interface WriteRunFilesOptions {
+  /** The server metrics scraped during the run, read from its `server_metrics.jsonl`: drawn over
+   * the run in `report.html`. Default none (the report shows `input.serverMetrics`, their
+   * summary, when there is one). */
+  serverMetrics?: ServerMetricsRun;
+}
 
 /** What {@link writeRunFiles} wrote. */
 export interface RunFilesWritten {
@@ -19,7 +30,8 @@ export interface RunFilesWritten {
 
 /**
  * The names of the files {@link writeRunFiles} writes for a run: `summary.json`,
- * `requests.csv`, `tables.md`, `{stem}_summary.json`, `{stem}_individual_responses.json`.
+ * `requests.csv`, `tables.md`, `report.html`, `{stem}_summary.json`,
+ * `{stem}_individual_responses.json`.
  *
  * @example
  * ```ts
@@ -35,13 +47,15 @@ export function runFileNames(metadata: RunReportInput["metadata"]): string[] {
     "summary.json",
     "requests.csv",
     "tables.md",
+    "report.html",
     `${stem}_summary.json`,
     `${stem}_individual_responses.json`,
   ];
 }
 
 /**
- * Write `summary.json`, `requests.csv`, `tables.md` and LLMPerf's
+ * Write `summary.json`, `requests.csv`, `tables.md`, `report.html` (one self-contained page,
+ * {@link htmlReport}, the run labelled by {@link htmlRunLabel}) and LLMPerf's
  * `{stem}_summary.json` / `{stem}_individual_responses.json` into `dir` (which must exist).
  * `requests.jsonl` is written by the runner as requests complete; everything here can be
  * rebuilt from it (see `rebuildRunFiles`). Never overwrites a file: if any of them exists,
@@ -64,10 +78,14 @@ export function runFileNames(metadata: RunReportInput["metadata"]): string[] {
  *   },
  * });
  * await Deno.remove(dir, { recursive: true });
- * if (out.paths.length !== 5) throw new Error("five files");
+ * if (out.paths.length !== 6) throw new Error("six files");
  * ```
  */
-export async function writeRunFiles(dir: string, input: RunReportInput): Promise<RunFilesWritten> {
+export async function writeRunFiles(
+  dir: string,
+  input: RunReportInput,
+  options: WriteRunFilesOptions = {},
+): Promise<RunFilesWritten> {
   const safe: RunReportInput = {
     ...input,
     metadata: redactSecrets(input.metadata),
@@ -76,6 +94,12 @@ export async function writeRunFiles(dir: string, input: RunReportInput): Promise
     ),
   };
   const report = runReport(safe);
+  // rendered before anything is written, so a failure leaves no half-written folder
+  const html = await htmlReport({
+    label: htmlRunLabel(safe.metadata),
+    run: safe,
+    serverMetrics: options.serverMetrics,
+  });
   for (const name of runFileNames(safe.metadata)) {
     const path = `${dir}/${name}`;
     let exists = true;
@@ -100,6 +124,7 @@ export async function writeRunFiles(dir: string, input: RunReportInput): Promise
   await write("summary.json", JSON.stringify(report.summary, null, 2) + "\n");
   await write("requests.csv", report.csv);
   await write("tables.md", report.tables);
+  await write("report.html", html);
   const llmperf = await writeLlmperfFiles(dir, report.llmperf);
   paths.push(llmperf.summaryPath, llmperf.individualPath);
   return { paths, tables: report.tables };

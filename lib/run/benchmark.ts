@@ -22,13 +22,25 @@ import { checkLensName, type LensName } from "../core/lenses.ts";
 import { redactSecrets } from "../core/redact_secrets.ts";
 import type { ClientSpec, Transport } from "../clients/create_client.ts";
 import { runFooter, runHeader, type RunMetadata } from "../report/run_metadata.ts";
-import { openJsonlWriter } from "../report/jsonl_writer.ts";
+import {
+  DENO_JSONL_FILE_SYSTEM,
+  type JsonlFileSystem,
+  openJsonlWriter,
+} from "../report/jsonl_writer.ts";
+import { runFileNames } from "../report/write_run_files.ts";
 import { rebuildRunFiles } from "../report/rebuild_run_files.ts";
 import { type RunReport, runReport, type RunReportInput } from "../report/run_report.ts";
-import { newRunDir } from "../report/new_run_dir.ts";
+import { newRunDir, runDirName } from "../report/new_run_dir.ts";
 import { runBenchmark } from "./run_benchmark.ts";
 import { openSender } from "./open_sender.ts";
 import { createWorkloadBuffer, type WorkloadBuffer } from "./workload_buffer.ts";
+import { type ServerMetricsScraper, startServerMetricsScraper } from "./scrape_server_metrics.ts";
+import {
+  type ServerMetricsLine,
+  type ServerMetricsRun,
+  summarizeServerMetrics,
+} from "../core/summarize_server_metrics.ts";
+import { runClockOriginEpochMs, SERVER_METRICS_FILE } from "../report/read_server_metrics.ts";
 
 /** A progress report of {@link benchmark}. */
 export interface BenchmarkProgress {
@@ -142,7 +154,9 @@ export interface BenchmarkRunOptions {
   /** Time budget of the run, s: no request is started after it (LLMPerf `--timeout`).
    * Default 90. */
   timeoutS?: number;
-  /** Per-request timeout, s (error 408). Default none. */
+  /** Per-request timeout, s, from send to the stream's end (error 408). Default `timeoutS`:
+   * a stream that never ends is cut when it has run as long as the whole run may, so a run
+   * lasts at most about twice `timeoutS`. */
   requestTimeoutS?: number;
   /** No content within this many s of send: error 408. Default none. */
   firstTokenTimeoutS?: number;
@@ -176,6 +190,10 @@ export interface BenchmarkRunOptions {
   /** Endpoint recorded in the metadata (without credentials). Default the simulator's URL,
    * else `"unknown"`. */
   endpoint?: string;
+  /** Which API of the provider is spoken, recorded in the metadata (`RunMetadata.endpointKind`).
+   * Default: read from `spec` (OpenAI `endpoint`, Bedrock `api`, SageMaker `payload`), else
+   * none. */
+  endpointKind?: string;
   /**
    * The simulator the client talks to: the run is recorded as simulated, with what the
    * simulator says of itself (`startSimulator()`'s result, or `{ info }` from `/_sim/info`).
@@ -207,6 +225,24 @@ export interface BenchmarkRunOptions {
   /** Secret values removed from everything written (besides secret-looking patterns).
    * Default none. */
   secrets?: readonly string[];
+  /**
+   * Where `RUNNING` and `requests.jsonl` are created and appended to: a test's double stands
+   * for a disk that fills up. Default the real file system.
+   */
+  fileSystem?: JsonlFileSystem;
+  /**
+   * Scrape the server's Prometheus endpoint during the run (vLLM's, TGI's, SGLang's `/metrics`;
+   * the simulator's `GET /metrics`): from just before the first request to one last scrape
+   * after the last, every `intervalMs` (default 1000), keeping every counter, gauge and untyped
+   * series, and those of the sample or family `names` asked for (a histogram, say). The scrapes go to `server_metrics.jsonl` in the run
+   * folder as they come, and their summary into `summary.json` (`serverMetrics`). Default none.
+   */
+  serverMetrics?: {
+    url: string;
+    intervalMs?: number;
+    names?: readonly string[];
+    headers?: Record<string, string>;
+  };
 }
 
 /** What {@link benchmark} returns. */
@@ -223,6 +259,8 @@ export interface BenchmarkRunResult extends RunReportInput {
   finished: boolean;
   /** Why the run stopped early, or null. */
   stopReason: string | null;
+  /** The server metrics scraped (`serverMetrics`), when asked for. */
+  serverMetricsRun?: ServerMetricsRun;
 }
 
 const _WHAT = "Cannot run benchmark";
@@ -246,6 +284,53 @@ function _positive(name: string, value: unknown, { orZero = false } = {}): numbe
   return value;
 }
 
+function _firstLine(text: string): string {
+  return text.split("\n")[0].replace(/ \(os error \d+\)$/, "");
+}
+
+/**
+ * Make the run folder, `RUNNING` and `requests.jsonl` with its header line. When any of them
+ * cannot be written (an unwritable or full `resultsDir`), nothing is left behind (not even
+ * `resultsDir` when this call made it) and a `RangeError` names the folder and the reason.
+ */
+async function _openRunFolder(
+  resultsDir: string,
+  model: string,
+  metadata: RunMetadata,
+  fileSystem: JsonlFileSystem,
+): Promise<{ dir: string; jsonl: Awaited<ReturnType<typeof openJsonlWriter>> }> {
+  let rootExisted = true;
+  try {
+    await Deno.lstat(resultsDir);
+  } catch {
+    rootExisted = false;
+  }
+  let dir: string | null = null;
+  try {
+    dir = await newRunDir(resultsDir, model);
+    // A folder whose run has not ended carries RUNNING (removed once every file is written),
+    // and its requests.jsonl has no end line: `deno task summarize` reports it unfinished.
+    const running = await fileSystem.create(
+      `${dir}/RUNNING`,
+      new TextEncoder().encode(
+        JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
+      ),
+    );
+    running.close();
+    const jsonl = await openJsonlWriter(`${dir}/requests.jsonl`, {
+      header: runHeader(metadata, { startEpochMs: Date.now() }),
+      fileSystem,
+    });
+    return { dir, jsonl };
+  } catch (error) {
+    if (dir !== null) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (!rootExisted) await Deno.remove(resultsDir).catch(() => {}); // only when still empty
+    if (error instanceof TypeError) throw error;
+    const why = error instanceof Error ? _firstLine(error.message) : String(error);
+    throw new RangeError(`Cannot write to resultsDir '${resultsDir}': ${why}`);
+  }
+}
+
 function _reasonText(reason: unknown): string {
   const text = reason instanceof Error || reason instanceof DOMException
     ? reason.message
@@ -253,6 +338,32 @@ function _reasonText(reason: unknown): string {
     ? reason
     : "";
   return text && text !== "signal is aborted without reason" ? text : "stopped by its signal";
+}
+
+/** Longest file name most file systems take, bytes (ext4, APFS, NTFS: 255). */
+const _MAX_NAME_BYTES = 255;
+
+/** The run folder's and the derived files' names must fit the file system: checked before the
+ * first request, not found out after the last. */
+function _checkFileNames(o: BenchmarkRunOptions): void {
+  const names = [
+    runDirName(o.model, new Date()) + "-99",
+    ...runFileNames({
+      model: o.model,
+      meanInputTokens: o.meanInputTokens ?? 550,
+      meanOutputTokens: o.meanOutputTokens ?? 150,
+    } as RunMetadata),
+  ];
+  const encoder = new TextEncoder();
+  for (const name of names) {
+    const bytes = encoder.encode(name).length;
+    if (bytes > _MAX_NAME_BYTES) {
+      throw new RangeError(
+        `${_WHAT}: 'model' (${o.model.length} characters) makes a file name of ${bytes} bytes, ` +
+          `more than the ${_MAX_NAME_BYTES} a file system takes: ${name.slice(0, 40)}…`,
+      );
+    }
+  }
 }
 
 /** The run's settings, checked, with every default filled in. */
@@ -334,6 +445,8 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     );
   }
   if (o.lens !== undefined) checkLensName(o.lens);
+  if (o.resultsDir !== undefined) _checkFileNames(o);
+  if (o.serverMetrics !== undefined) _checkServerMetrics(o.serverMetrics);
   const workers = _int("workers", o.workers ?? 0, 0);
   _int("lookahead", o.lookahead ?? 8, 0);
   const prefixTokens = _int("prefixTokens", o.prefixTokens ?? 0, 0);
@@ -376,6 +489,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     : undefined;
   let shard: ShardPlan | undefined;
   let idAt = (k: number) => k;
+  const whole = { maxRequests, warmup, concurrency, rate: rate ?? null };
   if (o.shard !== undefined) {
     const runWarmup = warmup;
     // A trace's arrivals are its own: its shards split the ids as an open loop's do.
@@ -395,6 +509,7 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     llmApi: o.llmApi ?? client.api,
     model: o.model,
     endpoint: o.endpoint ?? simulator?.url ?? "unknown",
+    ..._endpointKind(o),
     simulated: simulator !== undefined,
     ...(simulator ? { simulator: simulator.info as Record<string, unknown> } : {}),
     tokenizer: o.tokenizer ?? "cl100k_base",
@@ -411,14 +526,14 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
     maxRequests,
     warmup,
     timeoutS,
-    requestTimeoutS: o.requestTimeoutS ?? null,
+    requestTimeoutS: o.requestTimeoutS ?? timeoutS,
     firstTokenTimeoutS: o.firstTokenTimeoutS ?? null,
     gracePeriodS,
     additionalSamplingParams: o.samplingParams ?? {},
     userMetadata: { ...o.metadata },
     workers,
     ...(o.spec && o.transport !== undefined ? { transport: o.transport } : {}),
-    ...(shard ? { shard: shard.shard } : {}),
+    ...(shard ? { shard: { ...shard.shard, of: whole } } : {}),
     ...(o.slo ? { slo: o.slo } : {}),
     ...(o.lens !== undefined && o.lens !== "tokenbench" ? { lens: o.lens } : {}),
     ...(workloadInfo ? { workload: workloadInfo } : {}),
@@ -511,12 +626,20 @@ export async function benchmark(
   const o = plan.options;
   const { metadata } = plan;
   const secrets = o.secrets ?? [];
+  const fileSystem = o.fileSystem ?? DENO_JSONL_FILE_SYSTEM;
   const tokenizer = createTokenizer(metadata.tokenizer as TokenizerName);
+  // The first failed write of a record stops the run: no request is sent whose answer could
+  // not be kept.
+  const writeStop = new AbortController();
+  let writeError: Error | null = null;
+  let unwritten = 0;
   let dir: string | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
   let jsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   let sender: Awaited<ReturnType<typeof openSender>> | undefined;
   let buffer: WorkloadBuffer | undefined;
+  let scraper: ServerMetricsScraper | undefined;
+  let metricsJsonl: Awaited<ReturnType<typeof openJsonlWriter>> | undefined;
   try {
     // Prompts are made as they are needed (a few ahead, in the background): nothing per
     // request is made or held before the first one is sent.
@@ -572,16 +695,7 @@ export async function benchmark(
         : 0,
     });
     if (o.resultsDir !== undefined) {
-      dir = await newRunDir(o.resultsDir, o.model);
-      // A folder whose run has not ended carries RUNNING (removed once every file is written),
-      // and its requests.jsonl has no end line: `deno task summarize` reports it unfinished.
-      await Deno.writeTextFile(
-        `${dir}/RUNNING`,
-        JSON.stringify({ pid: Deno.pid, startedAt: new Date().toISOString() }) + "\n",
-        { createNew: true },
-      );
-      jsonl = await openJsonlWriter(`${dir}/requests.jsonl`);
-      await jsonl.append(runHeader(metadata, { startEpochMs: Date.now() }));
+      ({ dir, jsonl } = await _openRunFolder(o.resultsDir, o.model, metadata, fileSystem));
     }
     const progress = progressState(
       plan.sessions
@@ -597,6 +711,16 @@ export async function benchmark(
         trigger,
       });
     if (o.onProgress) timer = setInterval(() => report("timer"), o.progressEveryMs ?? 1000);
+    if (o.serverMetrics !== undefined) {
+      if (dir !== null) metricsJsonl = await openJsonlWriter(`${dir}/${SERVER_METRICS_FILE}`);
+      const writer = metricsJsonl;
+      scraper = startServerMetricsScraper(o.serverMetrics.url, {
+        intervalMs: o.serverMetrics.intervalMs,
+        names: o.serverMetrics.names,
+        headers: o.serverMetrics.headers,
+        onLine: writer ? (line) => writer.append(_cleanLine(line, secrets)) : undefined,
+      });
+    }
     const ms = (s: number | undefined) => s === undefined ? undefined : s * 1000;
     const result = await runBenchmark(sender.client, {
       model: o.model,
@@ -619,16 +743,30 @@ export async function benchmark(
       pool: sender.pool,
       requestIdAt: plan.shard ? plan.idAt : undefined,
       durationMs: metadata.timeoutS * 1000,
-      requestTimeoutMs: ms(o.requestTimeoutS),
+      requestTimeoutMs: ms(metadata.requestTimeoutS ?? undefined),
       firstTokenTimeoutMs: ms(o.firstTokenTimeoutS),
       keepText: o.keepText ?? false,
       keepRecords: jsonl === undefined,
-      signal: o.signal,
+      signal: o.signal ? AbortSignal.any([o.signal, writeStop.signal]) : writeStop.signal,
       gracePeriodMs: (metadata.gracePeriodS ?? 0) * 1000,
       cancelSignal: o.cancelSignal,
       secrets,
       onRecord: async (record: RequestRecord) => {
-        await jsonl?.append(record);
+        try {
+          await jsonl?.append(record);
+        } catch (error) {
+          unwritten++;
+          if (writeError === null) {
+            writeError = error instanceof Error ? error : new Error(String(error));
+            writeStop.abort(
+              new DOMException(
+                `writing ${jsonl?.path} failed: ${_firstLine(writeError.message)}`,
+                "AbortError",
+              ),
+            );
+          }
+          return;
+        }
         await o.onRecord?.(record);
         if (record.phase === "measure") addToProgress(progress, record);
         if (o.onProgress) report("record");
@@ -636,10 +774,39 @@ export async function benchmark(
     });
     clearInterval(timer);
     timer = undefined;
+    const serverMetricsRun = await scraper?.stop();
+    await metricsJsonl?.close();
+    const scraped = serverMetricsRun ? { serverMetricsRun } : {};
     report("end");
     const stopReason = result.aborted
-      ? _reasonText(o.cancelSignal?.aborted ? o.cancelSignal.reason : o.signal?.reason)
+      ? _reasonText(
+        writeStop.signal.aborted
+          ? writeStop.signal.reason
+          : o.cancelSignal?.aborted
+          ? o.cancelSignal.reason
+          : o.signal?.reason,
+      )
       : null;
+    if (writeError !== null && jsonl && dir !== null) {
+      // Keep what was written valid: an end line if there is room for one, RUNNING removed;
+      // `deno task summarize` rebuilds the derived files once there is space.
+      await jsonl.append(runFooter({ ...metadata, clientHealth: result.clientHealth }, {
+        finished: false,
+        stopReason,
+        wallTimeMs: result.wallTimeMs,
+        startEpochMs: result.startEpochMs,
+        numRecords: jsonl.lines - 1,
+        endedAt: new Date().toISOString(),
+      })).catch(() => {});
+      await jsonl.close();
+      await Deno.remove(`${dir}/RUNNING`).catch(() => {});
+      throw new Error(
+        `Cannot write results: ${stopReason}; no new request was sent after it ` +
+          `(${jsonl.lines - 1} records kept, ${unwritten} answers not written); ` +
+          `${jsonl.path} ends on a complete line: once there is space, ` +
+          `deno task summarize ${dir} writes the rest`,
+      );
+    }
     const final: RunMetadata = {
       ...metadata,
       clientHealth: result.clientHealth,
@@ -669,9 +836,10 @@ export async function benchmark(
       return {
         ...input,
         ...done,
+        ...scraped,
         report: runReport(input),
         dir,
-        paths: [jsonl.path, ...written.paths],
+        paths: [jsonl.path, ...(metricsJsonl ? [metricsJsonl.path] : []), ...written.paths],
       };
     }
     const input: RunReportInput = {
@@ -680,12 +848,61 @@ export async function benchmark(
       startEpochMs: result.startEpochMs,
       metadata: final,
     };
-    return { ...input, ...done, report: runReport(input), dir: null, paths: [] };
+    if (serverMetricsRun !== undefined) {
+      const origin = runClockOriginEpochMs(result.records.filter((r) => r.phase === "measure"));
+      input.serverMetrics = summarizeServerMetrics(serverMetricsRun, {
+        runStartEpochMs: origin ?? undefined,
+      });
+    }
+    return { ...input, ...done, ...scraped, report: runReport(input), dir: null, paths: [] };
   } finally {
     clearInterval(timer);
     buffer?.close();
+    await scraper?.stop();
+    await metricsJsonl?.close();
     await jsonl?.close();
     await sender?.close();
     tokenizer.free();
   }
+}
+
+/** The metadata's `endpointKind`: the option, else what the client spec says. */
+function _endpointKind(o: BenchmarkRunOptions): { endpointKind?: string } {
+  if (o.endpointKind !== undefined) return { endpointKind: o.endpointKind };
+  const spec = o.spec;
+  if (spec?.api === "openai") return { endpointKind: spec.options.endpoint ?? "chat" };
+  if (spec?.api === "bedrock") return { endpointKind: spec.options.api ?? "converse" };
+  if (spec?.api === "sagemaker") return { endpointKind: spec.options.payload ?? "tgi" };
+  return {};
+}
+
+/** Checks the `serverMetrics` option as the scraper would, before anything is sent. */
+function _checkServerMetrics(option: NonNullable<BenchmarkRunOptions["serverMetrics"]>): void {
+  let url: URL | null = null;
+  try {
+    url = new URL(option?.url);
+  } catch { /* reported below */ }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new TypeError(
+      `${_WHAT}: 'serverMetrics.url' must be an http(s) URL, got ${JSON.stringify(option?.url)}`,
+    );
+  }
+  const intervalMs = option.intervalMs ?? 1000;
+  if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs < 10) {
+    throw new RangeError(
+      `${_WHAT}: 'serverMetrics.intervalMs' must be a number >= 10, got ${intervalMs}`,
+    );
+  }
+}
+
+/** A server-metrics line with secrets out of its text (the URL, an error message); the series
+ * keys are left alone (a name like `sglang:token_usage` is no secret). */
+function _cleanLine(line: ServerMetricsLine, secrets: readonly string[]): ServerMetricsLine {
+  if (line.kind === "server-metrics") {
+    return { ...line, url: redactSecrets(line.url, { secrets }) };
+  }
+  if (line.kind === "scrape-error") {
+    return { ...line, message: redactSecrets(line.message, { secrets }) };
+  }
+  return line;
 }

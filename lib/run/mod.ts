@@ -31,6 +31,7 @@ export * from "./request_worker.ts";
 export * from "./run_benchmark.ts";
 export * from "./run_load.ts";
 export * from "./run_sweep.ts";
+export * from "./scrape_server_metrics.ts";
 export * from "./spawn_simulator.ts";
 export * from "./time_request.ts";
 export * from "./worker_pool.ts";

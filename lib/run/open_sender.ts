@@ -40,7 +40,7 @@ export interface Sender {
   close(): Promise<void>;
 }
 
-const _SSE_APIS: readonly string[] = ["openai", "anthropic", "vertexai"];
+const _SSE_APIS: readonly string[] = ["openai", "anthropic", "vertexai", "bedrock", "sagemaker"];
 
 /**
  * Open what a run sends from: with `spec` and `workers > 0`, a Worker pool built from the spec

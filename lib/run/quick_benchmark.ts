@@ -7,7 +7,7 @@
  */
 import type { LlmClient } from "../core/llm_client.ts";
 import type { TokenizerName } from "../core/tokenizer.ts";
-import { benchmark, type BenchmarkRunResult } from "./benchmark.ts";
+import { benchmark, type BenchmarkRunOptions, type BenchmarkRunResult } from "./benchmark.ts";
 
 /** Options of {@link quickBenchmark}. */
 export interface QuickBenchmarkOptions {
@@ -35,7 +35,7 @@ export interface QuickBenchmarkOptions {
   tokenizer?: TokenizerName;
   /** Time budget of the run, s; no request is started after it. Default 90. */
   timeoutS?: number;
-  /** Per-request timeout, s (a timed-out request is error 408). Default none. */
+  /** Per-request timeout, s (a timed-out request is error 408). Default `timeoutS`. */
   requestTimeoutS?: number;
   /**
    * The simulator the client talks to (`startSimulator()`'s result): the run is recorded as
@@ -62,6 +62,9 @@ export interface QuickBenchmarkOptions {
   progressEveryMs?: number;
   /** Stops launching requests (those in flight are cancelled, error 499). Default none. */
   signal?: AbortSignal;
+  /** Scrape the server's Prometheus endpoint during the run (`benchmark`'s `serverMetrics`:
+   * `{ url, intervalMs = 1000, names }`). Default none. */
+  serverMetrics?: BenchmarkRunOptions["serverMetrics"];
 }
 
 /** What {@link quickBenchmark} returns: the run and everything derived from it. */

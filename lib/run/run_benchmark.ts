@@ -61,8 +61,9 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    * and stops launching. Default none. */
   cancelSignal?: AbortSignal;
   /**
-   * Secret values (API key, AWS secret key, session token) removed from every error message,
-   * besides the secret-looking patterns `redactSecrets` always removes. Default none.
+   * Secret values (API key, AWS secret key, session token) removed, with every 8-character
+   * piece of them, from every string of every record (error messages, kept text), besides the
+   * secret-looking patterns `redactSecrets` always removes. Default none.
    */
   secrets?: readonly string[];
   /** Keep each answer's text in its record. Default false. */
@@ -289,12 +290,12 @@ export async function runBenchmark(
       keepText,
     });
     Object.assign(record, extra);
-    if (record.status === "error") {
-      record.errorMessage = redactSecrets(record.errorMessage, { secrets });
-    }
-    await onRecord?.(record);
-    if (keepRecords) kept[keepAt] = record;
-    return { record, sample: _healthSample(record), answer: timing.text };
+    // Every string of the record (the error message, the kept text) leaves the process.
+    // (Its numbers stay as they are: `tokenTimesMs` is no secret though its name says token.)
+    const safe = _redactStrings(record, secrets);
+    await onRecord?.(safe);
+    if (keepRecords) kept[keepAt] = safe;
+    return { record: safe, sample: _healthSample(safe), answer: timing.text };
   };
   /** One session: its turns one after the other, each carrying the history. */
   const runSession = async (slot: LoadSlot, turns: number, thinkTimeMs: number) => {
@@ -372,6 +373,15 @@ export async function runBenchmark(
         options.maxInFlight !== Infinity,
     }),
   };
+}
+
+/** `record` with every string field passed through `redactSecrets`. */
+function _redactStrings(record: RequestRecord, secrets: readonly string[] | undefined) {
+  const out: Record<string, unknown> = { ...record };
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value === "string") out[key] = redactSecrets(value, { secrets });
+  }
+  return out as unknown as RequestRecord;
 }
 
 /** This process's CPU time (user + system, all threads), ms; null where unavailable. */

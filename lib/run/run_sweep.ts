@@ -10,6 +10,7 @@ import { sweepSummary, sweepTable, type SweepVariable } from "../report/sweep.ts
 import { newRunDir } from "../report/new_run_dir.ts";
 import { plotLoadCurve } from "../plot/plot_load_curve.ts";
 import { renderSvg } from "../plot/render_svg.ts";
+import { htmlReport } from "../report/html_report.ts";
 import {
   benchmark,
   type BenchmarkRunOptions,
@@ -30,7 +31,8 @@ export interface SweepRunOptions extends Omit<BenchmarkRunOptions, "context"> {
   /**
    * Write the sweep into a new folder `<resultsDir>/<UTC time>_<model>-<variable>-sweep`: one
    * folder per level (`c8/…`, `rate2.5/…`, each a full run folder) and `sweep.md`,
-   * `sweep.json`, `sweep.svg`. Default: nothing is written.
+   * `sweep.json`, `sweep.svg` and `report.html` (every level, their comparison, the load curve
+   * and its chosen point). Default: nothing is written.
    */
   resultsDir?: string;
   /** Called after each level's run. Default none. */
@@ -47,8 +49,8 @@ export interface SweepRunResult {
   table: string;
   /** The sweep's folder, or null when nothing was written. */
   dir: string | null;
-  /** Files of the sweep itself (`sweep.md`, `sweep.json`, `sweep.svg`); empty when nothing was
-   * written. */
+  /** Files of the sweep itself (`sweep.md`, `sweep.json`, `sweep.svg`, `report.html`); empty
+   * when nothing was written. */
   paths: string[];
   /** False when a level was stopped by the signal (the later levels were not run). */
   finished: boolean;
@@ -151,6 +153,24 @@ export async function runSweep(
       paths.push(`${dir}/sweep.svg`);
     } catch (error) {
       notes.push(`the load-curve plot was not written: ${(error as Error).message}`);
+    }
+    try {
+      const html = await htmlReport(
+        runs.map(({ level, run }) => ({
+          label: `${variable === "rate" ? "rate" : "c"}${level}`,
+          run: {
+            records: run.records,
+            wallTimeMs: run.wallTimeMs,
+            startEpochMs: run.startEpochMs,
+            metadata: run.metadata,
+          },
+        })),
+        { title: `tokenbench ${variable} sweep: ${common.model}` },
+      );
+      await Deno.writeTextFile(`${dir}/report.html`, html, { createNew: true });
+      paths.push(`${dir}/report.html`);
+    } catch (error) {
+      notes.push(`the sweep's report.html was not written: ${(error as Error).message}`);
     }
   }
   return { runs, summary, table, dir, paths, finished, notes };

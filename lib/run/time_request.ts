@@ -107,6 +107,7 @@ export function failedTiming(
     firstReasoningMs: null,
     lastContentMs: null,
     endMs: 0,
+    bodyEndMs: null,
     text: "",
     reasoningText: "",
     chunkArrivalMs: [],

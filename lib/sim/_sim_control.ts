@@ -1,6 +1,7 @@
 /**
  * The simulator's own endpoints, answered before any wire format is tried: `/_sim/log`,
- * `/_sim/info`, `/_sim/clock` and the model list (`GET /v1/models`, `GET /models`).
+ * `/_sim/info`, `/_sim/clock`, the model list (`GET /v1/models`, `GET /models`) and the server
+ * metrics (`GET /metrics`, Prometheus text format).
  *
  * @module
  */
@@ -13,6 +14,8 @@ export interface SimControlState {
   info: SimulatorInfo;
   /** The ground-truth log (`GET /_sim/log?since=ID`, `DELETE /_sim/log`). */
   logs: SimRequestLogs;
+  /** The exposition of `GET /metrics`. Default: no `/metrics` route. */
+  metrics?: () => string;
 }
 
 /**
@@ -52,6 +55,11 @@ export function simControlResponse(
   }
   if (url.pathname === "/_sim/info") return Response.json(state.info);
   if (url.pathname === "/_sim/clock") return Response.json({ epochMs: arrivalEpochMs });
+  if (request.method === "GET" && url.pathname === "/metrics" && state.metrics) {
+    return new Response(state.metrics(), {
+      headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+    });
+  }
   if (request.method === "GET" && (url.pathname === "/v1/models" || url.pathname === "/models")) {
     return Response.json({
       object: "list",

@@ -21,6 +21,8 @@ import { simControlResponse } from "./_sim_control.ts";
 import { planSimReply, type SimReplyPlanner } from "./_sim_reply_plan.ts";
 import { respondToPlan, type SimResponder } from "./_sim_respond.ts";
 import type { SimHandler, SimHandlerInfo } from "./_sim_server.ts";
+import { createSimSlots, type SimSlots } from "./_sim_slots.ts";
+import { createSimMetrics, type SimMetrics } from "./_sim_metrics.ts";
 
 /** What the handler of one simulator works with. */
 export interface SimHandlerContext {
@@ -45,7 +47,9 @@ export interface SimHandlerContext {
 /**
  * The request handler of one simulator. Request `i` of the formats (in arrival order; control
  * endpoints do not count) gets request id `i` and the `i`-th seed drawn from `settings.seed`;
- * faults draw from their own generator, so they never change the answers' randomness.
+ * faults draw from their own generator, so they never change the answers' randomness. With
+ * `settings.maxRunning`, requests beyond it wait for a slot (their plan starts when they get
+ * one); `GET /metrics` tells the running, waiting and counted requests.
  *
  * @example Used by the simulator
  * ```ts
@@ -80,11 +84,17 @@ export function createSimHandler(context: SimHandlerContext): SimHandler {
   const quota = settings.quota ? createSimQuota(settings.quota) : null;
   const seeds = createRandom(settings.seed);
   let nextRequestId = 0;
+  const slots = createSimSlots(settings.maxRunning);
+  const metrics = createSimMetrics(slots, settings.kvCacheTokens);
+  const control = { info: context.info, logs, metrics: metrics.text };
   const serving: _Serving = {
     settings,
     logs,
     planner,
     responder,
+    slots,
+    metrics,
+    active: context.active,
     quota,
     next: () => ({ requestId: nextRequestId++, requestSeed: Math.floor(seeds() * 2 ** 53) }),
   };
@@ -92,8 +102,8 @@ export function createSimHandler(context: SimHandlerContext): SimHandler {
     const arrivalMs = performance.now();
     const arrivalEpochMs = performance.timeOrigin + arrivalMs;
     const url = new URL(request.url);
-    const control = simControlResponse(request, url, arrivalEpochMs, context);
-    if (control !== null) return control;
+    const answer = simControlResponse(request, url, arrivalEpochMs, control);
+    if (answer !== null) return answer;
     const format = settings.formats.find((f) => f.matches(request.method, url.pathname));
     if (!format) return _noRoute(request.method, url.pathname);
     const arrived = { request, handlerInfo, url, format, arrivalMs, arrivalEpochMs };
@@ -107,6 +117,12 @@ interface _Serving {
   logs: SimRequestLogs;
   planner: SimReplyPlanner;
   responder: SimResponder;
+  /** The running limit. */
+  slots: SimSlots;
+  /** The `/metrics` counters. */
+  metrics: SimMetrics;
+  /** Controllers of the responses being played (aborted on close): a waiting request's too. */
+  active: Set<AbortController>;
   /** The quotas, if any. */
   quota: SimQuota | null;
   /** The next request's id and seed (in arrival order). */
@@ -133,19 +149,26 @@ async function _serve(arrived: _Arrived, serving: _Serving): Promise<Response> {
   const headers = request.headers;
   const entry = newSimRequestLog({ requestId, format: format.name, url, headers, arrivalEpochMs });
   serving.logs.add(entry);
+  const { metrics, slots } = serving;
+  metrics.received();
   if (!_authorized(headers, settings.apiKey)) {
-    return _reject(entry, format, 401, "authentication_error", "Missing or wrong API key");
+    const refused = _reject(entry, format, 401, "authentication_error", "Missing or wrong API key");
+    metrics.finished(entry);
+    return refused;
   }
   let body: string;
   try {
     body = await request.text();
   } catch {
     entry.disconnected = true;
+    metrics.finished(entry);
     return new Response(null, { status: 400 });
   }
   const parsed = format.parse(body, url, headers);
   if (!("prompt" in parsed)) {
-    return _reject(entry, format, parsed.status, "invalid_request_error", parsed.message);
+    const refused = _reject(entry, format, parsed.status, "invalid_request_error", parsed.message);
+    metrics.finished(entry);
+    return refused;
   }
   const maxTokens = parsed.maxTokens ?? settings.defaultMaxTokens;
   if (serving.quota) {
@@ -184,8 +207,31 @@ async function _serve(arrived: _Arrived, serving: _Serving): Promise<Response> {
   entry.inputTokens = plan.inputTokens;
   if (plan.cachedInputTokens !== undefined) entry.cachedInputTokens = plan.cachedInputTokens;
   entry.plannedOutputTokens = plan.chunks.reduce((n, c) => n + c.tokens, 0);
-  const arrivalMs = arrived.arrivalMs;
-  return respondToPlan({ handlerInfo, format, parsed, plan, entry, arrivalMs }, serving.responder);
+  let arrivalMs = arrived.arrivalMs;
+  if (!slots.tryAcquire()) {
+    // Wait for a slot; the plan then starts when the request gets one. (A client that leaves
+    // meanwhile is seen once its response starts: Deno.serve tells no earlier without
+    // `request.signal`, whose legacy behaviour prints a warning.)
+    const closing = new AbortController();
+    serving.active.add(closing);
+    const started = await slots.acquire(closing.signal);
+    serving.active.delete(closing);
+    if (!started) {
+      entry.disconnected = true;
+      metrics.finished(entry);
+      return new Response(null, { status: 503 });
+    }
+    arrivalMs = performance.now();
+  }
+  metrics.started(entry);
+  const onFinished = () => {
+    slots.release();
+    metrics.finished(entry);
+  };
+  return respondToPlan(
+    { handlerInfo, format, parsed, plan, entry, arrivalMs, onFinished },
+    serving.responder,
+  );
 }
 
 /** The format's HTTP error response for a request refused before planning, logged. */

@@ -21,6 +21,8 @@ export interface SimulatorInfo {
   seed: number;
   /** Output length when a request gives no `max_tokens`. */
   defaultMaxTokens: number;
+  /** Requests answered at once, the others wait (`null`: no limit). */
+  maxRunning: number | null;
   /** Timing and error behaviour. */
   behaviour: SimBehaviour;
   /** Latency preset in use (`"custom"` for a profile object), or null. */
@@ -59,6 +61,7 @@ export function simulatorInfo(settings: SimSettings): SimulatorInfo {
     tokenizer: settings.tokenizerName,
     seed: settings.seed,
     defaultMaxTokens: settings.defaultMaxTokens,
+    maxRunning: Number.isFinite(settings.maxRunning) ? settings.maxRunning : null,
     behaviour: structuredClone(settings.behaviour),
     profile: typeof profile === "string" ? profile : profile === undefined ? null : "custom",
     correctnessErrorRate: settings.correctnessErrorRate,

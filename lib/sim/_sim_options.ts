@@ -10,6 +10,7 @@ import { createBedrockSimFormat } from "./sim_bedrock.ts";
 import { createAnthropicSimFormat } from "./sim_anthropic.ts";
 import { createSageMakerSimFormat } from "./sim_sagemaker.ts";
 import { createVertexSimFormat } from "./sim_vertex.ts";
+import { createOpenAiResponsesSimFormat } from "./sim_openai_responses.ts";
 import { sampleSimProfile, type SimProfile, type SimProfileName } from "./sim_profiles.ts";
 import type { SimBehaviour } from "./sim_plan.ts";
 import { createRandom } from "../core/random.ts";
@@ -45,6 +46,15 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   tokenizer?: TokenizerName;
   /** Output length when a request gives no `max_tokens`. Default 256. */
   defaultMaxTokens?: number;
+  /**
+   * At most this many requests are answered at once (vLLM's `--max-num-seqs`); the others wait
+   * in arrival order, their TTFT growing by the wait, and show as waiting in `GET /metrics`.
+   * Default: no limit.
+   */
+  maxRunning?: number;
+  /** KV-cache size in tokens of `GET /metrics`'s `vllm:kv_cache_usage_perc`: the prompt and
+   * sent tokens of the running requests over this. Default 131072. */
+  kvCacheTokens?: number;
   /** When set, requests must carry it as `Authorization: Bearer …`, `api-key`, `x-api-key`
    * (Anthropic) or `x-goog-api-key` (Vertex AI), else 401. Default: no check. */
   apiKey?: string;
@@ -61,7 +71,7 @@ export interface SimulatorOptions extends Partial<SimBehaviour> {
   /** Requests kept in the log (oldest dropped first; fetch `GET /_sim/log?since=ID` as you go
    * to keep more). Default 10000. */
   logLimit?: number;
-  /** Wire formats served. Default OpenAI chat and completions, Anthropic Messages, SageMaker
+  /** Wire formats served. Default OpenAI chat, completions and Responses, Anthropic Messages, SageMaker
    * InvokeEndpointWithResponseStream, Vertex AI streamGenerateContent, Bedrock ConverseStream and
    * InvokeModelWithResponseStream. */
   formats?: readonly SimWireFormat[];
@@ -107,6 +117,10 @@ export interface SimSettings {
   tokenizerName: TokenizerName;
   /** Output length when a request gives no `max_tokens`. */
   defaultMaxTokens: number;
+  /** Requests answered at once (`Infinity`: no limit). */
+  maxRunning: number;
+  /** KV-cache size in tokens (for `/metrics`). */
+  kvCacheTokens: number;
   /** Requests kept in the log. */
   logLimit: number;
   /** Rate of wrong answers to correctness prompts. */
@@ -138,7 +152,7 @@ export interface SimSettings {
  * ```ts
  * import { resolveSimOptions } from "./_sim_options.ts";
  * const settings = resolveSimOptions({ ttftMs: 5 });
- * if (settings.behaviour.itlMs !== 20 || settings.formats.length !== 7) {
+ * if (settings.behaviour.itlMs !== 20 || settings.formats.length !== 8) {
  *   throw new Error("defaults");
  * }
  * try {
@@ -175,6 +189,10 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
     throw new RangeError(`Cannot start simulator: 'seed' must be a safe integer, got ${seed}`);
   }
   _check("defaultMaxTokens", defaultMaxTokens, 0, Infinity, true);
+  const maxRunning = options.maxRunning ?? Infinity;
+  if (maxRunning !== Infinity) _check("maxRunning", maxRunning, 1, Infinity, true);
+  const kvCacheTokens = options.kvCacheTokens ?? 131072;
+  _check("kvCacheTokens", kvCacheTokens, 1, Infinity, true);
   _check("logLimit", logLimit, 0, Infinity, true);
   if (behaviour.outputTokens !== undefined) {
     _check("outputTokens", behaviour.outputTokens, 0, Infinity, true);
@@ -182,7 +200,7 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
   for (const status of behaviour.errorStatuses ?? []) {
     _check("errorStatuses", status, 400, 599, true);
   }
-  const formats = options.formats ?? _defaultFormats();
+  const formats = options.formats ?? _defaultFormats(defaultMaxTokens);
   const profile = options.profile;
   if (profile !== undefined) sampleSimProfile(profile, createRandom(0)); // validate up front
   const faults = options.faults ?? [];
@@ -205,6 +223,8 @@ export function resolveSimOptions(options: SimulatorOptions): SimSettings {
     seed,
     tokenizerName,
     defaultMaxTokens,
+    maxRunning,
+    kvCacheTokens,
     logLimit,
     correctnessErrorRate,
     formats,
@@ -229,10 +249,11 @@ function _checkBehaviour(behaviour: SimBehaviour): void {
 }
 
 /** Every wire format the simulator speaks, made afresh (formats hold no state). */
-function _defaultFormats(): SimWireFormat[] {
+function _defaultFormats(defaultMaxTokens: number): SimWireFormat[] {
   return [
     createOpenAiSimFormat("chat"),
     createOpenAiSimFormat("completions"),
+    createOpenAiResponsesSimFormat({ defaultMaxTokens }),
     createAnthropicSimFormat(),
     createSageMakerSimFormat(),
     createVertexSimFormat(),

@@ -44,8 +44,10 @@ export interface SimPlannedResponse {
   plan: SimResponsePlan;
   /** The request's log entry, filled in as the response is sent. */
   entry: SimRequestLog;
-  /** Arrival on the `performance.now` clock. */
+  /** Arrival on the `performance.now` clock (the plan's times count from it). */
   arrivalMs: number;
+  /** Called once when the response is over (played, failed, or dropped). Default none. */
+  onFinished?: () => void;
 }
 
 /**
@@ -91,6 +93,7 @@ export function respondToPlan(
       front.drop((handlerInfo.remoteAddr as Deno.NetAddr).port);
       controller.abort();
       active.delete(controller);
+      planned.onFinished?.();
       return Promise.resolve(new Response(null, { status: 503 }));
     }
   }
@@ -115,6 +118,7 @@ export function respondToPlan(
     .finally(() => {
       active.delete(controller);
       writer.finish();
+      planned.onFinished?.();
       // Aborted before anything was sent: answer something (the client is gone anyway).
       resolve(new Response(null, { status: 503 }));
     });

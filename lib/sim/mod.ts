@@ -18,6 +18,7 @@ export * from "./sim_bedrock.ts";
 export * from "./sim_capacity.ts";
 export * from "./sim_correctness.ts";
 export * from "./sim_faults.ts";
+export * from "./sim_openai_responses.ts";
 export * from "./sim_plan.ts";
 export * from "./sim_prefix_cache.ts";
 export * from "./sim_profiles.ts";

@@ -10,6 +10,7 @@ import { anthropicContent } from "./anthropic.ts";
 import type { ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime";
 import { type Json, num, obj } from "./json_fields.ts";
 import { SIM_SENT_AT_FIELD } from "./sim_stamp.ts";
+import { ANTHROPIC_ERROR_CODES } from "./anthropic.ts";
 
 /** The InvokeModel body formats tokenbench speaks. */
 export const BEDROCK_MODEL_FAMILIES = [
@@ -369,6 +370,12 @@ export interface BedrockInvokeChunk {
   /** The simulator's send stamp ({@link SIM_SENT_AT_FIELD}; real Bedrock chunks have none),
    * epoch ms. */
   sentAtEpochMs?: number;
+  /**
+   * An error the model sent inside a stream that began with 200 (Anthropic on Bedrock:
+   * `{"type":"error","error":{"type":"rate_limit_error",…}}`): its HTTP-like code (429 for rate
+   * limits, 529 overloaded, 500 unknown), type and message. The stream ends with it.
+   */
+  error?: { code: number; type: string; message: string };
   /** `amazon-bedrock-invocationMetrics`, present in the last chunk of a stream. */
   invocationMetrics?: {
     inputTokenCount?: number;
@@ -387,8 +394,9 @@ function _reason(value: unknown): string | undefined {
 
 /**
  * Decodes one InvokeModel stream chunk (the parsed JSON of its `bytes`) of a family: its answer
- * and reasoning text, stop reason, token counts and, in the last chunk, the invocation metrics.
- * Unknown shapes give empty text, never an exception.
+ * and reasoning text, stop reason, token counts, an in-stream `error` (Anthropic's
+ * `{"type":"error",…}`) and, in the last chunk, the invocation metrics. Unknown shapes give
+ * empty text, never an exception.
  *
  * @example A legacy Claude chunk
  * ```ts
@@ -415,6 +423,14 @@ export function decodeBedrockInvokeChunk(
       } else if (type === "message_delta") {
         out.finishReason = _reason(obj(c.delta).stop_reason);
         out.outputTokens = num(obj(c.usage).output_tokens);
+      } else if (type === "error") {
+        const e = obj(c.error);
+        const errorType = _str(e.type) || "api_error";
+        out.error = {
+          code: (ANTHROPIC_ERROR_CODES as Record<string, number>)[errorType] ?? 500,
+          type: errorType,
+          message: _str(e.message) || errorType,
+        };
       }
       break;
     }

@@ -95,9 +95,24 @@ export interface OpenAiError {
   message: string;
   /** `error.type`, when a string. */
   name?: string;
-  /** `error.code`, when a number. */
+  /** The status: `error.code` when a number, else `status_code` (Groq), else what
+   * `error.type` stands for (`invalid_request_error` 400, `rate_limit_error` 429, …). */
   code?: number;
 }
+
+/** HTTP-like statuses of the error types OpenAI-compatible servers name without a number. */
+const _ERROR_TYPES: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  rate_limit_error: 429,
+  rate_limit_exceeded: 429,
+  tokens: 429,
+  server_error: 500,
+  service_unavailable: 503,
+  overloaded_error: 529,
+};
 
 /**
  * Reads an OpenAI-style error body (`{"error": {"message", "type", "code"}}`, a string `error`,
@@ -125,9 +140,18 @@ export function parseOpenAiError(text: string): OpenAiError | null {
         : typeof error.detail === "string"
         ? error.detail
         : JSON.stringify(error);
-      const name = typeof error.type === "string" ? error.type : undefined;
-      const code = typeof error.code === "number" ? error.code : undefined;
-      return { message, name, code };
+      const name = typeof error.type === "string"
+        ? error.type
+        : typeof error.code === "string"
+        ? error.code
+        : undefined;
+      // `code` is a number (OpenAI, vLLM) or a string beside a `status_code` (Groq:
+      // `"code":"tool_use_failed"`, `"status_code":400`, in the error or beside it).
+      const status = [error.code, error.status_code, error.status, json?.status_code]
+        .find((c) => typeof c === "number" && Number.isInteger(c));
+      const code = status ??
+        (typeof error.type === "string" ? _ERROR_TYPES[error.type] : undefined);
+      return code === undefined ? { message, name } : { message, name, code };
     }
   } catch { /* not JSON */ }
   return null;
@@ -215,10 +239,12 @@ export interface OpenAiStreamState {
  * Decodes one SSE `data` payload of an OpenAI-compatible stream. `[DONE]` gives `done` (with the
  * last `finish_reason`) and ends the stream; a chunk gives a `message` event (`choices` says
  * whether its `choices` were non-empty), then `reasoning` (`delta.reasoning_content` or
- * `delta.reasoning`) and `content` events for its text, and `usage` when it has `usage`; each
+ * `delta.reasoning`) and `content` events for its text (`delta.refusal` too, flagged
+ * `refusal`), and `usage` when it has `usage`; each
  * carries the simulator's send stamp ({@link SIM_SENT_AT_FIELD}) when present. An in-stream
- * `{"error": …}` (its `code` when 400–599, else 500) or data that is not a JSON object (599)
- * gives one `error` event and ends the stream.
+ * `{"error": …}` (its status as {@link parseOpenAiError} reads it when 400–599, else 500) or
+ * data that is not a JSON object (599) gives one `error` event and ends the stream; so does
+ * any message of an `event: error` (Groq), whose data is the error.
  *
  * @example A content chunk, then the end
  * ```ts
@@ -234,7 +260,27 @@ export interface OpenAiStreamState {
  * if (!done.end || event.kind !== "done" || event.finishReason !== "stop") throw new Error();
  * ```
  */
-export function decodeOpenAiData(data: string, state: OpenAiStreamState): SseDecoded {
+export function decodeOpenAiData(
+  data: string,
+  state: OpenAiStreamState,
+  event?: string,
+): SseDecoded {
+  if (event === "error") {
+    if (data.trimStart().startsWith("{") && parseOpenAiError(data) === null) {
+      return malformedData(data); // cut short
+    }
+    const parsed = parseOpenAiError(data);
+    const code = parsed?.code !== undefined && parsed.code >= 400 && parsed.code <= 599
+      ? parsed.code
+      : 500;
+    const error: StreamEvent = {
+      kind: "error",
+      code,
+      message: oneLine(parsed?.message ?? (data || "In-stream error")),
+    };
+    if (parsed?.name) error.name = parsed.name;
+    return { events: [error], end: true };
+  }
   if (data === "[DONE]") {
     return { events: [{ kind: "done", finishReason: state.finishReason }], end: true };
   }
@@ -283,6 +329,10 @@ export function decodeOpenAiData(data: string, state: OpenAiStreamState): SseDec
       if (reasoning !== "") events.push({ kind: "reasoning", text: reasoning, ...stamp });
       if (typeof delta.content === "string" && delta.content !== "") {
         events.push({ kind: "content", text: delta.content, ...stamp });
+      }
+      // Structured outputs: a refusal streams in `delta.refusal`, answer text all the same.
+      if (typeof delta.refusal === "string" && delta.refusal !== "") {
+        events.push({ kind: "content", text: delta.refusal, refusal: true, ...stamp });
       }
     } else if (typeof choice.text === "string" && choice.text !== "") {
       events.push({ kind: "content", text: choice.text, ...stamp });

@@ -194,7 +194,8 @@ function _lineError(json: Json, sanitize: (message: string) => string): ErrorEve
 /**
  * Decodes one line of a SageMaker payload stream (`data:` prefix optional, as TGI and LMI
  * differ); `null` for blank lines, comments and `[DONE]`. A TGI / LMI token message gives a
- * `content` event for `token.text` (special tokens skipped) and, in the last one, `details`'
+ * `content` event for `token.text` (special tokens skipped), an LMI jsonlines line
+ * (`{"outputs": [" a"]}`) one for each piece of text, and, in the last one, `details`'
  * `generated_tokens`, `input_length` and `finish_reason`; an OpenAI-style chunk gives
  * `reasoning` / `content` events, `finish_reason` and `usage`. An error line (TGI's
  * `{"error": …, "error_type": "overloaded"}` → 429, or `{"error": {type, message, code}}`)
@@ -245,6 +246,15 @@ export function decodeSageMakerLine(
   const token = obj(json.token);
   if (typeof token.text === "string" && token.text !== "" && token.special !== true) {
     out.events.push({ kind: "content", text: token.text, ...stamp });
+  }
+  // LMI (DJL Serving) jsonlines: `{"outputs": [" a"]}`, one piece of text per element.
+  if (Array.isArray(json.outputs)) {
+    for (const piece of json.outputs) {
+      const text = typeof piece === "string" ? piece : obj(piece).text;
+      if (typeof text === "string" && text !== "") {
+        out.events.push({ kind: "content", text, ...stamp });
+      }
+    }
   }
   const details = obj(json.details);
   if (typeof details.finish_reason === "string") out.finishReason = details.finish_reason;

@@ -21,6 +21,7 @@ const PERMS = [
 const DERIVED = [
   "m_100_30_individual_responses.json",
   "m_100_30_summary.json",
+  "report.html",
   "requests.csv",
   "requests.jsonl",
   "summary.json",
@@ -233,4 +234,56 @@ Deno.test("kill -9 loses at most the requests in flight, and summarize works on 
     await sim.close();
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("SIGTERM after the end line: the run is reported finished and the exit code is 0", async () => {
+  const { benchCommand } = await import("../../lib/cli/bench_command.ts");
+  await using sim = await startSimulator({ ttftMs: 1, itlMs: 1 });
+  const root = await Deno.makeTempDir();
+  const listeners = new Map<Deno.Signal, () => void>();
+  const signals = {
+    add: (signal: Deno.Signal, fn: () => void) => void listeners.set(signal, fn),
+    remove: (signal: Deno.Signal) => void listeners.delete(signal),
+  };
+  const log = console.log;
+  const error = console.error;
+  let stderr = "";
+  let sent = false;
+  console.log = () => {
+    // The first line printed is the tables: the end line and every file are written by now.
+    if (!sent) {
+      sent = true;
+      listeners.get("SIGTERM")!();
+    }
+  };
+  console.error = (...args: unknown[]) => stderr += args.join(" ") + "\n";
+  let code: number;
+  try {
+    code = await benchCommand([
+      "--model",
+      "m",
+      "--base-url",
+      `${sim.url}/v1`,
+      "--results-dir",
+      root,
+      "--max-num-completed-requests",
+      "3",
+      "--mean-input-tokens",
+      "20",
+      "--mean-output-tokens",
+      "5",
+      "--workers",
+      "0",
+      "--quiet",
+    ], { signals });
+  } finally {
+    console.log = log;
+    console.error = error;
+    await Deno.remove(root, { recursive: true });
+  }
+  assert(sent, "SIGTERM was delivered after the run ended");
+  assert(stderr.includes("SIGTERM: no new requests"), `the listener saw it: ${stderr}`);
+  assertEquals(code, 0, stderr);
+  assert(!stderr.includes("stopped by SIGTERM"), stderr);
+  assertEquals(listeners.size, 0, "the listeners are removed");
 });

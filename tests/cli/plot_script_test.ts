@@ -82,6 +82,42 @@ Deno.test("plot script writes every plot of one run folder into it", async () =>
   }
 });
 
+Deno.test("plot script draws server_metrics when the run folder has server_metrics.jsonl", async () => {
+  const root = await resultsDir();
+  try {
+    const header = {
+      kind: "server-metrics",
+      schemaVersion: 1,
+      tool: { name: "tokenbench", version: "0.1.0" },
+      url: "http://127.0.0.1:8000/metrics",
+      intervalMs: 1000,
+      startEpochMs: 1e12,
+      names: [],
+    };
+    const scrapes = [0, 1, 2].map((i) => ({
+      kind: "scrape",
+      tMs: 1000 * i,
+      epochMs: 1e12 + 1000 * i,
+      scrapeMs: 1,
+      values: { "vllm:num_requests_running": i, "vllm:num_requests_waiting": 2 - i },
+      ...(i === 0
+        ? { types: { "vllm:num_requests_running": "gauge", "vllm:num_requests_waiting": "gauge" } }
+        : {}),
+    }));
+    await Deno.writeTextFile(
+      `${root}/run_B_4/server_metrics.jsonl`,
+      [header, ...scrapes].map((line) => JSON.stringify(line)).join("\n") + "\n",
+    );
+    assertEquals(await quietMain([...pngFlags, `${root}/run_B_4`]), 0);
+    const written = await files(`${root}/run_B_4`);
+    assert(written.includes("server_metrics.svg"), written.join());
+    const svg = await Deno.readTextFile(`${root}/run_B_4/server_metrics.svg`);
+    assert(svg.includes(">server: waiting<") && svg.includes(">client: requests in flight<"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("plot script writes per-run and comparison plots of a results folder into --out", async () => {
   const root = await resultsDir();
   const out = `${root}_out`;

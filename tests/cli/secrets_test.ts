@@ -173,7 +173,7 @@ Deno.test("no secret appears in any file written or anything printed, OpenAI and
       assertEquals(r.code, 0, `${name}: ${r.stderr}`);
       assert(r.stderr.includes("done |"), `${name}: the progress output was searched too`);
       const written = await filesUnder(dir);
-      assertEquals(written.length, 6, `${name}: files`);
+      assertEquals(written.length, 7, `${name}: files`);
       for (const [path, text] of written) assertNoSecret(text, `${name}: ${path}`);
       const jsonl = written.find(([p]) => p.endsWith("requests.jsonl"))![1];
       errorRecords += (jsonl.match(/"status":"error"/g) ?? []).length;
@@ -318,10 +318,16 @@ Deno.test("isSecretName() and secretsFromEnv() pick out secret names, not token 
       "keyboard",
       "AWS_REGION",
       "OPENAI_API_BASE",
+      // The working folder is no secret: taking it for one would redact every printed path.
+      "PWD",
+      "OLDPWD",
+      "author",
+      "signal",
     ]
   ) {
     assert(!isSecretName(name), name);
   }
+  for (const name of ["auth", "extra_auth", "sig", "passphrase"]) assert(isSecretName(name), name);
   assertEquals(
     secretsFromEnv({
       OPENAI_API_KEY: "sk-abcdef",
@@ -331,4 +337,218 @@ Deno.test("isSecretName() and secretsFromEnv() pick out secret names, not token 
     }).sort(),
     ["sk-abcdef", "tok-123456"],
   );
+});
+
+/** Secrets configured every other way; random-looking, so that no 8-character piece of one
+ * occurs in ordinary output. */
+const MORE = {
+  OPENAI_API_KEY: "sk-Qv7ZrT2mXw9LpK4nB8dJ6fHs3YcE1uGa",
+  QUERY_KEY: "Hq3Wz8Rk5Tn2Vm7Xp4Ld",
+  QUERY_CODE: "Zc9Ub4Ej6Np1Qs8Wy3Tf",
+  QUERY_SIG: "Mk2Ry7Gv5Bh9Lw3Dq6Xa",
+  URL_PASSWORD: "Pw8Kt3Nz6Rb1Yf4Jm9Hc",
+  EXTRA_AUTH: "Ea5Gd2Vq8Ms7Lp3Tx9Wk",
+  METADATA_KEY: "Md4Hs9Cz2Fy6Rn1Bk7Qv",
+};
+
+/** Every 8-character piece of every secret of `MORE`. */
+const PIECES = Object.values(MORE).flatMap((s) =>
+  Array.from({ length: s.length - 7 }, (_, i) => s.slice(i, i + 8))
+);
+
+function assertNoPiece(text: string, where: string) {
+  for (const piece of PIECES) {
+    assert(!text.includes(piece), `${where} contains a piece of a secret (${piece})`);
+  }
+}
+
+/**
+ * A hostile OpenAI-compatible endpoint: a 401 whose message quotes the key after a long
+ * preamble (past the 500-character cut), a stream whose answer text is the request's headers,
+ * URL and body (kept with --keep-text), and a 500 quoting the URL.
+ */
+function startHostileServer() {
+  let n = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = await req.text().catch(() => "");
+    const url = new URL(req.url);
+    if (!url.pathname.endsWith("/completions")) return new Response("no", { status: 404 });
+    const auth = req.headers.get("authorization") ?? "";
+    const headers = JSON.stringify(Object.fromEntries(req.headers));
+    switch (n++ % 3) {
+      case 0:
+        return Response.json({
+          error: {
+            message: `${"The request could not be authenticated. ".repeat(11)}` +
+              `Incorrect API key provided: ${auth.replace(/^Bearer /, "")} for ${req.url}`,
+          },
+        }, { status: 401 });
+      case 1: {
+        const chunk = (text: string) =>
+          `data: ${JSON.stringify({ choices: [{ delta: { content: text } }] })}\n\n`;
+        return new Response(
+          chunk(`headers ${headers} `) + chunk(`url ${req.url} `) + chunk(`body ${body}`) +
+            `data: ${JSON.stringify({ choices: [{ delta: {}, finish_reason: "stop" }] })}\n\n` +
+            "data: [DONE]\n\n",
+          { headers: { "content-type": "text/event-stream" } },
+        );
+      }
+      default:
+        return new Response(`upstream failed for ${req.url} with ${auth}`, { status: 500 });
+    }
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, served: () => n, server };
+}
+
+Deno.test("every configured secret and every 8-character piece of one stays out of every file and both streams", async () => {
+  const hostile = startHostileServer();
+  const sim = await startSimulator({ ttftMs: 2, itlMs: 1, seed: 3 });
+  const tmp = await Deno.makeTempDir();
+  const env = { OPENAI_API_KEY: MORE.OPENAI_API_KEY };
+  const query = `?key=${MORE.QUERY_KEY}&code=${MORE.QUERY_CODE}&Sig=${MORE.QUERY_SIG}`;
+  const common = [
+    "--keep-text",
+    "--metadata",
+    `team=perf,api_key=${MORE.METADATA_KEY}`,
+    "--additional-sampling-params",
+    JSON.stringify({ extra_body: { auth: MORE.EXTRA_AUTH } }),
+  ];
+  const host = (url: string) => url.replace(/^http:\/\//, "");
+  try {
+    const runs = [
+      ["hostile endpoint, key in the query", [
+        "--base-url",
+        `http://tbuser:${MORE.URL_PASSWORD}@${host(hostile.url)}/v1${query}`,
+        ...common,
+      ]],
+      ["simulator, key in the query", ["--base-url", `${sim.url}/v1${query}`, ...common]],
+    ] as const;
+    for (const [i, [name, args]] of runs.entries()) {
+      const dir = `${tmp}/run${i}`;
+      const r = await bench([...args, "--results-dir", dir], env);
+      assertEquals(r.code, 0, `${name}: ${r.stderr}`);
+      assertNoPiece(r.stdout, `${name}: stdout`);
+      assertNoPiece(r.stderr, `${name}: stderr`);
+      const written = await filesUnder(dir);
+      // LLMPerf's two files, requests.jsonl, summary.json, the CSV, tables.md and report.html.
+      assertEquals(written.length, 7, `${name}: files`);
+      assert(written.some(([p]) => p.endsWith("/report.html")), `${name}: report.html searched`);
+      for (const [path, text] of written) assertNoPiece(text, `${name}: ${path}`);
+      const jsonl = written.find(([p]) => p.endsWith("requests.jsonl"))![1];
+      const summary = JSON.parse(written.find(([p]) => p.endsWith("/summary.json"))![1]);
+      assert(summary.metadata.endpoint.includes("key=[redacted]"), summary.metadata.endpoint);
+      assertEquals(summary.metadata.additionalSamplingParams, {
+        extra_body: { auth: "[redacted]" },
+      });
+      if (i === 0) {
+        // The answers that echo the request were kept, with the secrets taken out.
+        assert(jsonl.includes("headers {"), "the echoed headers were kept as text");
+        assert(jsonl.includes("Incorrect API key provided"), "the 401's message was kept");
+      }
+    }
+    // `deno task correctness` keeps every answer's text: the echoed request stays out too.
+    const CORRECTNESS = new URL("../../scripts/llm_correctness.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-sys",
+        CORRECTNESS,
+        "--model",
+        "m",
+        "--base-url",
+        `http://tbuser:${MORE.URL_PASSWORD}@${host(hostile.url)}/v1${query}`,
+        "--max-num-completed-requests",
+        "6",
+        "--num-concurrent-requests",
+        "2",
+        "--metadata",
+        `api_key=${MORE.METADATA_KEY}`,
+        "--additional-sampling-params",
+        JSON.stringify({ extra_body: { auth: MORE.EXTRA_AUTH } }),
+        "--results-dir",
+        `${tmp}/correctness`,
+      ],
+      env: { NO_COLOR: "1", ...env },
+      stdin: "null",
+    }).output();
+    const dec = new TextDecoder();
+    assertEquals(out.code, 0, dec.decode(out.stderr));
+    assertNoPiece(dec.decode(out.stdout), "correctness: stdout");
+    assertNoPiece(dec.decode(out.stderr), "correctness: stderr");
+    const correctnessFiles = await filesUnder(`${tmp}/correctness`);
+    assertEquals(correctnessFiles.length, 3, "correctness files");
+    for (const [path, text] of correctnessFiles) assertNoPiece(text, `correctness: ${path}`);
+    assert(
+      correctnessFiles.some(([, text]) => text.includes("headers {")),
+      "the echoed headers were kept as text",
+    );
+    assert(hostile.served() >= 15, `the hostile endpoint answered (${hostile.served()})`);
+    // A URL without a scheme, with a password: refused, and the password is not printed.
+    const r = await bench(
+      ["--base-url", `tbuser:${MORE.URL_PASSWORD}@${host(sim.url)}/v1`, "--results-dir", tmp],
+      env,
+    );
+    assertEquals(r.code, 2, r.stderr);
+    assert(r.stderr.includes("--base-url"), r.stderr);
+    assertNoPiece(r.stdout + r.stderr, "a scheme-less URL's error");
+  } finally {
+    await sim.close();
+    await hostile.server.shutdown();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("redactSecrets() removes every 8-character piece of a known secret, credential query parameters and scheme-less user info", () => {
+  const key = "Kx4Lm8Qz2Wv6Rt9Yb3Nc";
+  assertEquals(
+    redactSecrets(`Incorrect API key provided: ${key.slice(0, 12)}…`, { secrets: [key] }),
+    "Incorrect API key provided: [redacted]…",
+  );
+  assertEquals(
+    redactSecrets(`masked ${key.slice(0, 9)}****${key.slice(-9)}`, { secrets: [key] }),
+    "masked [redacted]****[redacted]",
+  );
+  assertEquals(redactSecrets(`short ${key.slice(0, 7)}`, { secrets: [key] }), `short Kx4Lm8Q`);
+  assertEquals(
+    redactSecrets("http://h/v1?api-version=2024-10-21&key=a&CODE=b&sig=c&access_token=d&x=1"),
+    "http://h/v1?api-version=2024-10-21&key=[redacted]&CODE=[redacted]&sig=[redacted]" +
+      "&access_token=[redacted]&x=1",
+  );
+  assertEquals(
+    redactSecrets("not an http(s) URL: 'me:hunter2@127.0.0.1:8000/v1'"),
+    "not an http(s) URL: '[redacted]@127.0.0.1:8000/v1'",
+  );
+  assertEquals(redactSecrets({ extra_body: { auth: "x" }, errorCode: 5 }) as unknown, {
+    extra_body: { auth: "[redacted]" },
+    errorCode: 5,
+  });
+  assertEquals(redactSecrets("at 12:30 the ratio was 3:4"), "at 12:30 the ratio was 3:4");
+  // A placeholder key's words stay in ordinary text; the key itself does not.
+  const placeholder = { secrets: ["sk-no-key-required"] };
+  assertEquals(redactSecrets("--model is required", placeholder), "--model is required");
+  assertEquals(redactSecrets("key sk-no-key-required", placeholder), "key [redacted]");
+  assertEquals(redactSecrets("cut sk-no-key-re…", placeholder), "cut [redacted]…");
+});
+
+Deno.test("configuredSecrets() takes URL credentials from URL flags and URLs, not from any value with an @", async () => {
+  const { configuredSecrets } = await import("../../lib/cli/configured_secrets.ts");
+  const s = configuredSecrets({
+    args: [
+      "--base-url",
+      "tbuser:Pw8Kt3Nz6R@127.0.0.1:8000/v1",
+      "--endpoint-url=http://127.0.0.1:9/?sig=Zc9Ub4Ej6N",
+      "--model",
+      "meta-llama@instruct/v2",
+      "--metadata",
+      "owner=someone@example.com",
+      "--corpus",
+      "https://ab:Cd3Ef4Gh5I@example.com/corpus.txt",
+    ],
+  });
+  for (const v of ["Pw8Kt3Nz6R", "Zc9Ub4Ej6N", "Cd3Ef4Gh5I"]) assert(s.includes(v), v);
+  for (const v of ["meta-llama", "owner=someone", "someone"]) assert(!s.includes(v), v);
 });

@@ -125,6 +125,9 @@ Deno.test("mergeShards() sums the load and spans earliest send to latest complet
   assert(merged.finished);
 });
 
+/** The whole run's load, as a shard records it. */
+const OF = { maxRequests: 100, warmup: 0, concurrency: 4, rate: null };
+
 Deno.test("mergeShards() refuses runs that are not the shards of one run", () => {
   const cases: [ShardRunInput[], string][] = [
     [[shard(0, 2, []), shard(0, 2, [])], "shard 0 given twice"],
@@ -132,6 +135,18 @@ Deno.test("mergeShards() refuses runs that are not the shards of one run", () =>
     [[shard(0, 2, []), shard(1, 2, [], { seed: 9 })], "seed 9"],
     [[shard(0, 2, [rec(0, 0, 1)]), shard(1, 2, [rec(0, 0, 1)])], "requestId 0 is in both"],
     [[shard(0, 2, [])], "shard(s) 1 of 2 missing"],
+    [[shard(0, 2, []), shard(1, 2, [], { rate: 2 })], "s1 is an open loop, s0 is a closed loop"],
+    [
+      [
+        shard(0, 2, [], { shard: { index: 0, count: 2, of: OF } }),
+        shard(1, 2, [], { shard: { index: 1, count: 2, of: { ...OF, maxRequests: 200 } } }),
+      ],
+      "s1 is a shard of a run of 200 requests, 0 warm-up, concurrency 4, s0 of 100 requests",
+    ],
+    [
+      [shard(0, 2, []), shard(1, 2, [], { additionalSamplingParams: { temperature: 1 } })],
+      "s1 has additionalSamplingParams",
+    ],
   ];
   for (const [runs, expected] of cases) {
     let message = "";

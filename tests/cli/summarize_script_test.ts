@@ -56,7 +56,7 @@ Deno.test("summarize rebuilds every derived file from requests.jsonl, byte for b
     const [name] = [...Deno.readDirSync(tmp)].map((e) => e.name);
     const dir = `${tmp}/${name}`;
     const original = await files(dir);
-    assertEquals(Object.keys(original).length, 6, Object.keys(original).join());
+    assertEquals(Object.keys(original).length, 7, Object.keys(original).join());
 
     // In place: refused, one line, nothing touched.
     const again = await run(SUMMARIZE, [dir]);
@@ -113,6 +113,7 @@ const rec = (id: number, extra: Record<string, unknown> = {}) =>
     errorMessage: null,
     startEpochMs: 1000 + 10 * id,
     e2eMs: 100,
+    ttftMs: 50,
     inputTokens: 1,
     outputTokens: 1,
     maxOutputTokens: 1,
@@ -204,4 +205,11 @@ Deno.test("readRunJsonl() names the file and line of anything malformed", () => 
     assert(pattern.test(message), `${name}: '${message}' should match ${pattern}`);
     assert(!message.includes("\n"), `${name}: one line`);
   }
+});
+
+Deno.test("readRunJsonl() counts the records its end line has and the file lacks", () => {
+  const end = END.replace('"numRecords":2', '"numRecords":3');
+  const run = readRunJsonl([HEADER, rec(0), rec(1), end, ""].join("\n"));
+  assertEquals(run.missingRecords, 1);
+  assertEquals(readRunJsonl([HEADER, rec(0), rec(1), END, ""].join("\n")).missingRecords, 0);
 });

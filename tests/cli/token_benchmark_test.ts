@@ -111,6 +111,7 @@ Deno.test("bench, tables and summarize: bad input gives one line on stderr, exit
       errorMessage: null,
       startEpochMs: 1e12,
       e2eMs: 5,
+      ttftMs: 2,
       inputTokens: 10,
       outputTokens: 10,
       maxOutputTokens: 10,
@@ -132,17 +133,26 @@ Deno.test("bench, tables and summarize: bad input gives one line on stderr, exit
   const emptyJsonl = await runDir("empty-jsonl", "");
   const done = await runDir("summarized", [header, record(0), ""].join("\n"), ["summary.json"]);
   const good = await runDir("good", [header, record(0), ""].join("\n"));
+  const noTtft = await runDir(
+    "no-ttft",
+    [header, record(0).replace(/"ttftMs":2,/, ""), ""].join("\n"),
+  );
+  const negative = await runDir(
+    "negative",
+    [header, record(0).replace(/"e2eMs":5/, '"e2eMs":-5'), ""].join("\n"),
+  );
+  await Deno.writeTextFile(`${data}/other_tool.jsonl`, '{"prompt":"hi","response":"yo"}\n');
+  await Deno.writeTextFile(`${data}/nothing.jsonl`, "");
+  const fifo = `${tmp}/fifo.jsonl`;
+  await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  const dangling = `${tmp}/dangling`;
+  await Deno.symlink(`${tmp}/no-such-target`, dangling);
   const before = await snapshot(data);
   const notAFolder = `${tmp}/file.txt`;
   await Deno.writeTextFile(notAFolder, "x");
   const bedrock = [...ok, "--llm-api", "bedrock", "--region", "us-east-1"];
   const cases: [string, string[], RegExp, Record<string, string>?, string?][] = [
     ["unknown flag", [...ok, "--bogus"], /bogus/],
-    [
-      "transport for an SDK client",
-      [...bedrock, "--transport", "http1"],
-      /--transport applies to --llm-api openai, anthropic, vertexai only, not bedrock/,
-    ],
     ["unknown transport", [...ok, "--transport", "curl"], /--transport must be one of/],
     ["missing model", ["--base-url", `${sim.url}/v1`, "--results-dir", `${tmp}/out`], /--model/],
     [
@@ -165,6 +175,26 @@ Deno.test("bench, tables and summarize: bad input gives one line on stderr, exit
     ],
     ["bad metadata", [...ok, "--metadata", "novalue"], /--metadata/],
     ["bad llm api", [...ok, "--llm-api", "nope"], /--llm-api/],
+    [
+      "bad endpoint",
+      [...ok, "--endpoint", "assistants"],
+      /--endpoint must be one of chat, completions, responses/,
+    ],
+    [
+      "bad server metrics URL",
+      [...ok, "--server-metrics", "metrics"],
+      /--server-metrics is not an http\(s\) URL/,
+    ],
+    [
+      "bad server metrics interval",
+      [...ok, "--server-metrics", `${sim.url}/metrics`, "--server-metrics-interval-ms", "5"],
+      /--server-metrics-interval-ms must be a number >= 10, got '5'/,
+    ],
+    [
+      "server metrics interval alone",
+      [...ok, "--server-metrics-interval-ms", "500"],
+      /need --server-metrics URL/,
+    ],
     ["bad tokenizer", [...ok, "--tokenizer", "gpt5"], /--tokenizer/],
     ["bad rate", [...ok, "--rate", "0"], /--rate/],
     ["missing corpus", [...ok, "--corpus", `${tmp}/nope.txt`], /--corpus/],
@@ -216,6 +246,49 @@ Deno.test("bench, tables and summarize: bad input gives one line on stderr, exit
       /--additional-sampling-params must not set 'stream'/,
     ],
     ["sampling params null", [...ok, "--additional-sampling-params", "null"], /JSON object/],
+    [
+      "sampling params set max_tokens",
+      [...ok, "--additional-sampling-params", '{"max_tokens": 3}'],
+      /must not set 'max_tokens'.*--mean-output-tokens/,
+    ],
+    [
+      "hex count",
+      [...ok, "--max-num-completed-requests", "0x10"],
+      /--max-num-completed-requests must be an integer >= 1, got '0x10'/,
+    ],
+    [
+      "exponent concurrency",
+      [...ok, "--num-concurrent-requests", "1e1"],
+      /--num-concurrent-requests must be an integer >= 1, got '1e1'/,
+    ],
+    [
+      "hex sweep level",
+      [...ok, "--concurrency", "1,0x2"],
+      /concurrency levels must be positive integers.*'1,0x2'/,
+    ],
+    ["hex timeout", [...ok, "--timeout", "0x10"], /--timeout must be a number > 0, got '0x10'/],
+    [
+      "huge request count",
+      [...ok, "--max-num-completed-requests", "1000000000"],
+      /--max-num-completed-requests must be at most 10000000 \(every prompt is made/,
+    ],
+    ["huge warm-up", [...ok, "--warmup", "1000000000000"], /--warmup must be at most 10000000/],
+    [
+      "huge count in digits",
+      [...ok, "--max-num-completed-requests", "1" + "0".repeat(300)],
+      /--max-num-completed-requests must be at most/,
+    ],
+    [
+      "metadata empty key",
+      [...ok, "--metadata", " =x"],
+      /--metadata .*non-empty keys; bad pair ' =x'/,
+    ],
+    [
+      "metadata replaces results",
+      [...ok, "--metadata", "results=x"],
+      /--metadata key 'results' is taken by LLMPerf's summary file \(it would replace every results_\* key\)/,
+    ],
+    ["metadata key twice", [...ok, "--metadata", "a=1,a=2"], /--metadata gives 'a' twice/],
     ["bad arrival", [...ok, "--rate", "2", "--arrival", "burst"], /--arrival.*'burst'/],
     ["bad prompt mode", [...ok, "--prompt-mode", "poetry"], /--prompt-mode/],
     ["bad endpoint", [...ok, "--endpoint", "embeddings"], /--endpoint/],
@@ -250,6 +323,41 @@ Deno.test("bench, tables and summarize: bad input gives one line on stderr, exit
       TABLES,
     ],
     ["tables: not a results file", [`${data}/notes.txt`], /notes\.txt: not valid JSON/, {}, TABLES],
+    [
+      "tables: another tool's JSONL",
+      [`${data}/other_tool.jsonl`],
+      /other_tool\.jsonl: not a tokenbench requests\.jsonl: no request record/,
+      {},
+      TABLES,
+    ],
+    ["tables: empty JSONL", [`${data}/nothing.jsonl`], /nothing\.jsonl: is empty/, {}, TABLES],
+    ["tables: a FIFO", [fifo], /fifo\.jsonl: not a regular file or folder/, {}, TABLES],
+    [
+      "summarize: record without ttftMs",
+      [noTtft, "--out", `${tmp}/out/no-ttft`],
+      /requests\.jsonl line 2: not a request record: 'ttftMs' must be a non-negative number or null, got undefined/,
+      {},
+      SUMMARIZE,
+    ],
+    [
+      "summarize: negative e2eMs",
+      [negative],
+      /line 2: not a request record: 'e2eMs' must not be negative, got -5/,
+      {},
+      SUMMARIZE,
+    ],
+    [
+      "summarize: --out under a file",
+      [good, "--out", `${notAFolder}/x`],
+      /^error: --out '.*file\.txt\/x'/,
+      {},
+      SUMMARIZE,
+    ],
+    [
+      "results dir a dangling symlink",
+      [...ok.slice(0, 4), "--results-dir", dangling],
+      /--results-dir '.*dangling' is a symbolic link to '.*no-such-target', which does not exist/,
+    ],
     ["summarize: no folder", [], /give the run folder/, {}, SUMMARIZE],
     ["summarize: missing folder", [`${data}/nope`], /DIR .* does not exist/, {}, SUMMARIZE],
     ["summarize: not a run folder", [noJsonl], /has no requests\.jsonl/, {}, SUMMARIZE],
@@ -348,6 +456,7 @@ Deno.test("token_benchmark: a run against the simulator writes LLMPerf's files, 
     assertEquals(files, [
       `${stem}_individual_responses.json`,
       `${stem}_summary.json`,
+      "report.html",
       "requests.csv",
       "requests.jsonl",
       "summary.json",
@@ -421,6 +530,64 @@ Deno.test("token_benchmark: a run against the simulator writes LLMPerf's files, 
     assertEquals(csvLines.length, 21);
   } finally {
     await sim.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("token_benchmark: the Responses API with server metrics, through the script", async () => {
+  await using sim = await startSimulator({ ttftMs: 40, itlMs: 2, maxRunning: 2 });
+  const tmp = await Deno.makeTempDir();
+  try {
+    const r = await run(SCRIPT, [
+      "--llm-api",
+      "openai",
+      "--endpoint",
+      "responses",
+      "--model",
+      "gpt-5",
+      "--base-url",
+      `${sim.url}/v1`,
+      "--mean-input-tokens",
+      "50",
+      "--stddev-input-tokens",
+      "0",
+      "--mean-output-tokens",
+      "16",
+      "--stddev-output-tokens",
+      "0",
+      "--num-concurrent-requests",
+      "4",
+      "--max-num-completed-requests",
+      "8",
+      "--additional-sampling-params",
+      '{"reasoning":{"effort":"medium","summary":"auto"}}',
+      "--server-metrics",
+      `${sim.url}/metrics`,
+      "--server-metrics-interval-ms",
+      "20",
+      "--quiet",
+      "--results-dir",
+      tmp,
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const [runDir] = await listFiles(tmp);
+    const dir = `${tmp}/${runDir}`;
+    assert((await listFiles(dir)).includes("server_metrics.jsonl"));
+    const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
+    assertEquals(summary.metadata.endpointKind, "responses");
+    assertEquals(summary.summary.numCompleted, 8);
+    assertEquals(summary.serverMetrics.roles.running.stats.max, 2);
+    assertEquals(summary.serverMetrics.roles.waiting.stats.max, 2);
+    const records = (await Deno.readTextFile(`${dir}/requests.jsonl`)).trim().split("\n")
+      .map((line) => JSON.parse(line)).filter((line) => "requestId" in line);
+    // 16 × 0.25 = 4 tokens of reasoning summary before the answer.
+    assert(records.every((rec) => rec.reasoningTokens === 4 && rec.serverOutputTokens === 16));
+    assert(sim.log().every((entry) => entry.format === "openai-responses"));
+    assert(
+      /server metrics: \d+ scrape\(s\) of .*running p50 [\d.]+ max 2\.0/.test(r.stderr),
+      r.stderr,
+    );
+  } finally {
     await Deno.remove(tmp, { recursive: true });
   }
 });

@@ -294,3 +294,53 @@ Deno.test("createHttp1Fetch() stamps each body piece with the time its bytes wer
     await raw.close();
   }
 });
+
+Deno.test("createHttp1Fetch() asks for identity, decodes a gzip or deflate SSE body and names any other content-encoding", async () => {
+  const { createOpenAiClient } = await import("../../lib/clients/openai_client.ts");
+  const sse = 'data: {"choices":[{"delta":{"content":"Hél"}}]}\n\n' +
+    'data: {"choices":[{"delta":{"content":"lo"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
+  const compressed = async (format: CompressionFormat) =>
+    new Uint8Array(
+      await new Response(
+        new Blob([sse]).stream().pipeThrough(new CompressionStream(format)),
+      ).arrayBuffer(),
+    );
+  const bodies: Record<string, Uint8Array<ArrayBuffer> | string> = {
+    gzip: await compressed("gzip"),
+    deflate: await compressed("deflate"),
+    br: "not really brotli",
+  };
+  const asked: (string | null)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    await req.text();
+    asked.push(req.headers.get("accept-encoding"));
+    const coding = new URL(req.url).searchParams.get("coding")!;
+    return new Response(bodies[coding], {
+      headers: { "content-type": "text/event-stream", "content-encoding": coding },
+    });
+  });
+  const fetch1 = createHttp1Fetch();
+  try {
+    for (const coding of ["gzip", "deflate", "br"]) {
+      const client = createOpenAiClient({
+        baseUrl: `http://127.0.0.1:${server.addr.port}/v1?coding=${coding}`,
+        fetch: fetch1,
+      });
+      let text = "";
+      let error = "";
+      for await (const e of client.stream({ model: "m", prompt: "hi", maxTokens: 4 })) {
+        if (e.kind === "content") text += e.text;
+        if (e.kind === "error") error = `${e.code} ${e.message}`;
+      }
+      if (coding === "br") {
+        assert(/^599 .*content-encoding 'br' is not supported/.test(error), error);
+      } else {
+        assertEquals([text, error], ["Héllo", ""], coding);
+      }
+    }
+    assertEquals(asked, ["identity", "identity", "identity"]);
+  } finally {
+    fetch1.close();
+    await server.shutdown();
+  }
+});

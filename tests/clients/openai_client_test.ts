@@ -431,3 +431,117 @@ Deno.test("OpenAI client stamps the send: last byte written on http1, the call o
   );
   assertEquals(refused.sent, null);
 });
+
+/** A fetch whose body sends `body` at once and closes `closeAfterMs` later (or never). */
+function lateCloseFetch(body: string, closeAfterMs: number | null): typeof fetch {
+  return ((_input: string | URL | Request, init?: RequestInit) => {
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body));
+        if (closeAfterMs !== null) setTimeout(() => controller.close(), closeAfterMs);
+        init?.signal?.addEventListener("abort", () => controller.error(init.signal?.reason));
+      },
+    });
+    return Promise.resolve(new Response(stream, { status: 200 }));
+  }) as typeof fetch;
+}
+
+Deno.test("OpenAI client reads the body to its end after [DONE] without moving the stream's end", async () => {
+  const body = sse({ choices: [{ index: 0, delta: { content: "Hi" } }] }, "[DONE]");
+  const client = createOpenAiClient({ baseUrl: "http://fake/v1", fetch: lateCloseFetch(body, 80) });
+  const { events, bodyEndMs } = await collectSent(client.stream(REQUEST));
+  assertEquals(events.at(-1)?.kind, "done");
+  assert(bodyEndMs !== null);
+
+  const timing = await timeStream(
+    createOpenAiClient({ baseUrl: "http://fake/v1", fetch: lateCloseFetch(body, 80) })
+      .stream(REQUEST),
+  );
+  assertEquals(timing.error, null);
+  assert(timing.bodyEndMs !== null && timing.bodyEndMs - timing.endMs >= 60, `${timing.bodyEndMs}`);
+  assert(timing.endMs < 60, `end at [DONE]: ${timing.endMs}`);
+
+  // A body that never closes: the request's timeout ends the reading, the request stays ok.
+  const signal = AbortSignal.timeout(100);
+  const open = await timeStream(
+    createOpenAiClient({ baseUrl: "http://fake/v1", fetch: lateCloseFetch(body, null) })
+      .stream({ ...REQUEST, signal }),
+    { signal },
+  );
+  assertEquals([open.error, open.bodyEndMs, open.text], [null, null, "Hi"]);
+  assert(open.endMs < 60, `end at [DONE]: ${open.endMs}`);
+});
+
+Deno.test("OpenAI client speaks the Responses API: body, TTFT on the first output text, reasoning apart", async () => {
+  await using sim = await startSimulator({ ttftMs: 30, itlMs: 10, tokensPerChunk: 1 });
+  const requests: string[] = [];
+  const recording = ((input: string | URL | Request, init?: RequestInit) => {
+    requests.push(`${String(input)} ${init?.body}`);
+    return fetch(input, init);
+  }) as typeof globalThis.fetch;
+  const client = createOpenAiClient({
+    baseUrl: `${sim.url}/v1`,
+    endpoint: "responses",
+    systemPrompt: "Be brief.",
+    fetch: recording,
+  });
+  const t = await timeStream(client.stream({
+    ...REQUEST,
+    maxTokens: 16,
+    samplingParams: { reasoning: { effort: "medium", summary: "auto" } },
+  }));
+  assertEquals(t.error, null);
+  const [url, body] = [
+    requests[0].split(" ")[0],
+    JSON.parse(requests[0].slice(requests[0].indexOf(" "))),
+  ];
+  assertEquals(url, `${sim.url}/v1/responses`);
+  assertEquals(body.input, "Hello");
+  assertEquals(body.instructions, "Be brief.");
+  assertEquals(body.max_output_tokens, 16);
+  // 16 × 0.25 = 4 reasoning tokens first (from 30 ms), then 12 answer tokens 10 ms apart.
+  assertEquals(t.reasoningArrivalMs.length, 4);
+  assertEquals(t.chunkArrivalMs.length, 12);
+  assert(t.firstReasoningMs !== null && t.ttftMs !== null);
+  // 40 ms of reasoning apart on the simulator's schedule; a late first stamp on a busy machine
+  // shortens it, but TTFT taken at the first reasoning would make it 0.
+  assert(t.ttftMs - t.firstReasoningMs >= 20, `${t.firstReasoningMs} → ${t.ttftMs}`);
+  assertEquals(t.usage.reasoningTokens, 4);
+  assertEquals(t.usage.outputTokens, 16);
+  assertEquals(t.usage.cacheReadInputTokens, 0);
+  assertEquals(t.finishReason, "max_output_tokens");
+  const tokenizer = createTokenizer("cl100k_base");
+  try {
+    assertEquals(tokenizer.countTokens(t.text), 12);
+  } finally {
+    tokenizer.free();
+  }
+  const log = sim.log()[0];
+  // TTFT is the first output text's send stamp (planned 40 ms after the first reasoning), not
+  // the first reasoning's: the server's own stamps, so the client's load does not matter.
+  assertEquals(t.chunkSentEpochMs?.[0], log.chunkSentEpochMs[4]);
+  assertEquals(log.chunkPlannedMs[4] - log.chunkPlannedMs[0], 40);
+});
+
+Deno.test("OpenAI Responses client turns HTTP errors and response.failed into error events", async () => {
+  await using failing = await startSimulator({ errorRate: 1, errorStatuses: [503] });
+  const events = await collect(
+    createOpenAiClient({ baseUrl: `${failing.url}/v1`, endpoint: "responses" }).stream(REQUEST),
+  );
+  assertEquals(events.map((e) => e.kind), ["headers", "error"]);
+  assertEquals((events[1] as { code: number }).code, 503);
+  await using breaking = await startSimulator({ ttftMs: 0, itlMs: 0, streamErrorRate: 1, seed: 3 });
+  const client = createOpenAiClient({ baseUrl: `${breaking.url}/v1`, endpoint: "responses" });
+  const t = await timeStream(client.stream({ ...REQUEST, maxTokens: 30 }));
+  assert(t.error !== null);
+  const planned = breaking.log()[0].error!;
+  assertEquals(t.error.code, planned.status === 429 ? 429 : 500);
+  assertEquals(t.error.message, planned.message);
+  const cut = createOpenAiClient({
+    baseUrl: "http://fake/v1",
+    endpoint: "responses",
+    fetch: fakeFetch('event: response.created\ndata: {"type":"response.created"}\n\n').fetch,
+  });
+  const last = (await collect(cut.stream(REQUEST))).at(-1)!;
+  assert(last.kind === "error" && last.code === 599, JSON.stringify(last));
+});

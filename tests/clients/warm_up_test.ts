@@ -6,6 +6,11 @@ Deno.test("warmUpClient() runs every SSE client over both transports end to end 
   for (const transport of ["http1", "fetch"] as const) {
     const specs = [
       { api: "openai", options: { baseUrl: "http://127.0.0.1:9/v1" }, transport },
+      {
+        api: "openai",
+        options: { baseUrl: "http://127.0.0.1:9/v1", endpoint: "responses" },
+        transport,
+      },
       { api: "anthropic", options: { baseUrl: "http://127.0.0.1:9", apiKey: "k" }, transport },
       {
         api: "vertexai",

@@ -1,8 +1,13 @@
 import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
-import { bootstrapQuantileCi, CI_QUANTILES, summarizeWithCi } from "../../lib/core/bootstrap.ts";
+import {
+  bootstrapQuantileCi,
+  bootstrapQuantileDifferenceCi,
+  CI_QUANTILES,
+  summarizeWithCi,
+} from "../../lib/core/bootstrap.ts";
 import { minSamplesForQuantile, percentileSupport } from "../../lib/core/percentile_support.ts";
 import { quantileSorted } from "../../lib/core/quantile.ts";
-import { createRandom, type Random } from "../../lib/core/random.ts";
+import { createRandom, type Random, sampleNormal } from "../../lib/core/random.ts";
 import { STATS_FIELDS, summarize } from "../../lib/core/summarize.ts";
 
 /** The textbook percentile bootstrap: draw indices, build the resample, sort it, take q. */
@@ -142,4 +147,34 @@ Deno.test("percentileSupport() wants ten samples beyond the percentile", () => {
   ok(percentileSupport(999, 0.999)?.startsWith("p99.9 of 999 values"));
   throws(() => percentileSupport(-1, 0.5), /'n' must be a non-negative integer, got -1/);
   throws(() => percentileSupport(10, 2), /'q' must be in \[0, 1\]/);
+});
+
+Deno.test("bootstrapQuantileDifferenceCi() covers the true difference of medians about 95% of the time", () => {
+  // Normal samples whose medians differ by 30: the interval of the difference should cover 30
+  // in about 95% of repeats and exclude 0 in (nearly) all of them at this sample size.
+  const random = createRandom(11);
+  const repeats = 120;
+  let covered = 0, excludesZero = 0;
+  for (let k = 0; k < repeats; k++) {
+    const a = Array.from({ length: 150 }, () => sampleNormal(random, 200, 40));
+    const b = Array.from({ length: 150 }, () => sampleNormal(random, 230, 40));
+    const [lo, hi] = bootstrapQuantileDifferenceCi(a, b, 0.5, { resamples: 400, seed: k })!;
+    if (lo <= 30 && 30 <= hi) covered++;
+    if (lo > 0) excludesZero++;
+  }
+  ok(covered / repeats > 0.87 && covered / repeats <= 1, `coverage ${covered / repeats}`);
+  ok(excludesZero / repeats > 0.9, `${excludesZero} of ${repeats} exclude 0`);
+});
+
+Deno.test("bootstrapQuantileDifferenceCi() is antisymmetric, seeded, and null without samples", () => {
+  const a = Array.from({ length: 80 }, (_, i) => (i * 37) % 101);
+  const b = a.map((v) => v * 1.5);
+  const ab = bootstrapQuantileDifferenceCi(a, b, 0.5, { seed: 3 })!;
+  deepStrictEqual(bootstrapQuantileDifferenceCi(a, b, 0.5, { seed: 3 }), ab);
+  ok(ab[0] > 0, `${ab}`);
+  const ba = bootstrapQuantileDifferenceCi(b, a, 0.5, { seed: 3 })!;
+  ok(ba[1] < 0, `${ba}`);
+  strictEqual(bootstrapQuantileDifferenceCi([], b, 0.5), null);
+  throws(() => bootstrapQuantileDifferenceCi(a, b, 1.5), RangeError);
+  throws(() => bootstrapQuantileDifferenceCi(a, [NaN], 0.5), RangeError);
 });

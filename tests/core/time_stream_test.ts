@@ -190,3 +190,65 @@ Deno.test("timeStream() takes the send and the response head at their own stamps
   const record = toRequestRecord(none, { requestId: 0, inputTokens: 1, maxOutputTokens: 1 });
   assertEquals(["requestSentMs" in record, "coldStart" in record], [false, false]);
 });
+
+Deno.test("timeStream() ends the stream at done and stamps the body's end apart", async () => {
+  // start 0, headers 5, message 10, content 10 (same message), done 30, body-end 80, end 81.
+  const events = () =>
+    from([
+      { kind: "headers", status: 200 },
+      { kind: "message" },
+      { kind: "content", text: "Hi" },
+      { kind: "done" },
+      { kind: "body-end" },
+    ]);
+  const t = await timeStream(events(), { now: clock([0, 5, 10, 12, 30, 80, 81]) });
+  assertEquals([t.ttftMs, t.endMs, t.bodyEndMs], [12, 30, 80]);
+  const r = toRequestRecord(t, { requestId: 0, inputTokens: 1, maxOutputTokens: 1 });
+  assertEquals([r.e2eMs, r.bodyEndMs], [30, 80]);
+
+  // With network stamps, done and body-end take the reads' times.
+  const stamped = await timeStream(
+    from([
+      { kind: "message", receivedMs: 1010 },
+      { kind: "content", text: "Hi" },
+      { kind: "done", receivedMs: 1020 },
+      { kind: "body-end", receivedMs: 1070 },
+    ]),
+    { now: clock([1000, 1090]), networkStamps: true },
+  );
+  assertEquals([stamped.endMs, stamped.bodyEndMs], [20, 70]);
+
+  // Without a body-end the end is still the end of the events (as before).
+  const plain = await timeStream(from([{ kind: "message" }, { kind: "done" }]), {
+    now: clock([0, 10, 20, 25]),
+  });
+  assertEquals([plain.endMs, plain.bodyEndMs], [25, null]);
+  const record = toRequestRecord(plain, { requestId: 0, inputTokens: 1, maxOutputTokens: 1 });
+  assertEquals("bodyEndMs" in record, false);
+});
+
+Deno.test("timeStream() keeps a request that times out while its body is read on after done", async () => {
+  const controller = new AbortController();
+  async function* events(): AsyncGenerator<StreamEvent> {
+    yield { kind: "headers", status: 200 };
+    yield { kind: "message" };
+    yield { kind: "content", text: "Hi" };
+    yield { kind: "done", finishReason: "stop" };
+    controller.abort(new DOMException("late", "TimeoutError"));
+    await new Promise(() => {}); // a body that never ends
+  }
+  const t = await timeStream(events(), {
+    now: clock([0, 5, 10, 12, 30, 500]),
+    signal: controller.signal,
+  });
+  assertEquals([t.error, t.endMs, t.bodyEndMs, t.finishReason], [null, 30, null, "stop"]);
+  // Before done the same abort is a timeout.
+  const early = new AbortController();
+  async function* stuck(): AsyncGenerator<StreamEvent> {
+    yield { kind: "headers", status: 200 };
+    early.abort(new DOMException("late", "TimeoutError"));
+    await new Promise(() => {});
+  }
+  const failed = await timeStream(stuck(), { now: clock([0, 5, 50]), signal: early.signal });
+  assertEquals(failed.error?.code, 408);
+});

@@ -376,3 +376,15 @@ Deno.test("the JSONL header line {kind: 'run', metadata} gives the run's metadat
   assertEquals(r.file.metadata.schemaVersion, 1);
   assertEquals(r.file.individual!.length, 1);
 });
+
+Deno.test("tables' loader skips a torn line of a killed run's JSONL, as summarize does", async () => {
+  const lines = [0, 1, 2].map((i) => JSON.stringify(jsonlRecord(i)));
+  const header = JSON.stringify({ kind: "run", metadata: { model: "m" } });
+  const torn = [header, lines[0], lines[1].slice(0, 30), lines[2], lines[2].slice(0, 12)];
+  const r = await parseLlmperfStream("r/requests.jsonl", pieces(torn.join("\n"), 7));
+  assert(r.status === "ok", JSON.stringify(r));
+  assertEquals(r.file.individual!.length, 2);
+  assertEquals(r.file.metadata.tornLines, 2);
+  const empty = parseLlmperfFile("r/requests.jsonl", "\n");
+  assert(empty.status === "error" && /is empty/.test(empty.error.message));
+});

@@ -155,9 +155,25 @@ Deno.test("parseRecordsCsv() keeps the send stamp and cold-start flag, and reads
   const [parsed] = parseRecordsCsv(old);
   strictEqual("requestSentMs" in parsed, false);
   throws(
-    () => parseRecordsCsv(recordsToCsv([stamped]).replace(",true,", ",yes,")),
+    () => parseRecordsCsv(recordsToCsv([stamped]).replace(/,true,(,*)\n/, ",yes,$1\n")),
     { message: /column 'coldStart' must be "true", "false" or empty/ },
   );
+  // A refusal and a Retry-After round-trip too.
+  const flagged = { ...RECORDS[2], refusal: true, retryAfterMs: 7000 } as RequestRecord;
+  const [again] = parseRecordsCsv(recordsToCsv([flagged]));
+  deepStrictEqual([again.refusal, again.retryAfterMs], [true, 7000]);
+});
+
+Deno.test("parseRecordsCsv() keeps the body's end and reads files without the column", () => {
+  const withEnd = { ...RECORDS[1], bodyEndMs: 321.5 } as RequestRecord;
+  const [back] = parseRecordsCsv(recordsToCsv([withEnd]));
+  strictEqual(back.bodyEndMs, 321.5);
+  const csv = recordsToCsv([RECORDS[1]]);
+  const [header, row] = csv.trimEnd().split("\n");
+  const keep = header.split(",").map((n, i) => [n, i] as const).filter(([n]) => n !== "bodyEndMs");
+  const cells = row.split(",");
+  const old = [keep.map(([n]) => n).join(","), keep.map(([, i]) => cells[i]).join(",")].join("\n");
+  strictEqual("bodyEndMs" in parseRecordsCsv(old)[0], false);
 });
 
 Deno.test("parseRecordsCsv() keeps the cached prompt tokens, and reads rows and files without them", () => {

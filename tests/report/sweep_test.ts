@@ -127,7 +127,9 @@ Deno.test("deno task bench --concurrency 1,2 writes one folder per level and the
     const sweepDir = `${root}/${sweepName}`;
     assert(sweepName.endsWith("sim-concurrency-sweep"), sweepName);
     const names = [...Deno.readDirSync(sweepDir)].map((e) => e.name).sort();
-    assertEquals(names, ["c1", "c2", "sweep.json", "sweep.md", "sweep.svg"]);
+    assertEquals(names, ["c1", "c2", "report.html", "sweep.json", "sweep.md", "sweep.svg"]);
+    const page = await Deno.readTextFile(`${sweepDir}/report.html`);
+    assert(page.includes('data-plot="load_curve"') && page.includes("Chosen point"), "sweep page");
     const sweep = JSON.parse(await Deno.readTextFile(`${sweepDir}/sweep.json`));
     assertEquals(sweep.rows.map((r: { load: number }) => r.load), [1, 2]);
     assert(sweep.rows.every((r: { numCompleted: number }) => r.numCompleted === 4));

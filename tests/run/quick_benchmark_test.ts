@@ -73,6 +73,7 @@ Deno.test("quickBenchmark() writes a new run folder like deno task bench, never 
       "summary.json",
       "requests.csv",
       "tables.md",
+      "report.html",
       "my-model_40_12_summary.json",
       "my-model_40_12_individual_responses.json",
     ]);
@@ -123,4 +124,26 @@ Deno.test("quickBenchmark() rejects bad options before sending anything", async 
     "meanInputTokens",
   );
   assertEquals(sim.log().length, 0);
+});
+
+Deno.test("quickBenchmark() passes serverMetrics on to the run", async () => {
+  await using sim = await startSimulator({ ttftMs: 5, itlMs: 1 });
+  const run = await quickBenchmark(createOpenAiClient({ baseUrl: `${sim.url}/v1` }), {
+    model: "sim",
+    maxRequests: 3,
+    meanInputTokens: 20,
+    stddevInputTokens: 0,
+    meanOutputTokens: 5,
+    stddevOutputTokens: 0,
+    simulator: sim,
+    serverMetrics: { url: `${sim.url}/metrics`, intervalMs: 20 },
+  });
+  const metrics = run.report.summary.serverMetrics!;
+  assert(metrics.scrapes >= 2);
+  assertEquals(
+    metrics
+      .counters['vllm:request_success_total{finished_reason="length",model_name="tokenbench-sim"}']
+      .last,
+    3,
+  );
 });

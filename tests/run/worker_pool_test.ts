@@ -93,7 +93,9 @@ Deno.test("WorkerPool.timeRequest() cancels in the worker (499) and times out th
   }, { workers: 1 });
   try {
     const cancel = new AbortController();
-    setTimeout(() => cancel.abort(new DOMException("stopped by SIGINT", "AbortError")), 60);
+    // Chunks at 5, 45, 85, 125 ms…: cancelled at 150 ms, after the first even on a busy machine
+    // and long before the 20th (765 ms).
+    setTimeout(() => cancel.abort(new DOMException("stopped by SIGINT", "AbortError")), 150);
     const request = { model: "m", prompt: "x", maxTokens: 20 };
     const [cancelled, timedOut] = await Promise.all([
       pool.timeRequest(request, { cancel: cancel.signal }),

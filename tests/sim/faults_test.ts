@@ -345,7 +345,7 @@ Deno.test("a run where every request fails writes valid JSON without NaN and say
       if (entry.name.endsWith(".jsonl")) text.trim().split("\n").forEach((l) => JSON.parse(l));
       checked++;
     }
-    assertEquals(checked, 6);
+    assertEquals(checked, 7); // LLMPerf's two, requests.jsonl, summary.json, CSV, tables, report.html
     const summary = JSON.parse(await Deno.readTextFile(`${tmp}/${name}/summary.json`));
     assert(/no request succeeded: all 6 failed/.test(summary.summary.note), summary.summary.note);
     assertEquals(summary.summary.stats.ttftMs.mean, null);
