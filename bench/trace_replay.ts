@@ -56,7 +56,7 @@ if (import.meta.main) {
     "--prefix-cache-tokens",
     "1000000",
   ]);
-  const rss: { done: number; mb: number }[] = [];
+  const rss: { done: number; mb: number; heapMb: number }[] = [];
   const lag: number[] = [];
   let done = 0;
   // Records go to a results folder (JSONL), not memory: only the dispatch lags are kept here.
@@ -75,7 +75,8 @@ if (import.meta.main) {
         if (r.phase === "measure") lag.push(r.actualSendMs - r.intendedSendMs);
         done++;
         if (done === Math.floor(n / 10) || done === Math.floor(n / 2) || done === n) {
-          rss.push({ done, mb: Deno.memoryUsage().rss / 2 ** 20 });
+          const m = Deno.memoryUsage();
+          rss.push({ done, mb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20 });
         }
       },
     });
@@ -91,7 +92,11 @@ if (import.meta.main) {
         quantile(lag, 0.99)?.toFixed(2)
       }, max ${Math.max(...lag).toFixed(2)}`,
     );
-    console.log(`RSS MB: ${rss.map((r) => `${r.mb.toFixed(0)} after ${r.done}`).join(", ")}`);
+    console.log(
+      `RSS MB (V8 heap used): ${
+        rss.map((r) => `${r.mb.toFixed(0)} (${r.heapMb.toFixed(0)}) after ${r.done}`).join(", ")
+      }`,
+    );
     if (cache) {
       console.log(
         `prompt cache: hit share ${cache.hitShare.toFixed(3)}, TTFT p50 cached ${

@@ -190,7 +190,6 @@ export async function findMaxLoad(
     ...(integer ? { concurrency: load } : { rate: load }),
   });
   checkBenchmarkOptions(client, probeOptions(start));
-  const perProbe = o.maxRequests ?? 10;
   const enough = Math.ceil(10 / Math.max(1e-9, 1 - target) - 1e-9);
   const dir = resultsDir === undefined
     ? null
