@@ -1,5 +1,5 @@
 /**
- * TTFT error of whole clients side by side at one stream: each client's TTFT minus the
+ * TTFT error of whole clients side by side, at one stream or `--concurrency N`: each client's TTFT minus the
  * simulator's own (first chunk sent − request arrived), measured from T0 (the client asked) and
  * from the wire send (`requestSentMs`), against one simulator in a separate process
  * (`--raw-http`). The setups are interleaved, repetition by repetition, so that a noisy moment
@@ -7,8 +7,9 @@
  * repetition's p50/p99, with the range.
  *
  * Setups:
- * - `openai-http1`: tokenbench's OpenAI client on the `http1` transport (the default of
- *   `deno task bench` for `http:` URLs), this thread;
+ * - `openai-workers`: tokenbench's default of `deno task bench` for an `http:` URL: the OpenAI
+ *   client on the `http1` transport in 2 Deno Workers (a worker pool, as `--workers 2`);
+ * - `openai-http1`: tokenbench's OpenAI client on the `http1` transport, this thread;
  * - `openai-fetch`: the same client on Deno's `fetch` (`--workers 0 --transport fetch`);
  * - `bedrock-sdk`: tokenbench's Bedrock client (ConverseStream through the AWS SDK, SigV4 with
  *   throw-away credentials) on Deno's `fetch`;
@@ -22,15 +23,17 @@
  *
  * Run:
  * `deno run --allow-net=127.0.0.1,localhost --allow-read --allow-env --allow-sys --allow-run bench/ttft_clients.ts`
- * (flags: `--requests 300 --repetitions 3 --ttft-ms 20 --itl-ms 2 --tokens 2 --json`)
+ * (flags: `--requests 300 --repetitions 3 --concurrency 1 --ttft-ms 20 --itl-ms 2 --tokens 2
+ * --json`). With `--concurrency N`, N requests of a setup are in flight at once (each request is
+ * told apart in the simulator's log by its model name).
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import OpenAI from "openai";
-import { spawnSimulator, timeRequest } from "tokenbench/run";
+import { createWorkerPool, spawnSimulator, timeRequest } from "tokenbench/run";
 import { createClient, warmUpClient } from "tokenbench/clients";
-import { type LlmClient, quantile } from "tokenbench/core";
+import { type LlmClient, type LlmRequest, quantile, type StreamTiming } from "tokenbench/core";
 
 interface _Sample {
   /** Client TTFT from T0 minus the simulator's. */
@@ -41,8 +44,8 @@ interface _Sample {
 
 interface _Setup {
   label: string;
-  /** One request; resolves with the client's TTFT from T0 and from send (ms). */
-  once(): Promise<{ ttftMs: number | null; fromSentMs: number | null }>;
+  /** One request for `model`; resolves with the client's TTFT from T0 and from send (ms). */
+  once(model: string): Promise<{ ttftMs: number | null; fromSentMs: number | null }>;
   close(): void;
 }
 
@@ -54,11 +57,18 @@ async function _json(url: string, init?: RequestInit) {
   return res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text();
 }
 
-function _tokenbenchSetup(label: string, client: LlmClient, tokens: number): _Setup {
+function _tokenbenchSetup(
+  label: string,
+  client: LlmClient | { timeRequest: (request: LlmRequest) => Promise<StreamTiming> },
+  tokens: number,
+): _Setup {
+  const time = "timeRequest" in client
+    ? (r: LlmRequest) => client.timeRequest(r)
+    : (r: LlmRequest) => timeRequest(client, r);
   return {
     label,
-    async once() {
-      const t = await timeRequest(client, { model: "m", prompt: "Hi", maxTokens: tokens });
+    async once(model) {
+      const t = await time({ model, prompt: "Hi", maxTokens: tokens });
       if (t.error !== null) throw new Error(`${label}: ${t.error.message}`);
       return {
         ttftMs: t.ttftMs,
@@ -75,11 +85,11 @@ function _npmSetup(baseURL: string, tokens: number): _Setup {
   const openai = new OpenAI({ baseURL, apiKey: "not-needed", maxRetries: 0 });
   return {
     label: "openai-npm",
-    async once() {
+    async once(model) {
       const t0 = performance.now();
       let ttftMs: number | null = null;
       const stream = await openai.chat.completions.create({
-        model: "m",
+        model,
         messages: [{ role: "user", content: "Hi" }],
         max_tokens: tokens,
         stream: true,
@@ -93,25 +103,48 @@ function _npmSetup(baseURL: string, tokens: number): _Setup {
   };
 }
 
+/** Runs `count` calls of `fn(k)`, `concurrency` at a time; their results in `k` order. */
+async function _inFlight<T>(
+  count: number,
+  concurrency: number,
+  fn: (k: number) => Promise<T>,
+): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  const loop = async () => {
+    while (next < count) {
+      const k = next++;
+      out[k] = await fn(k);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, loop));
+  return out;
+}
+
 /** Runs the comparison and prints a table (or JSON with `--json`). */
 export async function main(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       requests: { type: "string", default: "300" },
+      concurrency: { type: "string", default: "1" },
       repetitions: { type: "string", default: "3" },
       "ttft-ms": { type: "string", default: "20" },
       "itl-ms": { type: "string", default: "2" },
       tokens: { type: "string", default: "2" },
       setups: {
         type: "string",
-        default: "openai-http1,openai-fetch,bedrock-sdk,bedrock-http1,openai-npm",
+        default: "openai-workers,openai-http1,openai-fetch,bedrock-sdk,bedrock-http1,openai-npm",
       },
       json: { type: "boolean", default: false },
     },
   });
   const requests = Number(values.requests);
   const repetitions = Number(values.repetitions);
+  const concurrency = Number(values.concurrency);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new RangeError(`--concurrency must be an integer >= 1, got ${values.concurrency}`);
+  }
   const tokens = Number(values.tokens);
   Deno.env.set("AWS_ACCESS_KEY_ID", "AKIDBENCHONLY0000000");
   Deno.env.set("AWS_SECRET_ACCESS_KEY", "bench-only-secret-not-real");
@@ -127,7 +160,16 @@ export async function main(args: string[]): Promise<number> {
   const closers: (() => void)[] = [];
   try {
     for (const label of wanted) {
-      if (label === "openai-http1" || label === "openai-fetch") {
+      if (label === "openai-workers") {
+        const spec = {
+          api: "openai",
+          options: { baseUrl: `${sim.url}/v1` },
+          transport: "http1",
+        } as const;
+        const pool = await createWorkerPool(spec, { workers: 2 });
+        closers.push(() => void pool.close());
+        setups.push(_tokenbenchSetup(label, pool, tokens));
+      } else if (label === "openai-http1" || label === "openai-fetch") {
         const transport = label === "openai-http1" ? "http1" : "fetch";
         const spec = { api: "openai", options: { baseUrl: `${sim.url}/v1` }, transport } as const;
         await warmUpClient(spec);
@@ -149,23 +191,25 @@ export async function main(args: string[]): Promise<number> {
     }
     console.error(
       `simulator ${sim.url} (separate process, raw HTTP), ttft ${values["ttft-ms"]} ms; ` +
-        `${requests} requests × ${repetitions} repetitions per setup, one stream; ` +
+        `${requests} requests × ${repetitions} repetitions per setup, ${concurrency} in flight; ` +
         `${navigator.hardwareConcurrency} cores, load ${Deno.loadavg().map((x) => x.toFixed(2))}`,
     );
     const perRep = new Map<string, { p50: number; p99: number; s50: number; s99: number }[]>();
     for (let rep = 1; rep <= repetitions; rep++) {
       for (const setup of setups) {
-        for (let i = 0; i < 5; i++) await setup.once();
+        await _inFlight(Math.max(5, concurrency), concurrency, (k) => setup.once(`warm-${k}`));
         await _json(`${sim.url}/_sim/log`, { method: "DELETE" });
-        const client: { ttftMs: number | null; fromSentMs: number | null }[] = [];
-        for (let i = 0; i < requests; i++) client.push(await setup.once());
+        const client = await _inFlight(requests, concurrency, (k) => setup.once(`m-${k}`));
         const log = await _json(`${sim.url}/_sim/log`);
-        const entries: { arrivalEpochMs: number; chunkSentEpochMs: number[] }[] = log.requests;
-        if (entries.length !== requests) {
+        const entries: { model: string; arrivalEpochMs: number; chunkSentEpochMs: number[] }[] =
+          log.requests;
+        const byModel = new Map(entries.map((e) => [e.model, e]));
+        if (entries.length !== requests || byModel.size !== requests) {
           throw new Error(`${setup.label}: ${entries.length} log entries for ${requests}`);
         }
-        const samples: _Sample[] = client.map((c, i) => {
-          const truth = entries[i].chunkSentEpochMs[0] - entries[i].arrivalEpochMs;
+        const samples: _Sample[] = client.map((c, k) => {
+          const entry = byModel.get(`m-${k}`)!;
+          const truth = entry.chunkSentEpochMs[0] - entry.arrivalEpochMs;
           return {
             fromT0: c.ttftMs! - truth,
             fromSent: c.fromSentMs === null ? null : c.fromSentMs - truth,
