@@ -20,6 +20,7 @@ import { plotErrors } from "../plot/plot_errors.ts";
 import { plotThroughputBoxplot } from "../plot/plot_throughput_boxplot.ts";
 import { plotLoadCurve } from "../plot/plot_load_curve.ts";
 import { plotServerMetrics } from "../plot/plot_server_metrics.ts";
+import { plotRunTimeline } from "../plot/plot_run_timeline.ts";
 import type { ServerMetricsRun } from "../core/summarize_server_metrics.ts";
 import { SERVER_METRIC_ROLES } from "../core/server_metric_roles.ts";
 import {
@@ -72,6 +73,7 @@ export interface HtmlReportOptions {
 export const HTML_REPORT_PLOTS = [
   "ttft_distribution",
   "token_timeline",
+  "run_timeline",
   "throughput_boxplot",
   "errors",
   "load_curve",
@@ -714,6 +716,19 @@ ${await _figure(
     )}
 <h3>Token timeline</h3>
 ${timeline}
+${
+      r.run.records.length === 0 ? "" : await _figure(
+        "run_timeline",
+        r.serverMetrics !== undefined && r.serverMetrics.scrapes.length > 0
+          ? "Every request on the run's clock (waiting for its first token, then streaming), and under it, on the same time axis, the server's running and waiting requests and KV-cache usage"
+          : "Every request on the run's clock: waiting for its first token, then streaming",
+        plotRunTimeline(r.run.records, {
+          serverMetrics: r.serverMetrics !== undefined && r.serverMetrics.scrapes.length > 0
+            ? r.serverMetrics
+            : undefined,
+        }),
+      )
+    }
 <h3>Throughput</h3>
 ${await _figure("throughput_boxplot", "Output throughput per request", plotThroughputBoxplot(one))}
 <h3>Errors</h3>

@@ -207,3 +207,38 @@ Deno.test("htmlReport() shows the server metrics' summary, and says so when ther
   // no scrapes given: no server plot, only the summary
   assert(!html.includes('data-plot="server_metrics"'));
 });
+
+Deno.test("htmlReport() puts the server's running and waiting requests on the run timeline", async () => {
+  const input = run(4, 3);
+  const origin = input.records[0].startEpochMs - input.records[0].actualSendMs;
+  const serverMetrics = {
+    header: {
+      kind: "server-metrics" as const,
+      schemaVersion: 1,
+      tool: { name: "tokenbench" as const, version: "0" },
+      url: "http://127.0.0.1:8000/metrics",
+      intervalMs: 1000,
+      startEpochMs: origin,
+      names: [],
+    },
+    scrapes: [0, 1, 2].map((i) => ({
+      kind: "scrape" as const,
+      tMs: 1000 * i,
+      epochMs: origin + 1000 * i,
+      scrapeMs: 1,
+      values: { "vllm:num_requests_running": 4, "vllm:num_requests_waiting": i },
+    })),
+    failures: [],
+    types: {},
+  };
+  const html = await htmlReport({ label: "scraped", run: input, serverMetrics });
+  const figure = html.match(/<figure class="plot" data-plot="run_timeline">[\s\S]*?<\/figure>/);
+  assert(figure !== null, "a run timeline");
+  for (const text of [">server: waiting<", ">server: running<", ">streaming<"]) {
+    assert(figure[0].includes(text), `${text} on the run timeline`);
+  }
+  // without server metrics the run timeline shows the client's requests alone
+  const plain = await htmlReport({ label: "plain", run: input });
+  const alone = plain.match(/<figure class="plot" data-plot="run_timeline">[\s\S]*?<\/figure>/);
+  assert(alone !== null && !alone[0].includes(">server: waiting<"), "client only");
+});
