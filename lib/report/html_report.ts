@@ -21,6 +21,7 @@ import { plotThroughputBoxplot } from "../plot/plot_throughput_boxplot.ts";
 import { plotLoadCurve } from "../plot/plot_load_curve.ts";
 import { plotServerMetrics } from "../plot/plot_server_metrics.ts";
 import { plotRunTimeline } from "../plot/plot_run_timeline.ts";
+import { sweepServerFigures } from "./sweep.ts";
 import type { ServerMetricsRun } from "../core/summarize_server_metrics.ts";
 import { SERVER_METRIC_ROLES } from "../core/server_metric_roles.ts";
 import {
@@ -392,6 +393,43 @@ ${
   return head + rolesTable + plot + all;
 }
 
+/** A sweep's server metrics per level (when some level scraped them): mean running and waiting
+ * requests, KV-cache usage, prefix-cache hit rate. */
+function _sweepServerHtml(levels: readonly [string, RunSummaryDocument][]): string {
+  const rows = levels.map(([label, doc]) =>
+    [label, sweepServerFigures(doc.serverMetrics)] as const
+  );
+  if (rows.every(([, f]) => f === null)) return "";
+  const pct = (x: number | null | undefined) =>
+    x === null || x === undefined ? "–" : `${_num(100 * x, 1)}%`;
+  return `<h4>Server metrics per level</h4>
+${
+    _table(
+      [
+        "Series",
+        "Scrapes",
+        "Running (mean)",
+        "Waiting (mean)",
+        "KV cache (mean)",
+        "KV cache (max)",
+        "Prefix-cache hit rate",
+      ],
+      rows.map(([label, f]) =>
+        f === null ? [_esc(label), "not scraped", "", "", "", "", ""] : [
+          _esc(label),
+          String(f.scrapes),
+          _num(f.runningMean),
+          _num(f.waitingMean),
+          pct(f.kvCacheUsageMean),
+          pct(f.kvCacheUsageMax),
+          pct(f.prefixCacheHitRate),
+        ]
+      ),
+      "sweep-server",
+    )
+  }`;
+}
+
 async function _figure(id: string, caption: string, spec: PlotSpec): Promise<string> {
   const svg = await renderSvg(spec);
   return `<figure class="plot" data-plot="${id}">${svg}<figcaption>${
@@ -647,6 +685,7 @@ ${
           ]),
         )
       }
+${_sweepServerHtml(safe.map((r, i) => [r.label, docs[i]]))}
 <p class="${peak ? "ok" : "note"}">${
         peak
           ? `Chosen point (highest output throughput without errors): ${
