@@ -11,6 +11,12 @@ import { runFooter, runHeader } from "../report/run_metadata.ts";
 import { rebuildRunFiles } from "../report/rebuild_run_files.ts";
 import { parseFlags, runMain, UsageError } from "./flags.ts";
 import { newResultsDir } from "./results_dir.ts";
+import { readServerMetricsJsonl, SERVER_METRICS_FILE } from "../report/read_server_metrics.ts";
+import {
+  mergeServerMetrics,
+  serverMetricsJsonl,
+  type ShardServerMetrics,
+} from "../report/merge_server_metrics.ts";
 
 /**
  * The help text of `deno task merge`.
@@ -28,7 +34,9 @@ into a new results folder: requests.jsonl with every record (sorted by request i
 summary.json, requests.csv, tables.md and LLMPerf's two files, as a single run would have.
 Totals add up over shards (concurrency, rate, requests); the wall-clock span runs from the
 earliest send of any shard to the latest completion of any shard (epoch clocks: keep the
-machines' clocks in sync, e.g. with NTP). Client health is the worst shard's.
+machines' clocks in sync, e.g. with NTP). Client health is the worst shard's. The shards'
+server_metrics.jsonl (--server-metrics) are merged into one, their scrapes in epoch order, when
+they scraped the same URL; shards that scraped different URLs are refused (not one server).
 
   --results-dir DIR   where the merged run's folder is created (default results)
   --allow-missing     merge even if some shards of the run are missing (default: refuse)
@@ -74,6 +82,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
     throw new UsageError("give the shard folders: deno task merge DIR... (see --help)");
   }
   const runs: ShardRunInput[] = [];
+  const scraped: ShardServerMetrics[] = [];
   for (const given of positionals) {
     const dir = given.replace(/\/+$/, "") || "/";
     const path = `${dir}/requests.jsonl`;
@@ -90,6 +99,25 @@ export async function mergeCommand(args: string[]): Promise<number> {
       throw new UsageError((error as Error).message.split("\n")[0]);
     }
     runs.push({ source: dir, report: run.report, finished: run.finished });
+    const metricsPath = `${dir}/${SERVER_METRICS_FILE}`;
+    let metricsText: string | null = null;
+    try {
+      metricsText = await Deno.readTextFile(metricsPath);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        throw new UsageError(`cannot read ${metricsPath}: ${(error as Error).message}`);
+      }
+    }
+    if (metricsText !== null) {
+      try {
+        scraped.push({
+          source: dir,
+          run: readServerMetricsJsonl(metricsText, { path: metricsPath }),
+        });
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
   }
   let merged;
   try {
@@ -97,6 +125,15 @@ export async function mergeCommand(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof RangeError) {
       throw new UsageError(error.message.replace(/^Cannot merge shards: /, ""));
+    }
+    throw error;
+  }
+  let serverMetrics;
+  try {
+    serverMetrics = scraped.length === 0 ? undefined : mergeServerMetrics(scraped);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new UsageError(error.message.replace(/^Cannot merge server metrics: /, ""));
     }
     throw error;
   }
@@ -119,6 +156,11 @@ export async function mergeCommand(args: string[]): Promise<number> {
     lines.map((line) => JSON.stringify(line)).join("\n") + "\n",
     { createNew: true },
   );
+  if (serverMetrics !== undefined) {
+    await Deno.writeTextFile(`${dir}/${SERVER_METRICS_FILE}`, serverMetricsJsonl(serverMetrics), {
+      createNew: true,
+    });
+  }
   const written = await rebuildRunFiles(dir);
   console.log(written.tables);
   const measured = records.filter((r) => r.phase === "measure");
@@ -128,9 +170,17 @@ export async function mergeCommand(args: string[]): Promise<number> {
   );
   console.log(`results: ${dir}`);
   console.log(`  ${dir}/requests.jsonl`);
+  if (serverMetrics !== undefined) console.log(`  ${dir}/${SERVER_METRICS_FILE}`);
   for (const path of written.paths) console.log(`  ${path}`);
   for (const warning of metadata.clientHealth?.warnings ?? []) {
     console.error(`warning: ${warning}`);
+  }
+  if (scraped.length > 0 && scraped.length < runs.length) {
+    const without = runs.filter((r) => !scraped.some((s) => s.source === r.source));
+    console.error(
+      `note: server metrics come from ${scraped.length} of ${runs.length} shards ` +
+        `(none in ${without.map((r) => r.source).join(", ")})`,
+    );
   }
   if (!merged.finished) {
     console.error(`note: the merged run is unfinished (${metadata.stopReason ?? "a shard"})`);

@@ -18,6 +18,7 @@ import { plotTokenTimeline } from "../plot/plot_token_timeline.ts";
 import { plotErrors } from "../plot/plot_errors.ts";
 import { plotLoadCurve } from "../plot/plot_load_curve.ts";
 import { plotServerMetrics } from "../plot/plot_server_metrics.ts";
+import { plotRunTimeline } from "../plot/plot_run_timeline.ts";
 import type { ServerMetricsRun } from "../core/summarize_server_metrics.ts";
 import { readServerMetricsJsonl, SERVER_METRICS_FILE } from "../report/read_server_metrics.ts";
 import { parseFlags, runMain, UsageError } from "./flags.ts";
@@ -39,6 +40,9 @@ and writes each as SVG and PNG:
   throughput_boxplot  per-request output throughput (tokens/s)
   errors              error rate and error codes
   token_timeline      tokens vs time of the completed request with the median end-to-end latency
+  run_timeline        every request on the run's clock (waiting, streaming, failed) and, for
+                      runs with server_metrics.jsonl, the server's running/waiting requests
+                      and KV-cache usage under it on the same time axis
   server_metrics      the server's running/waiting requests beside the client's in flight, and
                       its KV-cache usage, over the run (runs with server_metrics.jsonl)
   ttft_by_turn        TTFT per turn (multi-turn sessions only)
@@ -151,6 +155,10 @@ export async function plotCommand(args: string[]): Promise<number> {
     await save(outDir, "errors", plotErrors(one));
     const median = medianRequest(run.records);
     if (median) await save(outDir, "token_timeline", plotTokenTimeline(median));
+    if (run.records.length > 0) {
+      const serverMetrics = run.serverMetrics ?? undefined;
+      await save(outDir, "run_timeline", plotRunTimeline(run.records, { serverMetrics }));
+    }
     if (run.serverMetrics) {
       const records = run.records;
       await save(outDir, "server_metrics", plotServerMetrics(run.serverMetrics, { records }));

@@ -15,6 +15,7 @@
 export * from "./display_plot.ts";
 export * from "./plot_errors.ts";
 export * from "./plot_load_curve.ts";
+export * from "./plot_run_timeline.ts";
 export * from "./plot_server_metrics.ts";
 export * from "./plot_throughput_boxplot.ts";
 export * from "./plot_token_timeline.ts";

@@ -20,10 +20,13 @@ import { plotErrors } from "../plot/plot_errors.ts";
 import { plotThroughputBoxplot } from "../plot/plot_throughput_boxplot.ts";
 import { plotLoadCurve } from "../plot/plot_load_curve.ts";
 import { plotServerMetrics } from "../plot/plot_server_metrics.ts";
+import { plotRunTimeline } from "../plot/plot_run_timeline.ts";
+import { sweepServerFigures } from "./sweep.ts";
 import type { ServerMetricsRun } from "../core/summarize_server_metrics.ts";
 import { SERVER_METRIC_ROLES } from "../core/server_metric_roles.ts";
 import {
   CI_METRICS,
+  type RunReport,
   runReport,
   type RunReportInput,
   type RunSummaryDocument,
@@ -47,6 +50,10 @@ export interface HtmlReportRun {
    * `server_metrics.jsonl`), drawn over the run beside the client's requests in flight. Default
    * none: only their summary (`run.serverMetrics`) is shown, when there is one. */
   serverMetrics?: ServerMetricsRun;
+  /** The run's reports, `runReport(run)`, when the caller has them already (`writeRunFiles`
+   * does): they are not derived again, which at 10⁵ records saves seconds. They must be of this
+   * very `run`. Default: derived here. */
+  report?: RunReport;
 }
 
 /** Options of {@link htmlReport}. */
@@ -58,6 +65,29 @@ export interface HtmlReportOptions {
   compare?: CompareRunsOptions;
   /** Example messages shown per error code. Default `3`. */
   errorExamples?: number;
+  /**
+   * The TTFT distribution and throughput plots of a run with more measured requests than this
+   * draw an evenly spaced sample of this many (by request id, so the same records give the same
+   * page), which the page states; statistics, tables, the error plot and the comparison use every
+   * request. Bounds the page's rendering time and size (bench/report_speed.ts). Default
+   * `20000`.
+   */
+  plotRecords?: number;
+}
+
+/** The measured records a distribution plot draws: all, or `max` evenly spaced by request id. */
+function _plotSample(
+  records: readonly RequestRecord[],
+  max: number,
+): { records: RequestRecord[]; of: number } {
+  const measured = records.filter((r) => r.phase === "measure");
+  if (measured.length <= max) return { records: measured, of: measured.length };
+  const sorted = [...measured].sort((a, b) => a.requestId - b.requestId);
+  const step = sorted.length / max;
+  return {
+    records: Array.from({ length: max }, (_, i) => sorted[Math.floor(i * step)]),
+    of: sorted.length,
+  };
 }
 
 /**
@@ -72,6 +102,7 @@ export interface HtmlReportOptions {
 export const HTML_REPORT_PLOTS = [
   "ttft_distribution",
   "token_timeline",
+  "run_timeline",
   "throughput_boxplot",
   "errors",
   "load_curve",
@@ -390,6 +421,58 @@ ${
   return head + rolesTable + plot + all;
 }
 
+/** What the page says when its distribution plots draw a sample (nothing when they draw all). */
+function _sampleNote(
+  runs: readonly [string, { records: readonly unknown[]; of: number }][],
+  max: number,
+): string {
+  const sampled = runs.filter(([, s]) => s.records.length < s.of);
+  if (sampled.length === 0) return "";
+  const which = runs.length === 1
+    ? `the run's ${sampled[0][1].of.toLocaleString("en-US")} measured requests`
+    : sampled.map(([label, s]) => `${_esc(label)}: ${s.of.toLocaleString("en-US")}`).join(", ");
+  return `<p class="note sample">The TTFT distribution and throughput plots draw ${
+    max.toLocaleString("en-US")
+  } of ${which} (evenly spaced by request id); the statistics, tables, error plot and comparison use every request.</p>`;
+}
+
+/** A sweep's server metrics per level (when some level scraped them): mean running and waiting
+ * requests, KV-cache usage, prefix-cache hit rate. */
+function _sweepServerHtml(levels: readonly [string, RunSummaryDocument][]): string {
+  const rows = levels.map(([label, doc]) =>
+    [label, sweepServerFigures(doc.serverMetrics)] as const
+  );
+  if (rows.every(([, f]) => f === null)) return "";
+  const pct = (x: number | null | undefined) =>
+    x === null || x === undefined ? "–" : `${_num(100 * x, 1)}%`;
+  return `<h4>Server metrics per level</h4>
+${
+    _table(
+      [
+        "Series",
+        "Scrapes",
+        "Running (mean)",
+        "Waiting (mean)",
+        "KV cache (mean)",
+        "KV cache (max)",
+        "Prefix-cache hit rate",
+      ],
+      rows.map(([label, f]) =>
+        f === null ? [_esc(label), "not scraped", "", "", "", "", ""] : [
+          _esc(label),
+          String(f.scrapes),
+          _num(f.runningMean),
+          _num(f.waitingMean),
+          pct(f.kvCacheUsageMean),
+          pct(f.kvCacheUsageMax),
+          pct(f.prefixCacheHitRate),
+        ]
+      ),
+      "sweep-server",
+    )
+  }`;
+}
+
 async function _figure(id: string, caption: string, spec: PlotSpec): Promise<string> {
   const svg = await renderSvg(spec);
   return `<figure class="plot" data-plot="${id}">${svg}<figcaption>${
@@ -575,6 +658,10 @@ export async function htmlReport(
   if (!(Number.isInteger(examples) && examples >= 0)) {
     throw new RangeError(`${what}: 'errorExamples' must be an integer >= 0, got ${examples}`);
   }
+  const plotRecords = options.plotRecords ?? 20_000;
+  if (!(Number.isInteger(plotRecords) && plotRecords >= 1)) {
+    throw new RangeError(`${what}: 'plotRecords' must be an integer >= 1, got ${plotRecords}`);
+  }
   const title = options.title ??
     (list.length === 1
       ? `tokenbench report: ${list[0].label}`
@@ -582,6 +669,7 @@ export async function htmlReport(
   // Everything shown passes the redaction once more, as every written file does.
   const safe = list.map((r) => ({
     label: r.label,
+    report: r.report,
     serverMetrics: r.serverMetrics === undefined ? undefined : redactSecrets(r.serverMetrics),
     run: {
       ...r.run,
@@ -594,7 +682,9 @@ export async function htmlReport(
       ),
     } as RunReportInput,
   }));
-  const reports = safe.map((r) => runReport(r.run));
+  const reports = safe.map((r) => r.report ?? runReport(r.run));
+  // What the distribution plots draw: every measured request, or a stated sample.
+  const samples = safe.map((r) => _plotSample(r.run.records, plotRecords));
   const docs = reports.map((r) => r.summary);
   const parts: string[] = [];
   const nav: string[] = [];
@@ -606,6 +696,7 @@ export async function htmlReport(
       options.compare,
     );
     const all = safe.map((r) => ({ label: r.label, records: r.run.records }));
+    const drawn = safe.map((r, i) => ({ label: r.label, records: samples[i].records }));
     nav.push(`<a href="#comparison">Comparison</a>`);
     const sweep = _sweepPoints(safe);
     let sweepHtml = "";
@@ -645,6 +736,7 @@ ${
           ]),
         )
       }
+${_sweepServerHtml(safe.map((r, i) => [r.label, docs[i]]))}
 <p class="${peak ? "ok" : "note"}">${
         peak
           ? `Chosen point (highest output throughput without errors): ${
@@ -658,11 +750,12 @@ ${
     parts.push(`<section id="comparison"><h2>Comparison</h2>
 ${_comparisonHtml(comparison)}
 <h3>All runs</h3>
-${await _figure("ttft_distribution", "TTFT distribution of every run", plotTtftDistribution(all))}
+${_sampleNote(safe.map((r, i) => [r.label, samples[i]]), plotRecords)}
+${await _figure("ttft_distribution", "TTFT distribution of every run", plotTtftDistribution(drawn))}
 ${await _figure(
       "throughput_boxplot",
       "Output throughput per request of every run",
-      plotThroughputBoxplot(all),
+      plotThroughputBoxplot(drawn),
     )}
 ${await _figure("errors", "Error rate and codes of every run", plotErrors(all))}
 ${sweepHtml}
@@ -673,7 +766,7 @@ ${sweepHtml}
     const doc = docs[i];
     const id = `run-${i + 1}`;
     nav.push(`<a href="#${id}">${_esc(r.label)}</a>`);
-    const one = { label: r.label, records: r.run.records };
+    const one = { label: r.label, records: samples[i].records };
     const median = medianRequest(r.run.records);
     const timeline = median === undefined
       ? `<p class="note">No completed request: no token timeline.</p>`
@@ -707,6 +800,7 @@ ${_markdownTablesHtml(reports[i].tables)}
 <h3>Statistics</h3>
 ${_statsHtml(doc)}
 <h3>TTFT distribution</h3>
+${_sampleNote([[r.label, samples[i]]], plotRecords)}
 ${await _figure(
       "ttft_distribution",
       "Time to first token: histogram and cumulative distribution",
@@ -714,6 +808,19 @@ ${await _figure(
     )}
 <h3>Token timeline</h3>
 ${timeline}
+${
+      r.run.records.length === 0 ? "" : await _figure(
+        "run_timeline",
+        r.serverMetrics !== undefined && r.serverMetrics.scrapes.length > 0
+          ? "Every request on the run's clock (waiting for its first token, then streaming), and under it, on the same time axis, the server's running and waiting requests and KV-cache usage"
+          : "Every request on the run's clock: waiting for its first token, then streaming",
+        plotRunTimeline(r.run.records, {
+          serverMetrics: r.serverMetrics !== undefined && r.serverMetrics.scrapes.length > 0
+            ? r.serverMetrics
+            : undefined,
+        }),
+      )
+    }
 <h3>Throughput</h3>
 ${await _figure("throughput_boxplot", "Output throughput per request", plotThroughputBoxplot(one))}
 <h3>Errors</h3>

@@ -24,6 +24,7 @@ export * from "./llmperf_individual.ts";
 export * from "./llmperf_summary.ts";
 export * from "./load_llmperf.ts";
 export * from "./markdown_table.ts";
+export * from "./merge_server_metrics.ts";
 export * from "./merge_shards.ts";
 export * from "./new_run_dir.ts";
 export * from "./read_results.ts";

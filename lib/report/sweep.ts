@@ -8,6 +8,7 @@ import type { LoadPoint } from "../core/load_point.ts";
 import type { RunSummaryDocument } from "./run_report.ts";
 import { SCHEMA_VERSION, TOOL_VERSION } from "./run_metadata.ts";
 import { formatCell, gridTable } from "./grid_table.ts";
+import type { ServerMetricsSummary } from "../core/summarize_server_metrics.ts";
 
 /** What a sweep varies. */
 export const SWEEP_VARIABLES = ["concurrency", "rate"] as const;
@@ -85,6 +86,57 @@ export interface SweepRow {
   clientLoopLagMsP99: number | null;
   /** Client-health and small-sample warnings of the level. */
   warnings: string[];
+  /** The server's own view of the level, when it was scraped (`--server-metrics`), else null. */
+  server: SweepServerFigures | null;
+}
+
+/** A level's server metrics in short (from its `summary.json` `serverMetrics`); `null` where
+ * the server reported no such metric. */
+export interface SweepServerFigures {
+  /** Mean of the server's running requests over the scrapes. */
+  runningMean: number | null;
+  /** Mean of the server's waiting (queued) requests over the scrapes. */
+  waitingMean: number | null;
+  /** Mean KV-cache usage over the scrapes, as a fraction (0–1). */
+  kvCacheUsageMean: number | null;
+  /** Highest KV-cache usage seen, as a fraction. */
+  kvCacheUsageMax: number | null;
+  /** Prefix-cache hit rate over the level: Σ hits / Σ queries of the counters, else the mean
+   * of the server's own rate gauge. */
+  prefixCacheHitRate: number | null;
+  /** Successful scrapes. */
+  scrapes: number;
+}
+
+/**
+ * A level's server metrics in short: mean running and waiting requests, KV-cache usage (mean,
+ * max) and prefix-cache hit rate, each `null` when the server did not report it; `null` for a
+ * level not scraped.
+ *
+ * @example
+ * ```ts
+ * import { sweepServerFigures } from "./sweep.ts";
+ * import type { ServerMetricsSummary } from "../core/summarize_server_metrics.ts";
+ * const stats = (mean: number) => ({ count: 2, mean, max: mean }) as never;
+ * const figures = sweepServerFigures({ scrapes: 2, roles: { running: { name: "r", series: 1,
+ *   stats: stats(3) } } } as unknown as ServerMetricsSummary);
+ * if (figures?.runningMean !== 3 || figures.waitingMean !== null) throw new Error();
+ * ```
+ */
+export function sweepServerFigures(
+  summary: ServerMetricsSummary | undefined,
+): SweepServerFigures | null {
+  if (summary === undefined || summary === null) return null;
+  const r = summary.roles ?? {};
+  const hit = r.prefixCacheHitRate;
+  return {
+    runningMean: r.running?.stats.mean ?? null,
+    waitingMean: r.waiting?.stats.mean ?? null,
+    kvCacheUsageMean: r.kvCacheUsage?.stats.mean ?? null,
+    kvCacheUsageMax: r.kvCacheUsage?.stats.max ?? null,
+    prefixCacheHitRate: hit === undefined ? null : hit.overall ?? hit.stats.mean ?? null,
+    scrapes: summary.scrapes,
+  };
 }
 
 /** The sweep's own summary (`sweep.json`). */
@@ -154,6 +206,7 @@ export function sweepSummary(
       goodputRatePerS: g?.ratePerS ?? null,
       clientLoopLagMsP99: doc.clientHealth?.loopLagMsP99 ?? null,
       warnings: [...(doc.clientHealth?.warnings ?? []), ...(doc.confidence?.warnings ?? [])],
+      server: sweepServerFigures(doc.serverMetrics),
     };
   });
   return {
@@ -166,9 +219,24 @@ export function sweepSummary(
   };
 }
 
+/** Server columns of the sweep table: title, figure, digits (fractions shown as percent). */
+const _SERVER_COLUMNS: [string, (f: SweepServerFigures) => number | null, number][] = [
+  ["Server running (mean)", (f) => f.runningMean, 2],
+  ["Server waiting (mean)", (f) => f.waitingMean, 2],
+  ["KV cache % (mean)", (f) => f.kvCacheUsageMean === null ? null : 100 * f.kvCacheUsageMean, 1],
+  ["KV cache % (max)", (f) => f.kvCacheUsageMax === null ? null : 100 * f.kvCacheUsageMax, 1],
+  [
+    "Prefix-cache hit %",
+    (f) => f.prefixCacheHitRate === null ? null : 100 * f.prefixCacheHitRate,
+    1,
+  ],
+];
+
 /**
  * The sweep as a markdown table: latency and throughput against load, goodput when the runs
- * had SLOs, and the client's loop lag when recorded.
+ * had SLOs, the client's loop lag when recorded, and the server's mean running and waiting
+ * requests, KV-cache usage and prefix-cache hit rate when some level scraped them (a column per
+ * figure some level's server reported).
  *
  * @example
  * ```ts
@@ -184,6 +252,10 @@ export function sweepSummary(
 export function sweepTable(summary: SweepSummary): string {
   const goodput = summary.rows.some((r) => r.goodputShare !== null);
   const lag = summary.rows.some((r) => r.clientLoopLagMsP99 !== null);
+  // A server column shows when some level's server reported it.
+  const server = _SERVER_COLUMNS.filter(([, pick]) =>
+    summary.rows.some((r) => r.server != null && pick(r.server) !== null)
+  );
   const headings = [
     summary.variable === "rate" ? "Rate (req/s)" : "Concurrency",
     "Requests",
@@ -197,6 +269,7 @@ export function sweepTable(summary: SweepSummary): string {
     "Req/min",
     ...(goodput ? ["Goodput %", "Goodput req/s"] : []),
     ...(lag ? ["Client lag p99 ms"] : []),
+    ...server.map(([title]) => title),
   ];
   const rows = summary.rows.map((r) => [
     String(r.load),
@@ -216,6 +289,9 @@ export function sweepTable(summary: SweepSummary): string {
       ]
       : []),
     ...(lag ? [formatCell(r.clientLoopLagMsP99, 2)] : []),
+    ...server.map(([, pick, digits]) =>
+      r.server == null ? "n/a" : formatCell(pick(r.server), digits)
+    ),
   ]);
   return `### Latency and throughput vs ${summary.variable} (${summary.model})\n\n` +
     gridTable(headings, rows);

@@ -98,6 +98,7 @@ export async function writeRunFiles(
   const html = await htmlReport({
     label: htmlRunLabel(safe.metadata),
     run: safe,
+    report,
     serverMetrics: options.serverMetrics,
   });
   for (const name of runFileNames(safe.metadata)) {

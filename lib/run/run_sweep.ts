@@ -163,7 +163,11 @@ export async function runSweep(
             wallTimeMs: run.wallTimeMs,
             startEpochMs: run.startEpochMs,
             metadata: run.metadata,
+            ...(run.report.summary.serverMetrics === undefined
+              ? {}
+              : { serverMetrics: run.report.summary.serverMetrics }),
           },
+          serverMetrics: run.serverMetricsRun,
         })),
         { title: `tokenbench ${variable} sweep: ${common.model}` },
       );

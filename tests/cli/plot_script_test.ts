@@ -73,7 +73,13 @@ Deno.test("plot script writes every plot of one run folder into it", async () =>
     );
     assertEquals(
       written,
-      expected(["errors", "throughput_boxplot", "token_timeline", "ttft_distribution"]),
+      expected([
+        "errors",
+        "run_timeline",
+        "throughput_boxplot",
+        "token_timeline",
+        "ttft_distribution",
+      ]),
     );
     const svg = await Deno.readTextFile(`${root}/run_A_1/ttft_distribution.svg`);
     assert(svg.includes(">model-A c=1: "), "the run's label is in the subtitle");
@@ -113,6 +119,9 @@ Deno.test("plot script draws server_metrics when the run folder has server_metri
     assert(written.includes("server_metrics.svg"), written.join());
     const svg = await Deno.readTextFile(`${root}/run_B_4/server_metrics.svg`);
     assert(svg.includes(">server: waiting<") && svg.includes(">client: requests in flight<"));
+    // and on the run timeline, under the client's requests, on the same time axis
+    const timeline = await Deno.readTextFile(`${root}/run_B_4/run_timeline.svg`);
+    assert(timeline.includes(">server: waiting<") && timeline.includes(">streaming<"));
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -137,7 +146,10 @@ Deno.test("plot script writes per-run and comparison plots of a results folder i
     // runs ordered by series, then by load (1 before 4)
     assert(box.indexOf("model-A c=1 (n=") < box.indexOf("model-A c=4 (n="));
     assert(box.includes(">model-B c=4 (n="), "label from the JSONL header");
-    assertEquals((await files(`${out}/run_B_4`)).length, expected(["a", "b", "c", "d"]).length);
+    assertEquals(
+      (await files(`${out}/run_B_4`)).length,
+      expected(["a", "b", "c", "d", "e"]).length,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(out, { recursive: true }).catch(() => {});

@@ -2,6 +2,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { parseShard, shardPlan } from "../../lib/core/shard.ts";
 import { mergeShards, type ShardRunInput } from "../../lib/report/merge_shards.ts";
 import { readRunJsonl } from "../../lib/report/read_run_jsonl.ts";
+import { readServerMetricsJsonl } from "../../lib/report/read_server_metrics.ts";
 import type { RequestRecord } from "../../lib/core/request_record.ts";
 import type { RunMetadata } from "../../lib/report/run_metadata.ts";
 import { startSimulator } from "../../lib/sim/simulator.ts";
@@ -166,19 +167,20 @@ Deno.test("mergeShards() refuses runs that are not the shards of one run", () =>
 /** Run a script's main in this process, capturing what it prints. */
 async function capture(run: () => Promise<number>) {
   const out: string[] = [];
+  const err: string[] = [];
   const log = console.log;
   const error = console.error;
   console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = () => {};
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
   try {
-    return { code: await run(), out: out.join("\n") };
+    return { code: await run(), out: out.join("\n"), err: err.join("\n") };
   } finally {
     console.log = log;
     console.error = error;
   }
 }
 
-Deno.test("three shard processes against one simulator merge into the unsharded run's requests", async () => {
+Deno.test("three shard processes against one simulator merge into the unsharded run's requests and server metrics", async () => {
   await using sim = await startSimulator({ ttftMs: 15, itlMs: 2 });
   const root = await Deno.makeTempDir();
   try {
@@ -218,6 +220,10 @@ Deno.test("three shard processes against one simulator merge into the unsharded 
           "--allow-sys",
           BENCH,
           ...common,
+          "--server-metrics",
+          `${sim.url}/metrics`,
+          "--server-metrics-interval-ms",
+          "20",
           "--shard",
           `${i}/3`,
           "--results-dir",
@@ -260,6 +266,39 @@ Deno.test("three shard processes against one simulator merge into the unsharded 
     assertEquals(summary.summary.wallTimeMs, last - first);
     const tokens = measured.reduce((s, r) => s + r.outputTokens, 0);
     assertEquals(summary.summary.totalOutputTokens, tokens);
+
+    // The shards' server metrics: every scrape of every shard, in epoch order, summarized.
+    const shardMetrics = await Promise.all(
+      shardDirs.map(async (d) =>
+        readServerMetricsJsonl(await Deno.readTextFile(`${d}/server_metrics.jsonl`))
+      ),
+    );
+    const mergedMetrics = readServerMetricsJsonl(
+      await Deno.readTextFile(`${mergedDir}/server_metrics.jsonl`),
+    );
+    const scrapes = shardMetrics.reduce((n, m) => n + m.scrapes.length, 0);
+    assert(scrapes >= 3, `${scrapes} scrapes`);
+    assertEquals(mergedMetrics.scrapes.length, scrapes);
+    const epochs = mergedMetrics.scrapes.map((x) => x.epochMs);
+    assertEquals(epochs, [...epochs].sort((a, b) => a - b));
+    assertEquals(mergedMetrics.header.url, `${sim.url}/metrics`);
+    assertEquals(summary.serverMetrics.scrapes, scrapes);
+    assert(summary.serverMetrics.roles.running !== undefined, "running requests summarized");
+    const html = await Deno.readTextFile(`${mergedDir}/report.html`);
+    assert(html.includes('data-plot="server_metrics"'), "the merged report plots them");
+
+    // Shards that scraped different servers are refused, with the reason, nothing written.
+    const moved = `${shardDirs[1]}/server_metrics.jsonl`;
+    const text = await Deno.readTextFile(moved);
+    await Deno.writeTextFile(
+      moved,
+      text.replace(`${sim.url}/metrics`, "http://127.0.0.1:1/metrics"),
+    );
+    const refused = await capture(() => mergeMain([...shardDirs, "--results-dir", `${root}/m2`]));
+    assertEquals(refused.code, 2);
+    assert(refused.err.includes("not the same server"), refused.err);
+    assert(refused.err.includes("http://127.0.0.1:1/metrics"), refused.err);
+    assertEquals([...Deno.readDirSync(root)].some((e) => e.name === "m2"), false);
 
     // The same prompts as the unsharded run: same ids, same prompt lengths.
     const { code: whole } = await capture(() =>

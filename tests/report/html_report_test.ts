@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { rejects } from "node:assert/strict";
 import { HTML_REPORT_PLOTS, htmlReport, htmlRunLabel } from "../../lib/report/html_report.ts";
-import type { RunReportInput } from "../../lib/report/run_report.ts";
+import { runReport, type RunReportInput } from "../../lib/report/run_report.ts";
 import type { RunMetadata } from "../../lib/report/run_metadata.ts";
 import type { RequestRecord } from "../../lib/core/request_record.ts";
 import { syntheticRun } from "../_plot_fixture.ts";
@@ -206,4 +206,79 @@ Deno.test("htmlReport() shows the server metrics' summary, and says so when ther
   assert(!html.includes("hunter2-secret"), "the URL's password is redacted");
   // no scrapes given: no server plot, only the summary
   assert(!html.includes('data-plot="server_metrics"'));
+});
+
+Deno.test("htmlReport() puts the server's running and waiting requests on the run timeline", async () => {
+  const input = run(4, 3);
+  const origin = input.records[0].startEpochMs - input.records[0].actualSendMs;
+  const serverMetrics = {
+    header: {
+      kind: "server-metrics" as const,
+      schemaVersion: 1,
+      tool: { name: "tokenbench" as const, version: "0" },
+      url: "http://127.0.0.1:8000/metrics",
+      intervalMs: 1000,
+      startEpochMs: origin,
+      names: [],
+    },
+    scrapes: [0, 1, 2].map((i) => ({
+      kind: "scrape" as const,
+      tMs: 1000 * i,
+      epochMs: origin + 1000 * i,
+      scrapeMs: 1,
+      values: { "vllm:num_requests_running": 4, "vllm:num_requests_waiting": i },
+    })),
+    failures: [],
+    types: {},
+  };
+  const html = await htmlReport({ label: "scraped", run: input, serverMetrics });
+  const figure = html.match(/<figure class="plot" data-plot="run_timeline">[\s\S]*?<\/figure>/);
+  assert(figure !== null, "a run timeline");
+  for (const text of [">server: waiting<", ">server: running<", ">streaming<"]) {
+    assert(figure[0].includes(text), `${text} on the run timeline`);
+  }
+  // without server metrics the run timeline shows the client's requests alone
+  const plain = await htmlReport({ label: "plain", run: input });
+  const alone = plain.match(/<figure class="plot" data-plot="run_timeline">[\s\S]*?<\/figure>/);
+  assert(alone !== null && !alone[0].includes(">server: waiting<"), "client only");
+});
+
+Deno.test("htmlReport() draws the distribution plots of a big run from a stated sample, its statistics from every request", async () => {
+  const input = run(4, 5);
+  const measured = input.records.filter((r) => r.phase === "measure").length;
+  const whole = await htmlReport({ label: "all", run: input });
+  assert(!whole.includes('class="note sample"'), "no sample below the bound");
+  const html = await htmlReport({ label: "sampled", run: input }, { plotRecords: 20 });
+  assert(
+    html.includes(
+      `draw 20 of the run's ${measured} measured requests (evenly spaced by request id)`,
+    ),
+    "the page says so",
+  );
+  // the statistics are those of every request: the same as without the bound
+  assertEquals(data(html).runs[0].summary, data(whole).runs[0].summary);
+  // the TTFT histogram's bars count 20 requests, not all of them
+  const figure = (page: string, id: string) =>
+    page.match(new RegExp(`<figure class="plot" data-plot="${id}">[\\s\\S]*?</figure>`))![0];
+  assert(figure(html, "ttft_distribution") !== figure(whole, "ttft_distribution"));
+  const drawn = (page: string, label: string) =>
+    Number(figure(page, "ttft_distribution").match(new RegExp(`${label}: (\\d+) completed`))![1]);
+  const completed = input.records.filter((r) => r.phase === "measure" && r.status === "ok").length;
+  assertEquals(drawn(whole, "all"), completed);
+  assert(drawn(html, "sampled") <= 20 && drawn(html, "sampled") >= 15, `${drawn(html, "sampled")}`);
+  // the same records give the same page
+  assertEquals(await htmlReport({ label: "sampled", run: input }, { plotRecords: 20 }), html);
+  await rejects(() => htmlReport({ label: "x", run: input }, { plotRecords: 0 }), /'plotRecords'/);
+});
+
+Deno.test("htmlReport() uses the run's reports it is given instead of deriving them again", async () => {
+  const input = run(2, 9);
+  const report = runReport(input);
+  const marked = { ...report, tables: report.tables.replace("Time to First Token", "MARKED TTFT") };
+  const html = await htmlReport({ label: "given", run: input, report: marked });
+  assert(html.includes("MARKED TTFT"), "the given tables are shown");
+  assertEquals(
+    await htmlReport({ label: "given", run: input, report }),
+    await htmlReport({ label: "given", run: input }),
+  );
 });

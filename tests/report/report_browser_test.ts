@@ -158,7 +158,14 @@ Deno.test({
       const one = await check(`${dirs[0]}/report.html`, shots, "run");
       assertDrawn(
         one,
-        ["ttft_distribution", "token_timeline", "throughput_boxplot", "errors", "server_metrics"],
+        [
+          "ttft_distribution",
+          "token_timeline",
+          "run_timeline",
+          "throughput_boxplot",
+          "errors",
+          "server_metrics",
+        ],
         "run",
       );
       assertEquals(one.embeddedRuns, 1);
@@ -180,6 +187,7 @@ Deno.test({
         [
           "ttft_distribution",
           "token_timeline",
+          "run_timeline",
           "throughput_boxplot",
           "errors",
           "load_curve",

@@ -68,6 +68,51 @@ Deno.test("sweepSummary() and sweepTable() give one row per level with goodput w
   assert(lines[5].includes("| 5 ") && lines[5].includes("50.0") && lines[5].includes("400.0"));
 });
 
+Deno.test("sweepSummary() and sweepTable() put each level's server metrics beside it when scraped", () => {
+  const stats = (mean: number, max = mean) => ({ count: 3, mean, max });
+  const scraped = {
+    ...doc(100, null),
+    serverMetrics: {
+      scrapes: 12,
+      roles: {
+        running: { name: "vllm:num_requests_running", series: 1, stats: stats(3.5) },
+        waiting: { name: "vllm:num_requests_waiting", series: 1, stats: stats(1.25) },
+        kvCacheUsage: { name: "vllm:kv_cache_usage_perc", series: 1, stats: stats(0.2, 0.5) },
+        prefixCacheHitRate: {
+          name: "vllm:prefix_cache_hits_total/vllm:prefix_cache_queries_total",
+          series: 1,
+          stats: stats(0.4),
+          overall: 0.375,
+        },
+      },
+    },
+  } as unknown as RunSummaryDocument;
+  const summary = sweepSummary("concurrency", [
+    { level: 1, dir: "c1", summary: doc(90, null) },
+    { level: 4, dir: "c4", summary: scraped },
+  ]);
+  assertEquals(summary.rows[0].server, null);
+  assertEquals(summary.rows[1].server, {
+    runningMean: 3.5,
+    waitingMean: 1.25,
+    kvCacheUsageMean: 0.2,
+    kvCacheUsageMax: 0.5,
+    prefixCacheHitRate: 0.375,
+    scrapes: 12,
+  });
+  const lines = sweepTable(summary).trim().split("\n");
+  for (const title of ["Server running (mean)", "Server waiting (mean)", "KV cache % (mean)"]) {
+    assert(lines[2].includes(title), lines[2]);
+  }
+  assert(lines[2].includes("Prefix-cache hit %"), lines[2]);
+  const cells = (line: string) => line.split("|").map((c) => c.trim()).filter((c) => c !== "");
+  assertEquals(cells(lines[5]).slice(-5), ["3.50", "1.25", "20.0", "50.0", "37.5"]);
+  assertEquals(cells(lines[4]).slice(-5), ["n/a", "n/a", "n/a", "n/a", "n/a"]);
+  // no level scraped: no server column
+  const plain = sweepTable(sweepSummary("rate", [{ level: 1, dir: "r1", summary: doc(1, null) }]));
+  assert(!plain.includes("Server"), plain);
+});
+
 Deno.test("sweepRequest() finds a list in --concurrency, --num-concurrent-requests or --rate", () => {
   assertEquals(sweepRequest({ model: "m", concurrency: "4" }), null);
   assertEquals(sweepRequest({ model: "m", "num-concurrent-requests": "1,2" })?.levels, [1, 2]);
@@ -113,6 +158,10 @@ Deno.test("deno task bench --concurrency 1,2 writes one folder per level and the
       "1",
       "--slo",
       "ttft:1000",
+      "--server-metrics",
+      `${sim.url}/metrics`,
+      "--server-metrics-interval-ms",
+      "20",
       "--quiet",
       "--results-dir",
       root,
@@ -134,6 +183,15 @@ Deno.test("deno task bench --concurrency 1,2 writes one folder per level and the
     assertEquals(sweep.rows.map((r: { load: number }) => r.load), [1, 2]);
     assert(sweep.rows.every((r: { numCompleted: number }) => r.numCompleted === 4));
     assert(sweep.rows.every((r: { goodputShare: number }) => r.goodputShare === 1), "SLO met");
+    // each level's server metrics, in sweep.json, sweep.md and the sweep's report.html
+    for (const row of sweep.rows) {
+      assert(row.server !== null && row.server.scrapes > 0, JSON.stringify(row.server));
+      assert(typeof row.server.runningMean === "number", JSON.stringify(row.server));
+    }
+    const md = await Deno.readTextFile(`${sweepDir}/sweep.md`);
+    assert(md.includes("Server running (mean)") && md.includes("Server waiting (mean)"), md);
+    assert(page.includes("<h4>Server metrics per level</h4>"), "server metrics per level");
+    assert(page.includes('data-plot="server_metrics"'), "each level's server metrics plot");
     for (const [i, level] of [[0, 1], [1, 2]]) {
       const levelDir = sweep.rows[i].dir;
       const summary = JSON.parse(await Deno.readTextFile(`${levelDir}/summary.json`));
