@@ -2,8 +2,9 @@
  * Client warm-up that sends nothing: the code a client runs for a request (body building, the
  * transport's request writing and response parsing, SSE decoding, the streaming timer), run
  * end to end against a canned in-memory answer, so the first measured request does not pay
- * for JIT compilation and lazy imports. For the AWS SDK clients it loads the SDK (the largest
- * import) without signing or sending.
+ * for JIT compilation and lazy imports. Bedrock runs the whole AWS SDK path (SDK client,
+ * credentials from the default chain, endpoint rules, SigV4 signing, the event-stream decoder) on
+ * canned frames over an in-memory connection; SageMaker loads its SDK only.
  *
  * @module
  */
@@ -42,7 +43,7 @@ const _CANNED_SSE: Record<"openai" | "openai-responses" | "anthropic" | "vertexa
 
 /** What {@link warmUpClient} did. */
 export interface WarmUpResult {
-  /** Canned exchanges run (0 for the SDK clients, which only load). */
+  /** Canned exchanges run (0 for SageMaker, whose SDK only loads). */
   exchanges: number;
   /** Time it took, ms. */
   ms: number;
@@ -70,11 +71,32 @@ export async function warmUpClient(spec: ClientSpec, rounds = 3): Promise<WarmUp
   const notes: string[] = [];
   let exchanges = 0;
   try {
-    if (spec.api === "bedrock" || spec.api === "sagemaker") {
+    if (spec.api === "bedrock") {
+      // The whole SDK path (client, credentials from the chain, endpoint rules, SigV4 signing,
+      // the event-stream decoder) on canned frames over an in-memory connection.
+      const { createBedrockClient } = await import("./bedrock_client.ts");
+      const api = spec.options.api ?? "converse";
+      const body = await _cannedBedrockFrames(api);
+      const fetch1 = createHttp1Fetch({
+        connect: () => Promise.resolve(_cannedConn(body, "application/vnd.amazon.eventstream")),
+      });
+      const client = createBedrockClient({
+        ...spec.options,
+        api,
+        // An http: URL, so that the canned connection serves it (nothing is sent).
+        endpointUrl: "http://warm-up.invalid",
+        region: spec.options.region ?? "us-east-1",
+        retries: 0,
+        fetch: fetch1,
+      });
+      const model = api === "converse" ? "warm-up" : "anthropic.claude-3-haiku-20240307-v1:0";
+      exchanges = await _exchanges(client, model, rounds, notes);
+      fetch1.close();
+      return { exchanges, ms: performance.now() - start, notes };
+    }
+    if (spec.api === "sagemaker") {
       await Promise.all([
-        spec.api === "bedrock"
-          ? import("@aws-sdk/client-bedrock-runtime")
-          : import("@aws-sdk/client-sagemaker-runtime"),
+        import("@aws-sdk/client-sagemaker-runtime"),
         import("@smithy/fetch-http-handler"),
       ]);
       return { exchanges, ms: performance.now() - start, notes };
@@ -87,14 +109,7 @@ export async function warmUpClient(spec: ClientSpec, rounds = 3): Promise<WarmUp
       ? createHttp1Fetch({ connect: () => Promise.resolve(_cannedConn(body)) })
       : ((() => Promise.resolve(new Response(body))) as unknown as typeof globalThis.fetch);
     const client = await _sseClient(spec, fetch);
-    for (let i = 0; i < rounds; i++) {
-      const t = await timeStream(client.stream({ model: "warm-up", prompt: "Hi", maxTokens: 2 }));
-      if (t.error !== null) {
-        notes.push(`warm-up exchange failed: ${t.error.message}`);
-        break;
-      }
-      exchanges++;
-    }
+    exchanges = await _exchanges(client, "warm-up", rounds, notes);
     if ("close" in fetch) (fetch as { close(): void }).close();
   } catch (error) {
     notes.push(`warm-up failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -118,16 +133,86 @@ async function _sseClient(
   return createVertexClient({ ...spec.options, fetch });
 }
 
+/** Up to `rounds` canned exchanges of `client`; the number that succeeded (a failure noted). */
+async function _exchanges(
+  client: LlmClient,
+  model: string,
+  rounds: number,
+  notes: string[],
+): Promise<number> {
+  let done = 0;
+  for (let i = 0; i < rounds; i++) {
+    const t = await timeStream(client.stream({ model, prompt: "Hi", maxTokens: 2 }));
+    if (t.error !== null) {
+      notes.push(`warm-up exchange failed: ${t.error.message}`);
+      break;
+    }
+    done++;
+  }
+  return done;
+}
+
+/** A canned Bedrock answer ("warm up"), as ConverseStream or InvokeModel (Anthropic Messages)
+ * event-stream frames. */
+async function _cannedBedrockFrames(api: "converse" | "invoke"): Promise<Uint8Array> {
+  const { createEventstreamFrames } = await import("../wire/eventstream_frames.ts");
+  const f = createEventstreamFrames();
+  const frames = api === "converse"
+    ? [
+      f.event("messageStart", { role: "assistant" }),
+      f.event("contentBlockDelta", { contentBlockIndex: 0, delta: { text: "warm" } }),
+      f.event("contentBlockDelta", { contentBlockIndex: 0, delta: { text: " up" } }),
+      f.event("contentBlockStop", { contentBlockIndex: 0 }),
+      f.event("messageStop", { stopReason: "end_turn" }),
+      f.event("metadata", {
+        usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 },
+        metrics: { latencyMs: 1 },
+      }),
+    ]
+    : [
+      f.chunk({ type: "message_start", message: { usage: { input_tokens: 1 } } }),
+      f.chunk({
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "text_delta", text: "warm" },
+      }),
+      f.chunk({
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "text_delta", text: " up" },
+      }),
+      f.chunk({
+        type: "message_delta",
+        delta: { stop_reason: "end_turn" },
+        usage: { output_tokens: 2 },
+      }),
+      f.chunk({ type: "message_stop" }),
+    ];
+  const out = new Uint8Array(frames.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of frames) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+
 /**
- * An in-memory connection that takes whatever is written and answers with `body` as a chunked
- * HTTP/1.1 event stream, then closes.
+ * An in-memory connection that takes whatever is written and answers with `body` (of
+ * `contentType`) as a chunked HTTP/1.1 response, then closes.
  */
-function _cannedConn(body: string): Deno.Conn {
+function _cannedConn(body: string | Uint8Array, contentType = "text/event-stream"): Deno.Conn {
   const encoder = new TextEncoder();
-  const bytes = encoder.encode(body);
-  const head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n" +
-    "transfer-encoding: chunked\r\nconnection: close\r\n\r\n";
-  const answer = encoder.encode(`${head}${bytes.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const head = encoder.encode(
+    `HTTP/1.1 200 OK\r\ncontent-type: ${contentType}\r\nx-amzn-requestid: warm-up\r\n` +
+      `transfer-encoding: chunked\r\nconnection: close\r\n\r\n${bytes.length.toString(16)}\r\n`,
+  );
+  const tail = encoder.encode("\r\n0\r\n\r\n");
+  const answer = new Uint8Array(head.length + bytes.length + tail.length);
+  answer.set(head);
+  answer.set(bytes, head.length);
+  answer.set(tail, head.length + bytes.length);
   let at = 0;
   const conn = {
     write: (p: Uint8Array) => Promise.resolve(p.length),

@@ -31,12 +31,30 @@ Deno.test("warmUpClient() runs every SSE client over both transports end to end 
   }
 });
 
-Deno.test("warmUpClient() loads the AWS SDK for Bedrock without sending, and reports a failure instead of throwing", async () => {
-  const bedrock = await warmUpClient({
-    api: "bedrock",
-    options: { region: "us-east-1", endpointUrl: "http://127.0.0.1:9" },
-  });
-  assertEquals([bedrock.exchanges, bedrock.notes], [0, []]);
+Deno.test("warmUpClient() runs Bedrock's whole SDK path on canned frames without sending, and reports a failure instead of throwing", async () => {
+  const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+  const saved = names.map((n) => Deno.env.get(n));
+  Deno.env.set("AWS_ACCESS_KEY_ID", "AKIATOKENBENCHFAKE03");
+  Deno.env.set("AWS_SECRET_ACCESS_KEY", "TokenbenchFakeSecretDoNotLeak/0123456789");
+  try {
+    for (const api of ["converse", "invoke"] as const) {
+      // Port 9 (discard) on 127.0.0.1: were anything sent, the exchange would fail.
+      const bedrock = await warmUpClient({
+        api: "bedrock",
+        options: { api, region: "us-east-1", endpointUrl: "http://127.0.0.1:9" },
+      }, 2);
+      assertEquals([bedrock.exchanges, bedrock.notes], [2, []], api);
+    }
+  } finally {
+    names.forEach((n, i) =>
+      saved[i] === undefined ? Deno.env.delete(n) : Deno.env.set(n, saved[i]!)
+    );
+  }
+  const sagemaker = await warmUpClient({
+    api: "sagemaker",
+    options: { endpointName: "e", region: "us-east-1", endpointUrl: "http://127.0.0.1:9" },
+  } as never);
+  assertEquals([sagemaker.exchanges, sagemaker.notes], [0, []]);
   const broken = await warmUpClient(
     { api: "openai", options: { baseUrl: "not a url" } } as never,
   );
