@@ -137,6 +137,26 @@ export function lazily<T>(make: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * Builds an SDK client's lazily made parts and resolves its credentials (the default chain):
+ * what an `LlmClient.prepare` of the Bedrock and SageMaker clients does. Sends nothing.
+ *
+ * @example
+ * ```ts
+ * import { prepareSdk } from "./_aws_sdk.ts";
+ * let resolved = 0;
+ * await prepareSdk(() => Promise.resolve({ sdk: { config: { credentials: () => resolved++ } } }));
+ * if (resolved !== 1) throw new Error("credentials");
+ * ```
+ */
+export async function prepareSdk(
+  load: () => Promise<{ sdk: unknown }>,
+): Promise<void> {
+  const { sdk } = await load();
+  const credentials = (sdk as { config?: { credentials?: unknown } }).config?.credentials;
+  if (typeof credentials === "function") await credentials();
+}
+
 /** 408 (timeout reason) or 499 when `signal` aborted, else undefined. */
 export function abortedCode(signal: AbortSignal | undefined): number | undefined {
   if (!signal?.aborted) return undefined;

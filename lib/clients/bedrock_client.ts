@@ -21,7 +21,13 @@ import {
   decodeBedrockInvokeChunk,
 } from "../wire/bedrock_bodies.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
-import { awsSdkConfig, lazily, sendAwsStream, validateAwsSdkOptions } from "./_aws_sdk.ts";
+import {
+  awsSdkConfig,
+  lazily,
+  prepareSdk,
+  sendAwsStream,
+  validateAwsSdkOptions,
+} from "./_aws_sdk.ts";
 import { bedrockErrorEvent } from "./bedrock_error_event.ts";
 import { oneLine } from "../wire/sse.ts";
 
@@ -127,6 +133,7 @@ export function createBedrockClient(options: BedrockClientOptions = {}): LlmClie
   return {
     api: "bedrock",
     stream: (request) => _stream(load, api, options.family, request),
+    prepare: () => prepareSdk(load),
   };
 }
 

@@ -24,6 +24,7 @@ import {
   abortedCode,
   awsSdkConfig,
   lazily,
+  prepareSdk,
   retriesSuffix,
   sendAwsStream,
   validateAwsSdkOptions,
@@ -170,7 +171,11 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Llm
       );
     return { sdkModule, sdk };
   });
-  return { api: "sagemaker", stream: (request) => _stream(load, payload, options, request) };
+  return {
+    api: "sagemaker",
+    stream: (request) => _stream(load, payload, options, request),
+    prepare: () => prepareSdk(load),
+  };
 }
 
 async function* _stream(

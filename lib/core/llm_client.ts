@@ -38,4 +38,9 @@ export interface LlmClient {
   readonly api: string;
   /** Send one request and yield its decoded events. */
   stream(request: LlmRequest): AsyncIterable<StreamEvent>;
+  /**
+   * Make ready what the first request would otherwise pay for, sending nothing (the AWS SDK
+   * clients: the SDK client and its credentials). Optional; best effort.
+   */
+  prepare?(): Promise<void>;
 }

@@ -90,8 +90,10 @@ export async function openSender(
   await warmUpClient(withTransport);
   if ("transport" in withTransport && withTransport.transport === "http1") {
     const local = await createClient(withTransport);
+    await local.client.prepare?.().catch(() => {});
     if (preconnect > 0) await local.preconnect(preconnect);
     return { client: local.client, close: () => Promise.resolve(local.close()) };
   }
+  await client.prepare?.().catch(() => {});
   return { client, close: () => Promise.resolve() };
 }

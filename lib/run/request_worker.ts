@@ -109,6 +109,8 @@ export function serveRequests(scope: RequestWorkerScope): void {
             // The client's code path once end to end, against nothing: the first measured
             // request of every Worker then pays no JIT or lazy import (best effort).
             await warmUpClient(message.spec);
+            // And this client's own first-request work (an SDK client, its credentials).
+            await c.client.prepare?.().catch(() => {});
             // Connections opened ahead of the run (`--preconnect`), the http1 transport only.
             if (message.preconnect) await c.preconnect(message.preconnect);
             scope.postMessage({ type: "ready" });

@@ -430,3 +430,34 @@ Deno.test("createBedrockClient() sends through the http1 transport when given it
     }
   });
 });
+
+Deno.test("createBedrockClient().prepare() builds the SDK client and resolves credentials, sending nothing", async () => {
+  await withFakeAws(async () => {
+    await using sim = await startBedrockSim({ ttftMs: 1, itlMs: 1 });
+    const bedrock = client(sim.url);
+    assert(bedrock.prepare !== undefined, "a prepare");
+    await bedrock.prepare();
+    assertEquals(sim.log().length, 0);
+    const t = await timeStream(
+      bedrock.stream({ model: "anthropic.claude-instant-v1", prompt: PROMPT, maxTokens: 3 }),
+    );
+    assertEquals([t.error, t.chunkArrivalMs.length], [null, 3]);
+  });
+  // Without credentials the chain fails: prepare rejects (its callers carry on without it).
+  const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"];
+  const saved = names.map((n) => Deno.env.get(n));
+  for (const n of names) Deno.env.delete(n);
+  Deno.env.set("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
+  Deno.env.set("AWS_CONFIG_FILE", "/nonexistent/config");
+  Deno.env.set("AWS_EC2_METADATA_DISABLED", "true");
+  try {
+    await assertRejects(() => client("http://127.0.0.1:9").prepare!());
+  } finally {
+    for (
+      const n of ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_EC2_METADATA_DISABLED"]
+    ) {
+      Deno.env.delete(n);
+    }
+    names.forEach((n, i) => saved[i] !== undefined && Deno.env.set(n, saved[i]!));
+  }
+});
