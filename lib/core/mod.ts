@@ -16,6 +16,7 @@
  * @module
  */
 export * from "./bootstrap.ts";
+export * from "./chat_turn.ts";
 export * from "./client_health.ts";
 export * from "./corpus.ts";
 export * from "./correctness.ts";
