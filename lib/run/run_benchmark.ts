@@ -113,7 +113,13 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    * session. `concurrency` holds that many sessions in flight; `maxRequests` and `warmup` count
    * sessions. Not with `rate` or `requestIds`. Default none (one request per slot).
    */
-  sessions?: { turns: number; thinkTimeMs: number };
+  sessions?: {
+    turns: number;
+    thinkTimeMs: number;
+    /** Turns of session `s` when sessions differ in length (a dataset's conversations), at
+     * most `turns`; request ids keep the stride `turns`. Default: `turns` for every one. */
+    turnsOf?: (session: number) => number;
+  };
   /**
    * Prompt caching (`--prompt-cache`): each request marks its shared prefix for the endpoint's
    * cache (`LlmRequest.cachePrefixChars`): the workload's `prefixChars` (a shared prefix, a
@@ -299,7 +305,13 @@ export async function runBenchmark(
     return { record: safe, sample: _healthSample(safe), answer: timing.text };
   };
   /** One session: its turns one after the other, each carrying the history. */
-  const runSession = async (slot: LoadSlot, turns: number, thinkTimeMs: number) => {
+  const runSession = async (
+    slot: LoadSlot,
+    stride: number,
+    thinkTimeMs: number,
+    turnsOf?: (session: number) => number,
+  ) => {
+    const turns = Math.min(stride, turnsOf?.(slot.requestId) ?? stride);
     const samples: _HealthSample[] = [];
     // The phase's start on this clock: times of later turns are relative to it, as the slot's.
     const phaseStart = now() - slot.actualSendMs;
@@ -311,7 +323,7 @@ export async function runBenchmark(
         if (thinkTimeMs > 0) await (options.sleep ?? preciseSleep)(thinkTimeMs, slot.signal);
         if (slot.signal.aborted) break;
       }
-      const requestId = slot.requestId * turns + turn;
+      const requestId = slot.requestId * stride + turn;
       const p = prompt(requestId);
       // Token counts of the conversation as text (the same on every API): the history is its
       // `User: …\n\nAssistant: …\n\n` transcript, the input that and `User: <message>`.
@@ -341,7 +353,9 @@ export async function runBenchmark(
   let load;
   try {
     load = await runLoad(async (slot): Promise<_HealthSample[]> => {
-      if (sessions) return await runSession(slot, sessions.turns, sessions.thinkTimeMs);
+      if (sessions) {
+        return await runSession(slot, sessions.turns, sessions.thinkTimeMs, sessions.turnsOf);
+      }
       const requestId = requestIds?.[slot.requestId] ?? requestIdAt?.(slot.requestId) ??
         slot.requestId;
       const p = prompt(requestId);

@@ -8,6 +8,7 @@ import type { LlmClient } from "../../lib/core/llm_client.ts";
 import { applyLens } from "../../lib/core/lenses.ts";
 import { flattenTurns } from "../../lib/core/chat_turn.ts";
 import { createAnthropicClient } from "../../lib/clients/anthropic_client.ts";
+import { parseDataset } from "../../lib/core/parse_dataset.ts";
 
 const RUN = {
   model: "sim",
@@ -403,6 +404,72 @@ Deno.test("benchmark() sessions with promptCache: Anthropic bodies carry the his
   const answer = messages[1].content as { text: string; cache_control?: unknown }[];
   assertEquals(answer[0].text, run.records.find((r) => r.turn === 0)!.outputText);
   assertEquals(answer[0].cache_control, { type: "ephemeral" });
+});
+
+Deno.test("benchmark() replays a dataset's session_id rows as conversations: turns in order, after the answer and think time, with the dataset's turns and the answers received", async () => {
+  await using sim = await startSimulator({ ttftMs: 2, itlMs: 1 });
+  const bodies: Record<string, unknown>[] = [];
+  const sentAt: number[] = [];
+  const capture = _capturingFetch(bodies);
+  const client = createOpenAiClient({
+    baseUrl: `${sim.url}/v1`,
+    fetch: (input, init) => {
+      sentAt.push(performance.now());
+      return capture(input, init);
+    },
+  });
+  const text = await Deno.readTextFile(
+    new URL("../testdata/workloads/conversations.jsonl", import.meta.url),
+  );
+  const entries = parseDataset(text);
+  const run = await benchmark(client, {
+    ...RUN,
+    dataset: { entries, order: "sequential" },
+    concurrency: 2,
+    thinkTimeMs: 15,
+    keepText: true,
+    maxRequests: 6, // one pass: 3 + 2 + 1 turns
+  });
+  // Sessions in file order of first appearance: trip (3 turns), bread (2), 7 (1).
+  assertEquals(run.records.length, 6);
+  assertEquals(run.metadata.sessions, { sessions: 2, turns: 3, thinkTimeMs: 15 });
+  const prompts: Record<number, string[]> = {
+    0: [
+      "I want to plan a trip to Portugal.",
+      "Which month is best for the coast?",
+      "And where should I stay in Lisbon?",
+    ],
+    1: ["How do I start a sourdough starter?", "How often do I feed it?"],
+    2: ["Name a prime number."],
+  };
+  type Message = { role: string; content: string };
+  for (const r of run.records) {
+    const own = prompts[r.sessionId!];
+    assert(own !== undefined && r.turn! < own.length, `session ${r.sessionId} turn ${r.turn}`);
+    assertEquals(r.requestId, r.sessionId! * 3 + r.turn!);
+    const earlier = run.records.filter((o) => o.sessionId === r.sessionId && o.turn! < r.turn!)
+      .sort((a, b) => a.turn! - b.turn!);
+    // What was sent: the dataset's earlier user turns and the answers actually received.
+    const expected: Message[] = earlier.flatMap((o) => [
+      { role: "user", content: own[o.turn!] },
+      { role: "assistant", content: o.outputText! },
+    ]).concat({ role: "user", content: own[r.turn!] });
+    const k = bodies.findIndex((b) => JSON.stringify(b.messages) === JSON.stringify(expected));
+    assert(k >= 0, `body of session ${r.sessionId} turn ${r.turn}`);
+    assertEquals(
+      bodies[k].max_tokens,
+      entries.find((e) => e.prompt === own[r.turn!])!.maxOutputTokens,
+    );
+    if (earlier.length > 0) {
+      // Sent the think time after the previous turn's answer ended.
+      const previous = earlier.at(-1)!;
+      assert(
+        r.startEpochMs >= previous.startEpochMs + previous.e2eMs! + 14,
+        `${r.startEpochMs} vs ${previous.startEpochMs + previous.e2eMs!}`,
+      );
+    }
+  }
+  assertEquals(run.report.summary.summary.byTurn!.map((t) => t.requests), [3, 2, 1]);
 });
 
 Deno.test("benchmark() scrapes the server's /metrics into server_metrics.jsonl and summary.json", async () => {
