@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { Tokenizer } from "./tokenizer.ts";
 import { createRandom, samplePositiveInt } from "./random.ts";
 import { requestSeed } from "./synthesize_prompt.ts";
 import type { DatasetEntry } from "./parse_dataset.ts";
