@@ -579,6 +579,28 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   };
 }
 
+/**
+ * `schedule`, noting when its latest arrival is due: `runLoad` asks for arrival `k` when it
+ * starts waiting for it (arrival 0 at the phase's start), so `idleMs` is how long until this
+ * thread must send again (less a Worker hand-over's lead, 10 ms at most).
+ */
+function _trackedSchedule(
+  schedule: ((k: number) => number | undefined) | undefined,
+): { schedule: (k: number) => number | undefined; idleMs: () => number } | undefined {
+  if (schedule === undefined) return undefined;
+  let t0: number | undefined;
+  let dueAt = Infinity;
+  return {
+    schedule(k) {
+      const due = schedule(k);
+      if (k === 0 || t0 === undefined) t0 = performance.now() - (due ?? 0);
+      dueAt = due === undefined ? Infinity : t0 + due;
+      return due;
+    },
+    idleMs: () => dueAt - 10 - performance.now(),
+  };
+}
+
 /** The arrival times of a workload with timestamps (a trace), for `runLoad`'s `schedule`. */
 function _schedule(
   workload: Workload,
@@ -727,8 +749,11 @@ export async function benchmark(
         requestTotal += sessionTurns(plan.warmup + loadRequests++);
       }
     }
+    // A trace's arrivals: the buffer makes its prompts between sends, not just before one.
+    const arrivals = _trackedSchedule(_schedule(workload, plan, o.trace?.speedup ?? 1));
     buffer = createWorkloadBuffer(workload, {
       idAt: plan.idAt,
+      ...(arrivals ? { idleMs: arrivals.idleMs } : {}),
       count: plan.sessions
         ? (plan.warmup + loadRequests) * plan.sessions.turns
         : plan.warmup + plan.maxRequests,
@@ -781,7 +806,7 @@ export async function benchmark(
       concurrency: plan.concurrency,
       rate: plan.rate,
       arrival: o.arrival,
-      schedule: _schedule(workload, plan, o.trace?.speedup ?? 1),
+      schedule: arrivals?.schedule,
       maxInFlight: o.maxInFlight,
       maxRequests: loadRequests,
       warmup: plan.warmup,
