@@ -582,10 +582,11 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
 /**
  * `schedule`, noting when its latest arrival is due: `runLoad` asks for arrival `k` when it
  * starts waiting for it (arrival 0 at the phase's start), so `idleMs` is how long until this
- * thread must send again (less a Worker hand-over's lead, 10 ms at most).
+ * thread must send again (less `leadMs()`, the lead of a hand-over to a Worker).
  */
 function _trackedSchedule(
   schedule: ((k: number) => number | undefined) | undefined,
+  leadMs: () => number,
 ): { schedule: (k: number) => number | undefined; idleMs: () => number } | undefined {
   if (schedule === undefined) return undefined;
   let t0: number | undefined;
@@ -597,7 +598,7 @@ function _trackedSchedule(
       dueAt = due === undefined ? Infinity : t0 + due;
       return due;
     },
-    idleMs: () => dueAt - 10 - performance.now(),
+    idleMs: () => dueAt - leadMs() - performance.now(),
   };
 }
 
@@ -750,7 +751,12 @@ export async function benchmark(
       }
     }
     // A trace's arrivals: the buffer makes its prompts between sends, not just before one.
-    const arrivals = _trackedSchedule(_schedule(workload, plan, o.trace?.speedup ?? 1));
+    // (Sends leave this thread `leadMs` early with Workers: runBenchmark's default, 10 ms.)
+    let handOverMs = 10;
+    const arrivals = _trackedSchedule(
+      _schedule(workload, plan, o.trace?.speedup ?? 1),
+      () => handOverMs,
+    );
     buffer = createWorkloadBuffer(workload, {
       idAt: plan.idAt,
       ...(arrivals ? { idleMs: arrivals.idleMs } : {}),
@@ -772,6 +778,7 @@ export async function benchmark(
           : o.maxInFlight ?? Math.ceil(plan.rate)
         : 0,
     });
+    handOverMs = sender.pool ? 10 : 0;
     if (o.resultsDir !== undefined) {
       ({ dir, jsonl } = await _openRunFolder(o.resultsDir, o.model, metadata, fileSystem));
     }
