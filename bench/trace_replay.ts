@@ -4,8 +4,9 @@
  * block with a tenth of the others) is written to a temporary file, read back with `parseTrace`,
  * and replayed by `benchmark()` against the simulator in its own process (prefix cache on).
  * Records go to a results folder (deleted afterwards), as in `deno task bench`. Prints the
- * dispatch lag (`actualSendMs − intendedSendMs`) p50 / p99 / max and the RSS after a tenth,
- * half and all of the requests.
+ * dispatch lag (`actualSendMs − intendedSendMs`) p50 / p99 / max, the main thread's event-loop
+ * lag (a 5 ms timer's lateness) p99 / max, the RSS (and V8 heap used) after every tenth of the
+ * requests, and, measured before the run on this thread, what one prompt's synthesis takes.
  *
  * ```sh
  * deno run --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-env --allow-sys \
@@ -17,7 +18,13 @@
 import { parseArgs } from "node:util";
 import { benchmark, spawnSimulator } from "tokenbench/run";
 import { createOpenAiClient } from "tokenbench/clients";
-import { createRandom, parseTrace, quantile } from "tokenbench/core";
+import {
+  createRandom,
+  createTokenizer,
+  parseTrace,
+  quantile,
+  traceWorkload,
+} from "tokenbench/core";
 
 if (import.meta.main) {
   const { values } = parseArgs({
@@ -48,6 +55,16 @@ if (import.meta.main) {
   const requests = parseTrace(await Deno.readTextFile(file), { name: file });
   await Deno.remove(file);
   lines.length = 0;
+  // What one prompt takes to make (the replay makes them on this thread, between sends).
+  const tokenizer = createTokenizer("cl100k_base");
+  const probe = traceWorkload(requests, { tokenizer, blockTokens: 128 });
+  const synthMs: number[] = [];
+  for (let i = 0; i < Math.min(n, 1000); i++) {
+    const start = performance.now();
+    probe.request(i);
+    synthMs.push(performance.now() - start);
+  }
+  tokenizer.free();
   const sim = await spawnSimulator([
     "--ttft-ms",
     "20",
@@ -61,6 +78,14 @@ if (import.meta.main) {
   let done = 0;
   // Records go to a results folder (JSONL), not memory: only the dispatch lags are kept here.
   const resultsDir = await Deno.makeTempDir();
+  // The main thread's event-loop lag: how late a 5 ms timer fires.
+  const loopLag: number[] = [];
+  let expected = performance.now() + 5;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    loopLag.push(Math.max(0, now - expected));
+    expected = now + 5;
+  }, 5);
   try {
     const spec = { api: "openai", options: { baseUrl: `${sim.url}/v1` } } as const;
     const run = await benchmark(createOpenAiClient(spec.options), {
@@ -74,12 +99,13 @@ if (import.meta.main) {
       onRecord: (r) => {
         if (r.phase === "measure") lag.push(r.actualSendMs - r.intendedSendMs);
         done++;
-        if (done === Math.floor(n / 10) || done === Math.floor(n / 2) || done === n) {
+        if (done % Math.max(1, Math.floor(n / 10)) === 0 || done === n) {
           const m = Deno.memoryUsage();
           rss.push({ done, mb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20 });
         }
       },
     });
+    clearInterval(ticker);
     const errors = run.report.summary.summary.numErrors;
     const cache = run.report.summary.summary.promptCache;
     console.log(
@@ -91,6 +117,15 @@ if (import.meta.main) {
       `dispatch lag ms: p50 ${quantile(lag, 0.5)?.toFixed(2)}, p99 ${
         quantile(lag, 0.99)?.toFixed(2)
       }, max ${Math.max(...lag).toFixed(2)}`,
+    );
+    console.log(
+      `main loop lag ms: p99 ${quantile(loopLag, 0.99)?.toFixed(2)}, max ${
+        Math.max(...loopLag).toFixed(2)
+      }; one prompt's synthesis ms (first ${synthMs.length}): p50 ${
+        quantile(synthMs.slice(10), 0.5)?.toFixed(2)
+      }, p99 ${quantile(synthMs.slice(10), 0.99)?.toFixed(2)}, max ${
+        Math.max(...synthMs.slice(10)).toFixed(2)
+      }`,
     );
     console.log(
       `RSS MB (V8 heap used): ${
@@ -105,6 +140,7 @@ if (import.meta.main) {
       );
     }
   } finally {
+    clearInterval(ticker);
     await sim.stop();
     await Deno.remove(resultsDir, { recursive: true });
   }

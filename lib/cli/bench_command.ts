@@ -75,8 +75,10 @@ tokenbench's flags:
   --dataset FILE                     prompts from a file: JSONL (one request per line: prompt or
                                      messages, optional max_tokens/output_tokens) or ShareGPT
                                      JSON (first human turn; the answer's length is the output);
-                                     lines without a length draw --mean-output-tokens
-                                     (default none: synthetic prompts)
+                                     lines without a length draw --mean-output-tokens; lines
+                                     with session_id (and turn) are replayed as multi-turn
+                                     sessions, --sessions defaulting to
+                                     --num-concurrent-requests (default none: synthetic prompts)
   --dataset-format jsonl|sharegpt    (default: sharegpt when the file starts with '[', else jsonl)
   --dataset-order shuffle|sequential seeded shuffle per pass, or file order (default shuffle)
   --dataset-min-input-tokens N       leave out shorter prompts (default 1)
@@ -98,7 +100,8 @@ tokenbench's flags:
   --sessions N                       multi-turn sessions: N conversations in flight (instead
                                      of --num-concurrent-requests); each turn carries the whole
                                      history with the answers received (default none)
-  --turns T                          turns per session (default 1)
+  --turns T                          turns per session (default 1; a --dataset with session_id:
+                                     its longest session, and T caps each session)
   --think-time-ms D                  wait after an answer before the next turn (default 0)
 The highest load that meets an SLO (docs/workloads.md):
   --find-max-rate                    search the highest open-loop rate whose goodput (share of
@@ -491,17 +494,27 @@ async function _settings(
   const sessions = f.sessions === undefined
     ? undefined
     : intFlag("sessions", s("sessions"), 1, { min: 1 });
-  if (sessions === undefined) {
+  // A dataset of conversations (rows with session_id) runs as sessions on its own.
+  const datasetSessions = dataset?.entries.some((e) => e.sessionId !== undefined) ?? false;
+  if (sessions === undefined && !datasetSessions) {
     for (const name of ["turns", "think-time-ms"]) {
-      if (f[name] !== undefined) throw new UsageError(`--${name} needs --sessions N`);
+      if (f[name] !== undefined) {
+        throw new UsageError(`--${name} needs --sessions N (or a --dataset with session_id)`);
+      }
     }
-  } else if (trace || rate !== undefined || f.shard !== undefined || sweep) {
+  } else if (rate !== undefined || f.shard !== undefined || (sweep && sweep.flag === "rate")) {
+    throw new UsageError(
+      `${
+        sessions === undefined ? "a --dataset with session_id" : "--sessions"
+      } runs a closed loop of sessions: not with --rate or --shard`,
+    );
+  } else if (sessions !== undefined && (trace || sweep)) {
     throw new UsageError(
       "--sessions runs a closed loop of N sessions: not with --trace, --rate, --shard or a sweep list",
     );
   }
   if (trace && sweep) throw new UsageError("--trace sets the arrivals: not with a sweep list");
-  const turns = intFlag("turns", s("turns"), 1, { min: 1 });
+  const turns = f.turns === undefined ? undefined : intFlag("turns", s("turns"), 1, { min: 1 });
   const thinkTimeMs = numberFlag("think-time-ms", s("think-time-ms"), 0, { min: 0 })!;
   const scale = scaleFlags(f, env, {
     concurrency,
@@ -531,7 +544,13 @@ async function _settings(
       ...configuredSecrets({ values: [samplingParams, userMetadata] }),
     ]),
   ];
-  const search = _search(f, sweep !== null, scale.slo, trace !== undefined, sessions);
+  const search = _search(
+    f,
+    sweep !== null,
+    scale.slo,
+    trace !== undefined,
+    sessions ?? (datasetSessions ? concurrency : undefined),
+  );
   const resultsDir = s("results-dir") ?? "results";
   const serverMetrics = _serverMetricsFlags(f);
   await checkResultsRoot(resultsDir);
@@ -556,7 +575,13 @@ async function _settings(
       ...(prefixTokens > 0 ? { prefixTokens, numPrefixes } : {}),
       ...(dataset ? { dataset } : {}),
       ...(trace ? { trace } : {}),
-      ...(sessions !== undefined ? { sessions, turns, thinkTimeMs } : {}),
+      ...(sessions !== undefined || datasetSessions
+        ? {
+          ...(sessions !== undefined ? { sessions } : {}),
+          ...(turns !== undefined ? { turns } : {}),
+          thinkTimeMs,
+        }
+        : {}),
       ...(f["prompt-cache"] === true ? { promptCache: true } : {}),
       concurrency,
       rate,

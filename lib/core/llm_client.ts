@@ -4,13 +4,29 @@
  * @module
  */
 import type { StreamEvent } from "./stream_event.ts";
+import type { ChatTurn } from "./chat_turn.ts";
 
 /** One request to send, provider-neutral. */
 export interface LlmRequest {
   /** Model id as the provider names it. */
   model: string;
-  /** The user prompt text. */
+  /** The user prompt text (with `history`: the new user message). */
   prompt: string;
+  /**
+   * Earlier turns of the conversation, oldest first, alternating user and assistant and ending
+   * with an assistant answer; `prompt` is the user message after them. Chat APIs get them as
+   * real role messages before the prompt (OpenAI chat `messages`, Anthropic `messages`, Bedrock
+   * Converse `messages`, Vertex `contents` with role `model`, the Responses API `input` items,
+   * SageMaker `messages` payloads); single-prompt APIs (completions, InvokeModel native
+   * templates, TGI `inputs`) get them flattened by {@link flattenTurns}. Default none.
+   */
+  history?: readonly ChatTurn[];
+  /**
+   * Prompt caching of a conversation: with `history`, the cache mark goes after the history
+   * (on the last earlier message) rather than inside `prompt`: Anthropic `cache_control` on its
+   * last block, Converse a `cachePoint` block at its end. Default false.
+   */
+  cacheHistory?: boolean;
   /** Maximum output tokens to ask for. */
   maxTokens: number;
   /**

@@ -16,9 +16,11 @@
  * @module
  */
 export * from "./bootstrap.ts";
+export * from "./chat_turn.ts";
 export * from "./client_health.ts";
 export * from "./corpus.ts";
 export * from "./correctness.ts";
+export * from "./dataset_session_workload.ts";
 export * from "./dataset_workload.ts";
 export * from "./goodput.ts";
 export * from "./lenses.ts";

@@ -11,6 +11,11 @@ import { createTokenizer, type TokenizerName } from "../core/tokenizer.ts";
 import type { PromptMode } from "../core/synthesize_prompt.ts";
 import { syntheticWorkload, type Workload } from "../core/workload.ts";
 import { datasetWorkload, type DatasetWorkloadOptions } from "../core/dataset_workload.ts";
+import {
+  datasetSessionWorkload,
+  groupDatasetSessions,
+  type SessionWorkload,
+} from "../core/dataset_session_workload.ts";
 import type { DatasetEntry } from "../core/parse_dataset.ts";
 import type { TraceRequest } from "../core/parse_trace.ts";
 import { traceWorkload } from "../core/trace_workload.ts";
@@ -95,7 +100,11 @@ export interface BenchmarkRunOptions {
    * Prompts from a dataset (`--dataset`): its entries (`parseDataset`), sampled by
    * `datasetWorkload` with the run's tokenizer and `seed` (entries without an output length
    * get one drawn from `meanOutputTokens`/`stddevOutputTokens`); `file` and `format` are
-   * recorded in the metadata. Ignored with `workload`. Default none (synthetic prompts).
+   * recorded in the metadata. Entries with `sessionId` make a run of sessions: each session's
+   * rows in turn order, replayed as a conversation (`datasetSessionWorkload`); `sessions`
+   * then defaults to `concurrency` and `turns` to the longest session's turns (a given
+   * `turns` sends at most that many of each). Ignored with `workload`. Default none
+   * (synthetic prompts).
    */
   dataset?:
     & { entries: readonly DatasetEntry[]; file?: string; format?: string }
@@ -415,11 +424,26 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
       );
     }
   }
-  const sessions = o.sessions === undefined ? undefined : _int("sessions", o.sessions, 1);
-  const turns = _int("turns", o.turns ?? 1, 1);
+  // A dataset of conversations (rows with `session_id`) runs as sessions.
+  const datasetSessions = o.workload === undefined && trace === undefined &&
+      Array.isArray(o.dataset?.entries) && o.dataset.entries.some((e) => e.sessionId !== undefined)
+    ? groupDatasetSessions(o.dataset.entries)
+    : undefined;
+  const sessions = o.sessions === undefined
+    ? (datasetSessions ? concurrency : undefined)
+    : _int("sessions", o.sessions, 1);
+  const turns = _int(
+    "turns",
+    o.turns ?? (datasetSessions ? Math.max(...datasetSessions.map((g) => g.length)) : 1),
+    1,
+  );
   const thinkTimeMs = _positive("thinkTimeMs", o.thinkTimeMs ?? 0, { orZero: true });
   if (sessions !== undefined && (o.rate !== undefined || trace || o.shard)) {
-    throw new TypeError(`${_WHAT}: 'sessions' run without 'rate', 'trace' or 'shard'`);
+    throw new TypeError(
+      `${_WHAT}: 'sessions' (${
+        datasetSessions ? "a dataset with session_id" : "given"
+      }) run without 'rate', 'trace' or 'shard'`,
+    );
   }
   if (sessions === undefined && (o.turns !== undefined || o.thinkTimeMs !== undefined)) {
     throw new TypeError(`${_WHAT}: 'turns' and 'thinkTimeMs' need 'sessions'`);
@@ -555,6 +579,29 @@ function _plan(client: LlmClient, options: BenchmarkRunOptions): _Plan {
   };
 }
 
+/**
+ * `schedule`, noting when its latest arrival is due: `runLoad` asks for arrival `k` when it
+ * starts waiting for it (arrival 0 at the phase's start), so `idleMs` is how long until this
+ * thread must send again (less `leadMs()`, the lead of a hand-over to a Worker).
+ */
+function _trackedSchedule(
+  schedule: ((k: number) => number | undefined) | undefined,
+  leadMs: () => number,
+): { schedule: (k: number) => number | undefined; idleMs: () => number } | undefined {
+  if (schedule === undefined) return undefined;
+  let t0: number | undefined;
+  let dueAt = Infinity;
+  return {
+    schedule(k) {
+      const due = schedule(k);
+      if (k === 0 || t0 === undefined) t0 = performance.now() - (due ?? 0);
+      dueAt = due === undefined ? Infinity : t0 + due;
+      return due;
+    },
+    idleMs: () => dueAt - leadMs() - performance.now(),
+  };
+}
+
 /** The arrival times of a workload with timestamps (a trace), for `runLoad`'s `schedule`. */
 function _schedule(
   workload: Workload,
@@ -652,6 +699,19 @@ export async function benchmark(
         blockTokens: o.trace.blockTokens,
       })
       : undefined) ??
+      (o.dataset && plan.sessions && o.dataset.entries.some((e) => e.sessionId !== undefined)
+        ? datasetSessionWorkload(o.dataset.entries, {
+          tokenizer,
+          seed: metadata.seed,
+          turns: plan.sessions.turns,
+          order: o.dataset.order,
+          minInputTokens: o.dataset.minInputTokens,
+          maxInputTokens: o.dataset.maxInputTokens,
+          maxOutputTokens: o.dataset.maxOutputTokens,
+          meanOutputTokens: metadata.meanOutputTokens,
+          stddevOutputTokens: metadata.stddevOutputTokens,
+        })
+        : undefined) ??
       (o.dataset
         ? datasetWorkload(o.dataset.entries, {
           tokenizer,
@@ -676,13 +736,37 @@ export async function benchmark(
         prefixTokens: o.prefixTokens,
         numPrefixes: o.numPrefixes,
       });
+    // Sessions: the load shape counts whole sessions, enough for `maxRequests` turns (a
+    // dataset's sessions differ in length).
+    const turnsOf = (workload as Partial<SessionWorkload>).turnsOf?.bind(workload);
+    const sessionTurns = (s: number) =>
+      Math.min(plan.sessions!.turns, turnsOf?.(s) ?? plan.sessions!.turns);
+    let loadRequests = plan.maxRequests;
+    let requestTotal = plan.maxRequests;
+    if (plan.sessions) {
+      loadRequests = 0;
+      requestTotal = 0;
+      while (requestTotal < plan.maxRequests) {
+        requestTotal += sessionTurns(plan.warmup + loadRequests++);
+      }
+    }
+    // A trace's arrivals: the buffer makes its prompts between sends, not just before one.
+    // (Sends leave this thread `leadMs` early with Workers: runBenchmark's default, 10 ms.)
+    let handOverMs = 10;
+    const arrivals = _trackedSchedule(
+      _schedule(workload, plan, o.trace?.speedup ?? 1),
+      () => handOverMs,
+    );
     buffer = createWorkloadBuffer(workload, {
       idAt: plan.idAt,
+      ...(arrivals ? { idleMs: arrivals.idleMs } : {}),
       count: plan.sessions
-        ? (plan.warmup + Math.ceil(plan.maxRequests / plan.sessions.turns)) * plan.sessions.turns
+        ? (plan.warmup + loadRequests) * plan.sessions.turns
         : plan.warmup + plan.maxRequests,
       // A trace's prompts are long and its arrivals fixed: more are made before the start.
-      lookahead: o.lookahead ?? (workload.arrivalMs ? 64 : 8),
+      // (A dataset's sessions: rows are looked up, not made, and ids past a session's last
+      // turn do not exist: none made ahead.)
+      lookahead: turnsOf ? 0 : o.lookahead ?? (workload.arrivalMs ? 64 : 8),
     });
     sender = await openSender(client, {
       spec: o.spec,
@@ -694,13 +778,12 @@ export async function benchmark(
           : o.maxInFlight ?? Math.ceil(plan.rate)
         : 0,
     });
+    handOverMs = sender.pool ? 10 : 0;
     if (o.resultsDir !== undefined) {
       ({ dir, jsonl } = await _openRunFolder(o.resultsDir, o.model, metadata, fileSystem));
     }
     const progress = progressState(
-      plan.sessions
-        ? Math.ceil(plan.maxRequests / plan.sessions.turns) * plan.sessions.turns
-        : plan.maxRequests,
+      requestTotal,
       performance.now(),
     );
     const report = (trigger: BenchmarkProgress["trigger"]) =>
@@ -730,14 +813,11 @@ export async function benchmark(
       concurrency: plan.concurrency,
       rate: plan.rate,
       arrival: o.arrival,
-      schedule: _schedule(workload, plan, o.trace?.speedup ?? 1),
+      schedule: arrivals?.schedule,
       maxInFlight: o.maxInFlight,
-      // Sessions: the load shape counts whole sessions.
-      maxRequests: plan.sessions
-        ? Math.ceil(plan.maxRequests / plan.sessions.turns)
-        : plan.maxRequests,
+      maxRequests: loadRequests,
       warmup: plan.warmup,
-      sessions: plan.sessions,
+      sessions: plan.sessions && { ...plan.sessions, ...(turnsOf ? { turnsOf } : {}) },
       promptCache: o.promptCache ?? false,
       seed: plan.shard?.arrivalSeed ?? metadata.seed,
       pool: sender.pool,

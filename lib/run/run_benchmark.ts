@@ -4,7 +4,8 @@
  * @module
  */
 import { cpuUsage } from "node:process";
-import type { LlmClient } from "../core/llm_client.ts";
+import type { LlmClient, LlmRequest } from "../core/llm_client.ts";
+import { type ChatTurn, flattenTurns } from "../core/chat_turn.ts";
 import type { RequestRecord } from "../core/request_record.ts";
 import { type LoadOptions, type LoadSlot, runLoad } from "./run_load.ts";
 import { toRequestRecord } from "../core/to_request_record.ts";
@@ -106,18 +107,24 @@ export interface BenchmarkOptions extends Omit<LoadOptions, "onSettled"> {
    * Multi-turn sessions: each slot of the load shape is a session of `turns` requests, sent one
    * after the other, turn `t + 1` `thinkTimeMs` after turn `t`'s answer ended; turn `t` of
    * session `s` is request id `s × turns + t` (its own message from `prompt`), and carries the
-   * whole history as text: every turn is `User: <message>` after the earlier turns and the
-   * answers received (`User: …\n\nAssistant: …\n\n`), one transcript sent as the prompt (see
+   * whole history as real role messages (`LlmRequest.history`: the earlier messages and the
+   * answers received verbatim, then the new message; single-prompt APIs flatten it, see
    * docs/workloads.md). A failed turn ends its
    * session. `concurrency` holds that many sessions in flight; `maxRequests` and `warmup` count
    * sessions. Not with `rate` or `requestIds`. Default none (one request per slot).
    */
-  sessions?: { turns: number; thinkTimeMs: number };
+  sessions?: {
+    turns: number;
+    thinkTimeMs: number;
+    /** Turns of session `s` when sessions differ in length (a dataset's conversations), at
+     * most `turns`; request ids keep the stride `turns`. Default: `turns` for every one. */
+    turnsOf?: (session: number) => number;
+  };
   /**
    * Prompt caching (`--prompt-cache`): each request marks its shared prefix for the endpoint's
    * cache (`LlmRequest.cachePrefixChars`): the workload's `prefixChars` (a shared prefix, a
-   * trace's blocks), or in a session the history before the new message. Requests with neither
-   * carry no mark. Default false.
+   * trace's blocks), or in a session the history before the new message
+   * (`LlmRequest.cacheHistory`). Requests with neither carry no mark. Default false.
    */
   promptCache?: boolean;
 }
@@ -248,20 +255,20 @@ export async function runBenchmark(
   const sendOne = async (
     slot: LoadSlot,
     requestId: number,
-    text: string,
+    history: readonly ChatTurn[] | undefined,
     p: BenchmarkPrompt,
     times: { intendedSendMs: number; actualSendMs: number },
     extra: Partial<Pick<RequestRecord, "sessionId" | "turn" | "historyTokens">>,
     keepAt: number,
   ): Promise<{ record: RequestRecord; sample: _HealthSample; answer: string }> => {
-    const mark = options.promptCache
-      ? (extra.turn ? text.length - p.prompt.length : p.prefixChars)
-      : undefined;
-    const request = {
+    const mark = options.promptCache && !history?.length ? p.prefixChars : undefined;
+    const request: LlmRequest = {
       model,
-      prompt: text,
+      prompt: p.prompt,
       maxTokens: p.maxOutputTokens,
       samplingParams,
+      ...(history?.length ? { history } : {}),
+      ...(options.promptCache && history?.length ? { cacheHistory: true } : {}),
       ...(mark !== undefined && mark > 0 ? { cachePrefixChars: mark } : {}),
     };
     const timed = { requestTimeoutMs, firstTokenTimeoutMs, cancel: cancel.signal };
@@ -298,11 +305,17 @@ export async function runBenchmark(
     return { record: safe, sample: _healthSample(safe), answer: timing.text };
   };
   /** One session: its turns one after the other, each carrying the history. */
-  const runSession = async (slot: LoadSlot, turns: number, thinkTimeMs: number) => {
+  const runSession = async (
+    slot: LoadSlot,
+    stride: number,
+    thinkTimeMs: number,
+    turnsOf?: (session: number) => number,
+  ) => {
+    const turns = Math.min(stride, turnsOf?.(slot.requestId) ?? stride);
     const samples: _HealthSample[] = [];
     // The phase's start on this clock: times of later turns are relative to it, as the slot's.
     const phaseStart = now() - slot.actualSendMs;
-    let history = "";
+    const history: ChatTurn[] = [];
     let due = slot.intendedSendMs;
     for (let turn = 0; turn < turns; turn++) {
       if (turn > 0) {
@@ -310,16 +323,20 @@ export async function runBenchmark(
         if (thinkTimeMs > 0) await (options.sleep ?? preciseSleep)(thinkTimeMs, slot.signal);
         if (slot.signal.aborted) break;
       }
-      const requestId = slot.requestId * turns + turn;
+      const requestId = slot.requestId * stride + turn;
       const p = prompt(requestId);
-      const text = `${history}User: ${p.prompt}`;
-      const historyTokens = turn === 0 ? 0 : countTokens?.(history) ?? 0;
-      const inputTokens = countTokens?.(text) ?? p.inputTokens;
+      // Token counts of the conversation as text (the same on every API): the history is its
+      // `User: …\n\nAssistant: …\n\n` transcript, the input that and `User: <message>`.
+      const text = flattenTurns(history, p.prompt);
+      const historyTokens = turn === 0
+        ? 0
+        : countTokens?.(text.slice(0, -p.prompt.length - 6)) ?? 0;
+      const inputTokens = turn === 0 ? p.inputTokens : countTokens?.(text) ?? p.inputTokens;
       const actualSendMs = now() - phaseStart;
       const sent = await sendOne(
         slot,
         requestId,
-        text,
+        [...history],
         { ...p, inputTokens },
         { intendedSendMs: turn === 0 ? due : Math.min(due, actualSendMs), actualSendMs },
         { sessionId: slot.requestId, turn, historyTokens },
@@ -327,7 +344,7 @@ export async function runBenchmark(
       );
       samples.push(sent.sample);
       if (sent.record.status === "error") break; // the conversation cannot go on
-      history = `${text}\n\nAssistant: ${sent.answer}\n\n`;
+      history.push({ role: "user", text: p.prompt }, { role: "assistant", text: sent.answer });
       // The next turn is due when this answer ended plus the think time.
       due = now() - phaseStart + thinkTimeMs;
     }
@@ -336,11 +353,13 @@ export async function runBenchmark(
   let load;
   try {
     load = await runLoad(async (slot): Promise<_HealthSample[]> => {
-      if (sessions) return await runSession(slot, sessions.turns, sessions.thinkTimeMs);
+      if (sessions) {
+        return await runSession(slot, sessions.turns, sessions.thinkTimeMs, sessions.turnsOf);
+      }
       const requestId = requestIds?.[slot.requestId] ?? requestIdAt?.(slot.requestId) ??
         slot.requestId;
       const p = prompt(requestId);
-      const sent = await sendOne(slot, requestId, p.prompt, p, slot, {}, slot.requestId);
+      const sent = await sendOne(slot, requestId, undefined, p, slot, {}, slot.requestId);
       return [sent.sample];
     }, { ...options, sleep, leadMs, signal: loadSignal });
   } finally {

@@ -20,6 +20,16 @@ export interface WorkloadBufferOptions {
   prefill?: number;
   /** Runs background work later (one request per call). Default `setTimeout(fn, 0)`. */
   schedule?: (fn: () => void) => void;
+  /**
+   * How long this thread is free, ms: until the run's next send is due (an open loop's next
+   * arrival), `Infinity` when unknown. A background turn that finds less than `minIdleMs` makes
+   * nothing and comes back just after that send, so that making a prompt (a ms or more) does
+   * not delay it, unless fewer than a quarter of `lookahead` requests are left waiting.
+   * Default none (every turn makes one).
+   */
+  idleMs?: () => number;
+  /** The free time a background turn needs, ms (with `idleMs`). Default 3. */
+  minIdleMs?: number;
 }
 
 /** What {@link createWorkloadBuffer} returns. */
@@ -111,8 +121,26 @@ export function createWorkloadBuffer(
     }
     return true;
   };
+  const idleMs = options.idleMs;
+  const minIdleMs = options.minIdleMs ?? 3;
+  if (!(typeof minIdleMs === "number" && minIdleMs >= 0 && minIdleMs < 2 ** 31)) {
+    throw new RangeError(
+      `Cannot create workload buffer: 'minIdleMs' must be a number of ms >= 0, got ${minIdleMs}`,
+    );
+  }
+  const lowWater = Math.ceil(lookahead / 4);
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const turn = () => {
     scheduled = false;
+    timer = undefined;
+    if (closed) return;
+    const free = idleMs?.() ?? Infinity;
+    if (free < minIdleMs && queue.length >= lowWater && nextK < count) {
+      // A send is due soon: come back just after it.
+      scheduled = true;
+      timer = setTimeout(turn, Math.max(1, free + 1));
+      return;
+    }
     if (makeOne()) later();
   };
   const later = () => {
@@ -146,6 +174,7 @@ export function createWorkloadBuffer(
     },
     close() {
       closed = true;
+      clearTimeout(timer);
       queue.length = 0;
     },
   };

@@ -89,14 +89,20 @@ export interface AnthropicRequestBodyOptions {
 export function anthropicRequestBody(
   request: Pick<
     LlmRequest,
-    "model" | "prompt" | "maxTokens" | "samplingParams" | "cachePrefixChars"
+    | "model"
+    | "prompt"
+    | "maxTokens"
+    | "samplingParams"
+    | "cachePrefixChars"
+    | "history"
+    | "cacheHistory"
   >,
   options: AnthropicRequestBodyOptions = {},
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: request.model,
     max_tokens: request.maxTokens,
-    messages: [{
+    messages: [...anthropicHistory(request), {
       role: "user",
       content: anthropicContent(request.prompt, request.cachePrefixChars),
     }],
@@ -105,6 +111,35 @@ export function anthropicRequestBody(
   if (options.systemPrompt !== undefined) body.system = options.systemPrompt;
   Object.assign(body, request.samplingParams ?? {});
   return body;
+}
+
+/**
+ * A request's earlier turns as Anthropic messages (`{ role, content }`), oldest first; with
+ * `cacheHistory`, the last one's content is a text block with `cache_control: { type:
+ * "ephemeral" }`, so the whole conversation so far is the prefix to cache.
+ *
+ * @example Two earlier turns, the answer marked for the cache
+ * ```ts
+ * import { anthropicHistory } from "./anthropic.ts";
+ * const messages = anthropicHistory({
+ *   history: [{ role: "user", text: "Hi" }, { role: "assistant", text: "Hello!" }],
+ *   cacheHistory: true,
+ * });
+ * if (messages.length !== 2 || messages[0].content !== "Hi") throw new Error();
+ * const last = messages[1].content as { text: string; cache_control?: unknown }[];
+ * if (last[0].text !== "Hello!" || last[0].cache_control === undefined) throw new Error();
+ * ```
+ */
+export function anthropicHistory(
+  request: Pick<LlmRequest, "history" | "cacheHistory">,
+): { role: string; content: string | Json[] }[] {
+  const history = request.history ?? [];
+  return history.map((t, i) => ({
+    role: t.role,
+    content: request.cacheHistory && i === history.length - 1
+      ? [{ type: "text", text: t.text, cache_control: { type: "ephemeral" } }]
+      : t.text,
+  }));
 }
 
 /**

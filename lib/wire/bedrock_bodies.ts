@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { anthropicContent } from "./anthropic.ts";
+import { anthropicContent, anthropicHistory } from "./anthropic.ts";
+import { type ChatTurn, flattenTurns } from "../core/chat_turn.ts";
 import type { ConverseStreamCommandInput } from "@aws-sdk/client-bedrock-runtime";
 import { type Json, num, obj } from "./json_fields.ts";
 import { SIM_SENT_AT_FIELD } from "./sim_stamp.ts";
@@ -122,6 +123,11 @@ export interface BedrockInvokeRequest {
   /** Prompt caching: the first this many characters are a prefix to cache (Converse: a
    * `cachePoint` block after them; InvokeModel Claude: `cache_control` on their block). */
   cachePrefixChars?: number;
+  /** Earlier turns of the conversation (`LlmRequest.history`): Converse, Claude Messages and
+   * Nova bodies send them as messages, the text templates flattened ({@link flattenTurns}). */
+  history?: readonly ChatTurn[];
+  /** With `history`: the cache mark after the history (`LlmRequest.cacheHistory`). */
+  cacheHistory?: boolean;
 }
 
 interface _Sampling {
@@ -173,6 +179,34 @@ function _llamaPrompt(model: string, prompt: string): string {
       `<|start_header_id|>assistant<|end_header_id|>\n\n`;
 }
 
+/**
+ * A request's earlier turns as Converse messages (`{ role, content: [{ text }] }`), oldest
+ * first; with `cacheHistory`, a `cachePoint` block ends the last one, so the whole conversation
+ * so far is the prefix to cache.
+ *
+ * @example The answer received, then a cache point
+ * ```ts
+ * import { converseHistory } from "./bedrock_bodies.ts";
+ * const messages = converseHistory({
+ *   history: [{ role: "user", text: "Hi" }, { role: "assistant", text: "Hello!" }],
+ *   cacheHistory: true,
+ * });
+ * if (messages.length !== 2 || messages[1].role !== "assistant") throw new Error();
+ * if (!("cachePoint" in messages[1].content[1])) throw new Error("cache point");
+ * ```
+ */
+export function converseHistory(
+  request: Pick<BedrockInvokeRequest, "history" | "cacheHistory">,
+): { role: "user" | "assistant"; content: Record<string, unknown>[] }[] {
+  const history = request.history ?? [];
+  return history.map((t, i) => ({
+    role: t.role,
+    content: request.cacheHistory && i === history.length - 1
+      ? [{ text: t.text }, { cachePoint: { type: "default" } }]
+      : [{ text: t.text }],
+  }));
+}
+
 /** The user content: one text block, or, with a cache mark, the prefix, a `cachePoint`, the
  * rest. */
 function _converseContent(
@@ -222,7 +256,12 @@ export function bedrockConverseInput(request: BedrockInvokeRequest): ConverseStr
   });
   const input: ConverseStreamCommandInput = {
     modelId: request.model,
-    messages: [{ role: "user", content: _converseContent(request) }],
+    messages: [
+      ...(converseHistory(request) as unknown as NonNullable<
+        ConverseStreamCommandInput["messages"]
+      >),
+      { role: "user", content: _converseContent(request) },
+    ],
     inferenceConfig,
   };
   if (Object.keys(s.rest).length > 0) {
@@ -252,7 +291,9 @@ export function bedrockInvokeBody(
   family: BedrockModelFamily,
   request: BedrockInvokeRequest,
 ): Record<string, unknown> {
-  const { prompt, maxTokens } = request;
+  const { maxTokens } = request;
+  // Single-prompt templates get the conversation as one text; message bodies the turns.
+  const prompt = flattenTurns(request.history, request.prompt);
   const s = _sampling(request.samplingParams);
   const body: Record<string, unknown> = {};
   switch (family) {
@@ -260,11 +301,11 @@ export function bedrockInvokeBody(
       _put(body, {
         anthropic_version: "bedrock-2023-05-31",
         max_tokens: maxTokens,
-        messages: [{
+        messages: [...anthropicHistory(request), {
           role: "user",
           content: request.cachePrefixChars
-            ? anthropicContent(prompt, request.cachePrefixChars)
-            : [{ type: "text", text: prompt }],
+            ? anthropicContent(request.prompt, request.cachePrefixChars)
+            : [{ type: "text", text: request.prompt }],
         }],
         temperature: s.temperature,
         top_p: s.topP,
@@ -301,7 +342,10 @@ export function bedrockInvokeBody(
       });
       _put(body, {
         schemaVersion: "messages-v1",
-        messages: [{ role: "user", content: [{ text: prompt }] }],
+        messages: [
+          ...(request.history ?? []).map((t) => ({ role: t.role, content: [{ text: t.text }] })),
+          { role: "user", content: [{ text: request.prompt }] },
+        ],
         inferenceConfig,
       });
       break;

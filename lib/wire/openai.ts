@@ -8,6 +8,7 @@
  * @module
  */
 import type { LlmRequest } from "../core/llm_client.ts";
+import { flattenTurns } from "../core/chat_turn.ts";
 import type { ErrorEvent, StreamEvent, UsageEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { type HttpErrorResponse, malformedData, oneLine, type SseDecoded } from "./sse.ts";
@@ -43,7 +44,8 @@ export interface OpenAiRequestBodyOptions {
 /**
  * The streaming request body for one request: `{ model, messages | prompt, max_tokens, stream:
  * true, stream_options: { include_usage: true }, …samplingParams }` (sampling parameters are
- * merged last, so they may override any field).
+ * merged last, so they may override any field). A chat body carries the request's `history` as
+ * user/assistant messages before the prompt; a completions body the flattened conversation.
  *
  * @example A chat body with a system prompt
  * ```ts
@@ -58,20 +60,19 @@ export interface OpenAiRequestBodyOptions {
  * ```
  */
 export function openAiRequestBody(
-  request: Pick<LlmRequest, "model" | "prompt" | "maxTokens" | "samplingParams">,
+  request: Pick<LlmRequest, "model" | "prompt" | "maxTokens" | "samplingParams" | "history">,
   options: OpenAiRequestBodyOptions = {},
 ): Record<string, unknown> {
   const { chat = true, systemPrompt, maxTokensField = "max_tokens", includeUsage = true } = options;
   const body: Record<string, unknown> = { model: request.model };
   if (chat) {
-    body.messages = systemPrompt === undefined
-      ? [{ role: "user", content: request.prompt }]
-      : [{ role: "system", content: systemPrompt }, {
-        role: "user",
-        content: request.prompt,
-      }];
+    body.messages = [
+      ...(systemPrompt === undefined ? [] : [{ role: "system", content: systemPrompt }]),
+      ...(request.history ?? []).map((t) => ({ role: t.role, content: t.text })),
+      { role: "user", content: request.prompt },
+    ];
   } else {
-    body.prompt = request.prompt;
+    body.prompt = flattenTurns(request.history, request.prompt);
   }
   body[maxTokensField] = request.maxTokens;
   body.stream = true;

@@ -36,10 +36,17 @@ import { num, obj } from "./json_fields.ts";
  * ```
  */
 export function openAiResponsesRequestBody(
-  request: Pick<LlmRequest, "model" | "prompt" | "maxTokens" | "samplingParams">,
+  request: Pick<LlmRequest, "model" | "prompt" | "maxTokens" | "samplingParams" | "history">,
   options: { instructions?: string } = {},
 ): Record<string, unknown> {
-  const body: Record<string, unknown> = { model: request.model, input: request.prompt };
+  // With history: the conversation as input messages, the prompt last.
+  const input = request.history?.length
+    ? [
+      ...request.history.map((t) => ({ role: t.role, content: t.text })),
+      { role: "user", content: request.prompt },
+    ]
+    : request.prompt;
+  const body: Record<string, unknown> = { model: request.model, input };
   if (options.instructions !== undefined) body.instructions = options.instructions;
   body.max_output_tokens = request.maxTokens;
   body.stream = true;

@@ -9,6 +9,7 @@
  * @module
  */
 import type { LlmRequest } from "../core/llm_client.ts";
+import { flattenTurns } from "../core/chat_turn.ts";
 import type { ErrorEvent, StreamEvent, UsageEvent } from "../core/stream_event.ts";
 import { CLIENT_ERROR_CODES } from "../core/request_record.ts";
 import { isErrorStatus } from "./is_error_status.ts";
@@ -97,12 +98,15 @@ const _TGI_ERROR_TYPES: Record<string, number> = {
  */
 export function sagemakerRequestBody(
   payload: SageMakerPayload,
-  request: Pick<LlmRequest, "prompt" | "maxTokens" | "samplingParams">,
+  request: Pick<LlmRequest, "prompt" | "maxTokens" | "samplingParams" | "history">,
 ): Json {
   const sampling = { ...(request.samplingParams ?? {}) };
   if (payload === "messages") {
     return {
-      messages: [{ role: "user", content: request.prompt }],
+      messages: [
+        ...(request.history ?? []).map((t) => ({ role: t.role, content: t.text })),
+        { role: "user", content: request.prompt },
+      ],
       max_tokens: request.maxTokens,
       stream: true,
       stream_options: { include_usage: true },
@@ -115,7 +119,7 @@ export function sagemakerRequestBody(
     sampling.do_sample ??= false;
   }
   return {
-    inputs: request.prompt,
+    inputs: flattenTurns(request.history, request.prompt),
     parameters: { max_new_tokens: request.maxTokens, details: true, ...sampling },
     stream: true,
   };

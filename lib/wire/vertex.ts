@@ -135,7 +135,7 @@ export interface VertexRequestBodyOptions {
  * ```
  */
 export function vertexRequestBody(
-  request: Pick<LlmRequest, "prompt" | "maxTokens" | "samplingParams">,
+  request: Pick<LlmRequest, "prompt" | "maxTokens" | "samplingParams" | "history">,
   options: VertexRequestBodyOptions = {},
 ): Json {
   const generationConfig: Json = { maxOutputTokens: request.maxTokens };
@@ -153,7 +153,13 @@ export function vertexRequestBody(
     }
   }
   const body: Json = {
-    contents: [{ role: "user", parts: [{ text: request.prompt }] }],
+    contents: [
+      ...(request.history ?? []).map((t) => ({
+        role: t.role === "assistant" ? "model" : "user",
+        parts: [{ text: t.text }],
+      })),
+      { role: "user", parts: [{ text: request.prompt }] },
+    ],
     generationConfig,
     ...rest,
   };

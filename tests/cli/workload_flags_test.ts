@@ -119,7 +119,10 @@ Deno.test("bench --dataset with a bad line names it, exits 2 and sends nothing",
     assert(lonely.stderr.includes("--num-prefixes needs --prefix-tokens"), lonely.stderr);
     const turns = await bench([...base, "--turns", "3"]);
     assertEquals(turns.code, 2);
-    assert(turns.stderr.includes("--turns needs --sessions N"), turns.stderr);
+    assert(
+      turns.stderr.includes("--turns needs --sessions N (or a --dataset with session_id)"),
+      turns.stderr,
+    );
     const sessionsRate = await bench([...base, "--sessions", "2", "--rate", "3"]);
     assertEquals(sessionsRate.code, 2);
     assertEquals(sim.log().length, 0, "nothing was sent");
@@ -298,6 +301,49 @@ Deno.test("bench --find-max-concurrency finds the capacity model's answer and wr
         `probe${String(p.probe).padStart(2, "0")}-c${p.load}`
       ).sort(),
     );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("bench --dataset with session_id rows replays the conversations as sessions; --rate is refused", async () => {
+  await using sim = await startSimulator({ ttftMs: 1, itlMs: 1 });
+  const tmp = await Deno.makeTempDir();
+  try {
+    const base = ["--model", "m", "--base-url", `${sim.url}/v1`, "--results-dir", tmp];
+    const file = `${DATA}conversations.jsonl`;
+    const r = await bench([
+      ...base,
+      "--dataset",
+      file,
+      "--dataset-order",
+      "sequential",
+      "--num-concurrent-requests",
+      "3",
+      "--think-time-ms",
+      "5",
+      "--max-num-completed-requests",
+      "6",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const dir = /results: (.+)/.exec(r.stdout)![1].trim();
+    const records = (await Deno.readTextFile(`${dir}/requests.jsonl`)).trim().split("\n")
+      .map((l) => JSON.parse(l)).filter((l) => l.requestId !== undefined);
+    // trip: 3 turns, bread: 2, 7: 1; turn t of session s is request s × 3 + t.
+    assertEquals(
+      records.map((x) => [x.sessionId, x.turn]).sort((a, b) => a[0] * 3 + a[1] - b[0] * 3 - b[1]),
+      [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [2, 0]],
+    );
+    const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
+    assertEquals(summary.metadata.sessions, { sessions: 3, turns: 3, thinkTimeMs: 5 });
+    // The last turn of "trip" carries its history (counted in its input tokens).
+    const later = records.find((x) => x.sessionId === 0 && x.turn === 2);
+    assert(later.historyTokens > 0 && later.historyTokens < later.inputTokens);
+    const sent = sim.log().length;
+    const rate = await bench([...base, "--dataset", file, "--rate", "3"]);
+    assertEquals(rate.code, 2);
+    assert(rate.stderr.includes("a --dataset with session_id runs a closed loop"), rate.stderr);
+    assertEquals(sim.log().length, sent, "nothing more was sent");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

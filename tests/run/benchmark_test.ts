@@ -6,6 +6,9 @@ import type { Workload } from "../../lib/core/workload.ts";
 import { parseTrace } from "../../lib/core/parse_trace.ts";
 import type { LlmClient } from "../../lib/core/llm_client.ts";
 import { applyLens } from "../../lib/core/lenses.ts";
+import { flattenTurns } from "../../lib/core/chat_turn.ts";
+import { createAnthropicClient } from "../../lib/clients/anthropic_client.ts";
+import { parseDataset } from "../../lib/core/parse_dataset.ts";
 
 const RUN = {
   model: "sim",
@@ -266,7 +269,8 @@ Deno.test("benchmark() with sessions: N conversations in flight, turns in order 
   const client: LlmClient = {
     api: "fake",
     async *stream(request) {
-      const entry = { prompt: request.prompt, startMs: performance.now(), endMs: 0, answer: "" };
+      const prompt = flattenTurns(request.history, request.prompt);
+      const entry = { prompt, startMs: performance.now(), endMs: 0, answer: "" };
       sends.push(entry);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -310,7 +314,7 @@ Deno.test("benchmark() with sessions: N conversations in flight, turns in order 
         // Never overlapping its own turns: sent after the previous answer plus the think time.
         assert(sent.startMs >= previous.endMs + 19, `${sent.startMs} vs ${previous.endMs}`);
         // The history: the previous turn's prompt and answer come first.
-        assert(sent.prompt.startsWith(previous.prompt), "history carried");
+        assert(sent.prompt.includes(previous.prompt), "history carried");
         assert(/Assistant: answer-\d+ done\n\nUser: /.test(sent.prompt), sent.prompt.slice(-80));
         assert(r.historyTokens! > 0 && r.historyTokens! < r.inputTokens);
       } else {
@@ -326,6 +330,146 @@ Deno.test("benchmark() with sessions: N conversations in flight, turns in order 
     6,
   ], [3, 6, 6]]);
   assert(byTurn[3].meanHistoryTokens! > byTurn[1].meanHistoryTokens!);
+});
+
+/** A fetch that keeps each request body (JSON) and sends it on. */
+function _capturingFetch(bodies: Record<string, unknown>[]): typeof fetch {
+  return (input, init) => {
+    bodies.push(JSON.parse(String(init?.body)));
+    return fetch(input, init);
+  };
+}
+
+Deno.test("benchmark() sessions send the history as real role messages: turn k carries 2k+1 messages, the answers verbatim", async () => {
+  await using sim = await startSimulator({ ttftMs: 1, itlMs: 0 });
+  const bodies: Record<string, unknown>[] = [];
+  const client = createOpenAiClient({ baseUrl: `${sim.url}/v1`, fetch: _capturingFetch(bodies) });
+  const run = await benchmark(client, {
+    ...RUN,
+    sessions: 2,
+    turns: 3,
+    thinkTimeMs: 0,
+    keepText: true,
+    maxRequests: 6,
+    simulator: sim,
+  });
+  assertEquals(run.records.length, 6);
+  type Message = { role: string; content: string };
+  for (const r of run.records) {
+    const answers = run.records.filter((o) => o.sessionId === r.sessionId && o.turn! < r.turn!)
+      .sort((a, b) => a.turn! - b.turn!);
+    // Its body: the one whose last message is this turn's own, with as many earlier turns.
+    const body = bodies.find((b) => {
+      const m = b.messages as Message[];
+      return m.length === 2 * r.turn! + 1 &&
+        answers.every((a, k) => m[2 * k + 1].content === a.outputText);
+    });
+    assert(body !== undefined, `body of session ${r.sessionId} turn ${r.turn}`);
+    const messages = body.messages as Message[];
+    assertEquals(
+      messages.map((m) => m.role),
+      [...Array(2 * r.turn!).keys()].map((k) => k % 2 ? "assistant" : "user").concat("user"),
+    );
+    // No flattened transcript anywhere: each message is one turn's own text.
+    assert(messages.every((m) => !m.content.includes("Assistant: ")), "no transcript");
+    assert(answers.every((a) => a.outputText!.length > 0));
+  }
+  // The first turn of each session is a single user message.
+  assertEquals(bodies.filter((b) => (b.messages as Message[]).length === 1).length, 2);
+});
+
+Deno.test("benchmark() sessions with promptCache: Anthropic bodies carry the history as messages, the cache mark on the last answer", async () => {
+  await using sim = await startSimulator({ ttftMs: 1, itlMs: 0 });
+  const bodies: Record<string, unknown>[] = [];
+  const client = createAnthropicClient({
+    baseUrl: sim.url,
+    apiKey: "k",
+    fetch: _capturingFetch(bodies),
+  });
+  const run = await benchmark(client, {
+    ...RUN,
+    sessions: 1,
+    turns: 2,
+    thinkTimeMs: 0,
+    keepText: true,
+    maxRequests: 2,
+    promptCache: true,
+    simulator: sim,
+  });
+  assertEquals(run.records.filter((r) => r.status === "ok").length, 2);
+  type Message = { role: string; content: string | { text: string; cache_control?: unknown }[] };
+  const second = bodies.find((b) => (b.messages as Message[]).length === 3)!;
+  const messages = second.messages as Message[];
+  assertEquals(messages.map((m) => m.role), ["user", "assistant", "user"]);
+  const answer = messages[1].content as { text: string; cache_control?: unknown }[];
+  assertEquals(answer[0].text, run.records.find((r) => r.turn === 0)!.outputText);
+  assertEquals(answer[0].cache_control, { type: "ephemeral" });
+});
+
+Deno.test("benchmark() replays a dataset's session_id rows as conversations: turns in order, after the answer and think time, with the dataset's turns and the answers received", async () => {
+  await using sim = await startSimulator({ ttftMs: 2, itlMs: 1 });
+  const bodies: Record<string, unknown>[] = [];
+  const sentAt: number[] = [];
+  const capture = _capturingFetch(bodies);
+  const client = createOpenAiClient({
+    baseUrl: `${sim.url}/v1`,
+    fetch: (input, init) => {
+      sentAt.push(performance.now());
+      return capture(input, init);
+    },
+  });
+  const text = await Deno.readTextFile(
+    new URL("../testdata/workloads/conversations.jsonl", import.meta.url),
+  );
+  const entries = parseDataset(text);
+  const run = await benchmark(client, {
+    ...RUN,
+    dataset: { entries, order: "sequential" },
+    concurrency: 2,
+    thinkTimeMs: 15,
+    keepText: true,
+    maxRequests: 6, // one pass: 3 + 2 + 1 turns
+  });
+  // Sessions in file order of first appearance: trip (3 turns), bread (2), 7 (1).
+  assertEquals(run.records.length, 6);
+  assertEquals(run.metadata.sessions, { sessions: 2, turns: 3, thinkTimeMs: 15 });
+  const prompts: Record<number, string[]> = {
+    0: [
+      "I want to plan a trip to Portugal.",
+      "Which month is best for the coast?",
+      "And where should I stay in Lisbon?",
+    ],
+    1: ["How do I start a sourdough starter?", "How often do I feed it?"],
+    2: ["Name a prime number."],
+  };
+  type Message = { role: string; content: string };
+  for (const r of run.records) {
+    const own = prompts[r.sessionId!];
+    assert(own !== undefined && r.turn! < own.length, `session ${r.sessionId} turn ${r.turn}`);
+    assertEquals(r.requestId, r.sessionId! * 3 + r.turn!);
+    const earlier = run.records.filter((o) => o.sessionId === r.sessionId && o.turn! < r.turn!)
+      .sort((a, b) => a.turn! - b.turn!);
+    // What was sent: the dataset's earlier user turns and the answers actually received.
+    const expected: Message[] = earlier.flatMap((o) => [
+      { role: "user", content: own[o.turn!] },
+      { role: "assistant", content: o.outputText! },
+    ]).concat({ role: "user", content: own[r.turn!] });
+    const k = bodies.findIndex((b) => JSON.stringify(b.messages) === JSON.stringify(expected));
+    assert(k >= 0, `body of session ${r.sessionId} turn ${r.turn}`);
+    assertEquals(
+      bodies[k].max_tokens,
+      entries.find((e) => e.prompt === own[r.turn!])!.maxOutputTokens,
+    );
+    if (earlier.length > 0) {
+      // Sent the think time after the previous turn's answer ended.
+      const previous = earlier.at(-1)!;
+      assert(
+        r.startEpochMs >= previous.startEpochMs + previous.e2eMs! + 14,
+        `${r.startEpochMs} vs ${previous.startEpochMs + previous.e2eMs!}`,
+      );
+    }
+  }
+  assertEquals(run.report.summary.summary.byTurn!.map((t) => t.requests), [3, 2, 1]);
 });
 
 Deno.test("benchmark() scrapes the server's /metrics into server_metrics.jsonl and summary.json", async () => {

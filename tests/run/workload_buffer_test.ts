@@ -116,3 +116,33 @@ Deno.test("createWorkloadBuffer() rejects bad options, naming the value", () => 
   );
   throws(() => createWorkloadBuffer({} as Workload), TypeError);
 });
+
+Deno.test("createWorkloadBuffer() with idleMs makes nothing while a send is due soon, and comes back after it", async () => {
+  const { workload, made } = countingWorkload();
+  const turns = manualSchedule();
+  let free = 0.5; // a send is due in half a ms
+  const buffer = createWorkloadBuffer(workload, {
+    count: 1_000_000,
+    lookahead: 8,
+    schedule: turns.schedule,
+    idleMs: () => free,
+    minIdleMs: 3,
+  });
+  assertEquals(made.length, 8); // prefilled before the run
+  buffer.take(0);
+  turns.run();
+  assertEquals(made.length, 8, "nothing made just before a send");
+  // After the send, the next one is 20 ms away: the turn that came back makes one.
+  free = 20;
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals(made.length, 9);
+  // A busy run that leaves the buffer low makes its requests anyway (no misses later).
+  free = 0;
+  for (let id = 1; id < 7; id++) buffer.take(id);
+  turns.run();
+  await new Promise((r) => setTimeout(r, 5));
+  turns.run();
+  assert(buffer.buffered >= 2, `buffered ${buffer.buffered}`);
+  buffer.close();
+  throws(() => createWorkloadBuffer(workload, { minIdleMs: -1 }), /'minIdleMs'.*-1/);
+});
