@@ -10,6 +10,7 @@ import { createRandom, samplePositiveInt } from "./random.ts";
 import { requestSeed } from "./synthesize_prompt.ts";
 import type { DatasetEntry } from "./parse_dataset.ts";
 import type { Workload, WorkloadRequest } from "./workload.ts";
+import { checkDatasetOptions } from "./_dataset_options.ts";
 
 /** Options of {@link datasetWorkload}. */
 export interface DatasetWorkloadOptions {
@@ -62,46 +63,8 @@ export function datasetWorkload(
   options: DatasetWorkloadOptions,
 ): Workload {
   const o = options ?? ({} as DatasetWorkloadOptions);
-  const { tokenizer } = o;
-  if (typeof tokenizer?.countTokens !== "function") {
-    throw new TypeError(`${_WHAT}: 'tokenizer' must be a Tokenizer, got ${String(tokenizer)}`);
-  }
-  if (!Array.isArray(entries) || entries.length === 0) {
-    throw new TypeError(`${_WHAT}: 'entries' must be a non-empty array of dataset entries`);
-  }
-  const seed = o.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) {
-    throw new RangeError(`${_WHAT}: 'seed' must be a safe integer, got ${seed}`);
-  }
-  const order = o.order ?? "shuffle";
-  if (order !== "shuffle" && order !== "sequential") {
-    throw new RangeError(
-      `${_WHAT}: 'order' must be "shuffle" or "sequential", got ${JSON.stringify(order)}`,
-    );
-  }
-  const minInput = o.minInputTokens ?? 1;
-  const maxInput = o.maxInputTokens ?? Infinity;
-  const maxOutput = o.maxOutputTokens ?? Infinity;
-  for (
-    const [name, value] of [["minInputTokens", minInput], ["maxInputTokens", maxInput], [
-      "maxOutputTokens",
-      maxOutput,
-    ]] as const
-  ) {
-    if (!(value === Infinity || (Number.isSafeInteger(value) && value >= 1))) {
-      throw new RangeError(`${_WHAT}: '${name}' must be a positive integer, got ${value}`);
-    }
-  }
-  const meanOutput = o.meanOutputTokens ?? 150;
-  const stddevOutput = o.stddevOutputTokens ?? 80;
-  if (!(Number.isFinite(meanOutput) && meanOutput >= 1)) {
-    throw new RangeError(`${_WHAT}: 'meanOutputTokens' must be a number >= 1, got ${meanOutput}`);
-  }
-  if (!(Number.isFinite(stddevOutput) && stddevOutput >= 0)) {
-    throw new RangeError(
-      `${_WHAT}: 'stddevOutputTokens' must be a number >= 0, got ${stddevOutput}`,
-    );
-  }
+  const { tokenizer, seed, order, minInput, maxInput, maxOutput, meanOutput, stddevOutput } =
+    checkDatasetOptions(_WHAT, entries, o);
   // Counted once: prompt tokens, and output tokens given or counted (0: drawn per request).
   const inputTokens = new Int32Array(entries.length);
   const outputTokens = new Int32Array(entries.length);
