@@ -4,12 +4,10 @@
  *
  * @module
  */
-import { createRandom, samplePositiveInt } from "./random.ts";
-import { requestSeed } from "./synthesize_prompt.ts";
 import type { DatasetEntry } from "./parse_dataset.ts";
 import type { Workload, WorkloadRequest } from "./workload.ts";
 import type { DatasetWorkloadOptions } from "./dataset_workload.ts";
-import { checkDatasetOptions } from "./_dataset_options.ts";
+import { checkDatasetOptions, countEntry, outputLength, passOrder } from "./_dataset_shared.ts";
 
 /** Options of {@link datasetSessionWorkload}: those of `datasetWorkload`, and `turns`. */
 export interface DatasetSessionWorkloadOptions extends DatasetWorkloadOptions {
@@ -121,11 +119,7 @@ export function datasetSessionWorkload(
   for (const group of groups) {
     const rows = group.slice(0, turns).map((entry) => ({
       entry,
-      inputTokens: tokenizer.countTokens(entry.prompt),
-      outputTokens: entry.maxOutputTokens ??
-        (entry.reply !== undefined
-          ? Math.max(1, tokenizer.countTokens(entry.reply) - baseline)
-          : 0),
+      ...countEntry(tokenizer, baseline, entry),
     }));
     const fits = rows.every((r) =>
       r.inputTokens >= minInput && r.inputTokens <= maxInput && r.outputTokens <= maxOutput
@@ -138,25 +132,8 @@ export function datasetSessionWorkload(
     );
   }
   const n = sessions.length;
-  let pass = -1;
-  let shuffled: Int32Array = Int32Array.from(sessions.keys());
-  const identity = shuffled;
-  const sessionAt = (s: number): Row[] => {
-    const p = Math.floor(s / n);
-    if (order === "sequential") return sessions[identity[s % n]];
-    if (p !== pass) {
-      shuffled = identity.slice();
-      const random = createRandom(requestSeed(seed, -1 - p));
-      for (let a = n - 1; a > 0; a--) {
-        const b = Math.floor(random() * (a + 1));
-        const t = shuffled[a];
-        shuffled[a] = shuffled[b];
-        shuffled[b] = t;
-      }
-      pass = p;
-    }
-    return sessions[shuffled[s % n]];
-  };
+  const permutation = passOrder(n, seed, order);
+  const sessionAt = (s: number): Row[] => sessions[permutation(Math.floor(s / n))[s % n]];
   const check = (name: string, value: number) => {
     if (!(Number.isSafeInteger(value) && value >= 0)) {
       throw new RangeError(
@@ -183,9 +160,7 @@ export function datasetSessionWorkload(
         );
       }
       const row = rows[t];
-      const maxOutputTokens = row.outputTokens > 0
-        ? row.outputTokens
-        : samplePositiveInt(createRandom(requestSeed(seed, i)), meanOutput, stddevOutput);
+      const maxOutputTokens = outputLength(row.outputTokens, seed, i, meanOutput, stddevOutput);
       return {
         prompt: row.entry.prompt,
         inputTokens: row.inputTokens,

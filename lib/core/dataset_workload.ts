@@ -6,11 +6,9 @@
  * @module
  */
 import type { Tokenizer } from "./tokenizer.ts";
-import { createRandom, samplePositiveInt } from "./random.ts";
-import { requestSeed } from "./synthesize_prompt.ts";
 import type { DatasetEntry } from "./parse_dataset.ts";
 import type { Workload, WorkloadRequest } from "./workload.ts";
-import { checkDatasetOptions } from "./_dataset_options.ts";
+import { checkDatasetOptions, countEntry, outputLength, passOrder } from "./_dataset_shared.ts";
 
 /** Options of {@link datasetWorkload}. */
 export interface DatasetWorkloadOptions {
@@ -71,9 +69,11 @@ export function datasetWorkload(
   const kept: number[] = [];
   const baseline = tokenizer.countTokens("");
   entries.forEach((e, k) => {
-    inputTokens[k] = tokenizer.countTokens(e.prompt);
-    outputTokens[k] = e.maxOutputTokens ??
-      (e.reply !== undefined ? Math.max(1, tokenizer.countTokens(e.reply) - baseline) : 0);
+    ({ inputTokens: inputTokens[k], outputTokens: outputTokens[k] } = countEntry(
+      tokenizer,
+      baseline,
+      e,
+    ));
     const input = inputTokens[k];
     if (input < minInput || input > maxInput) return;
     if (outputTokens[k] > maxOutput) return;
@@ -86,23 +86,7 @@ export function datasetWorkload(
   }
   const eligible = Int32Array.from(kept);
   const n = eligible.length;
-  let pass = -1;
-  let shuffled: Int32Array = eligible;
-  const orderOf = (p: number): Int32Array => {
-    if (order === "sequential") return eligible;
-    if (p !== pass) {
-      shuffled = eligible.slice();
-      const random = createRandom(requestSeed(seed, -1 - p));
-      for (let a = n - 1; a > 0; a--) {
-        const b = Math.floor(random() * (a + 1));
-        const t = shuffled[a];
-        shuffled[a] = shuffled[b];
-        shuffled[b] = t;
-      }
-      pass = p;
-    }
-    return shuffled;
-  };
+  const permutation = passOrder(n, seed, order);
   return {
     kind: "dataset",
     size: Infinity,
@@ -112,12 +96,9 @@ export function datasetWorkload(
           `Cannot make workload request: 'i' must be a non-negative integer, got ${i}`,
         );
       }
-      const k = orderOf(Math.floor(i / n))[i % n];
+      const k = eligible[permutation(Math.floor(i / n))[i % n]];
       const entry = entries[k];
-      const given = outputTokens[k];
-      const maxOutputTokens = given > 0
-        ? given
-        : samplePositiveInt(createRandom(requestSeed(seed, i)), meanOutput, stddevOutput);
+      const maxOutputTokens = outputLength(outputTokens[k], seed, i, meanOutput, stddevOutput);
       return {
         prompt: entry.prompt,
         inputTokens: inputTokens[k],

@@ -1,10 +1,13 @@
 /**
- * The option checks and entry counts `datasetWorkload` and `datasetSessionWorkload` share.
+ * What `datasetWorkload` and `datasetSessionWorkload` share: the option checks, counting an
+ * entry, the seeded order of each pass, and an output length given or drawn.
  *
  * @module
  */
 import type { DatasetEntry } from "./parse_dataset.ts";
 import type { Tokenizer } from "./tokenizer.ts";
+import { createRandom, samplePositiveInt } from "./random.ts";
+import { requestSeed } from "./synthesize_prompt.ts";
 
 /** The fields of `DatasetWorkloadOptions` checked here (documented there). */
 export interface DatasetOptionFields {
@@ -35,7 +38,7 @@ export interface CheckedDatasetOptions {
  *
  * @example
  * ```ts
- * import { checkDatasetOptions } from "./_dataset_options.ts";
+ * import { checkDatasetOptions } from "./_dataset_shared.ts";
  * const tokenizer = { countTokens: (s: string) => s.length } as never;
  * const o = checkDatasetOptions("Cannot x", [{ prompt: "a", source: 1 }], { tokenizer });
  * if (o.order !== "shuffle" || o.meanOutput !== 150) throw new Error(JSON.stringify(o));
@@ -89,4 +92,87 @@ export function checkDatasetOptions(
     );
   }
   return { tokenizer, seed, order, minInput, maxInput, maxOutput, meanOutput, stddevOutput };
+}
+
+/**
+ * An entry's prompt tokens, and its output tokens: given (`max_tokens`), else its reply's
+ * counted, else 0 (drawn per request by {@link outputLength}). `baseline` is
+ * `tokenizer.countTokens("")` (a BOS token, for Llama-2).
+ *
+ * @example
+ * ```ts
+ * import { countEntry } from "./_dataset_shared.ts";
+ * const tokenizer = { countTokens: (s: string) => s.length } as never;
+ * const c = countEntry(tokenizer, 0, { prompt: "abc", reply: "de", source: 1 });
+ * if (c.inputTokens !== 3 || c.outputTokens !== 2) throw new Error(JSON.stringify(c));
+ * ```
+ */
+export function countEntry(
+  tokenizer: Tokenizer,
+  baseline: number,
+  entry: DatasetEntry,
+): { inputTokens: number; outputTokens: number } {
+  return {
+    inputTokens: tokenizer.countTokens(entry.prompt),
+    outputTokens: entry.maxOutputTokens ??
+      (entry.reply !== undefined ? Math.max(1, tokenizer.countTokens(entry.reply) - baseline) : 0),
+  };
+}
+
+/**
+ * The order of `n` items in pass `p`: `0…n−1` (`sequential`), or a seeded Fisher–Yates
+ * shuffle from `requestSeed(seed, −1 − p)`, the last pass's kept.
+ *
+ * @example
+ * ```ts
+ * import { passOrder } from "./_dataset_shared.ts";
+ * const orderOf = passOrder(4, 7, "shuffle");
+ * if ([...orderOf(0)].sort().join() !== "0,1,2,3") throw new Error("a permutation");
+ * if (passOrder(3, 7, "sequential")(5).join() !== "0,1,2") throw new Error("file order");
+ * ```
+ */
+export function passOrder(
+  n: number,
+  seed: number,
+  order: "shuffle" | "sequential",
+): (p: number) => Int32Array {
+  const identity = Int32Array.from({ length: n }, (_, k) => k);
+  let pass = -1;
+  let shuffled = identity;
+  return (p) => {
+    if (order === "sequential") return identity;
+    if (p !== pass) {
+      shuffled = identity.slice();
+      const random = createRandom(requestSeed(seed, -1 - p));
+      for (let a = n - 1; a > 0; a--) {
+        const b = Math.floor(random() * (a + 1));
+        const t = shuffled[a];
+        shuffled[a] = shuffled[b];
+        shuffled[b] = t;
+      }
+      pass = p;
+    }
+    return shuffled;
+  };
+}
+
+/**
+ * Request `i`'s output length: `given` when positive, else drawn from
+ * N(`mean`, `stddev`²) with `requestSeed(seed, i)`.
+ *
+ * @example
+ * ```ts
+ * import { outputLength } from "./_dataset_shared.ts";
+ * if (outputLength(5, 0, 3, 100, 10) !== 5) throw new Error("given");
+ * if (outputLength(0, 0, 3, 100, 0) !== 100) throw new Error("drawn");
+ * ```
+ */
+export function outputLength(
+  given: number,
+  seed: number,
+  i: number,
+  mean: number,
+  stddev: number,
+): number {
+  return given > 0 ? given : samplePositiveInt(createRandom(requestSeed(seed, i)), mean, stddev);
 }
