@@ -37,7 +37,7 @@ const str = (v: string | boolean | undefined) => typeof v === "string" ? v : und
 /** APIs whose client can be rebuilt in a Worker from a spec (see `BuiltClient.spec`). */
 const _SPEC_APIS: readonly string[] = SPEC_APIS;
 /** APIs whose client streams over a `fetch`, so `--transport` applies (with its URL's source). */
-const _SSE_BASE: Record<string, (f: Flags, env: Record<string, string>) => string> = {
+const _TRANSPORT_URL: Record<string, (f: Flags, env: Record<string, string>) => string> = {
   openai: (f, env) => str(f["base-url"]) ?? env.OPENAI_API_BASE ?? "",
   anthropic: (f, env) => str(f["base-url"]) ?? env.ANTHROPIC_BASE_URL ?? "https:",
   vertexai: (f) => str(f["base-url"]) ?? "https:",
@@ -89,16 +89,16 @@ export function scaleFlags(
     );
   }
   let transport: Transport | undefined;
-  const sseBase = _SSE_BASE[api];
-  if (sseBase !== undefined) {
-    const base = sseBase(f, env);
+  const transportUrl = _TRANSPORT_URL[api];
+  if (transportUrl !== undefined) {
+    const base = transportUrl(f, env);
     const proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"].some((k) => env[k]);
     transport = choice === "auto"
       ? (/^http:\/\//i.test(base) && !proxied ? "http1" : "fetch")
       : choice as Transport;
   } else if (str(f.transport) !== undefined) {
     throw new UsageError(
-      `--transport applies to --llm-api ${Object.keys(_SSE_BASE).join(", ")} only, not ${api}`,
+      `--transport applies to --llm-api ${Object.keys(_TRANSPORT_URL).join(", ")} only, not ${api}`,
     );
   }
 

@@ -81,15 +81,12 @@ export function isSecretName(name: string): boolean {
   return false;
 }
 
-const _WORKING_DIRECTORIES: ReadonlySet<string> = new Set(["PWD", "OLDPWD", "INIT_CWD"]);
-
 /**
  * The values of environment variables whose names say they are secrets ({@link isSecretName}:
  * `OPENAI_API_KEY`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_ACCESS_KEY_ID`,
  * `AZURE_OPENAI_API_KEY`, `HF_TOKEN`, …), for {@link RedactSecretsOptions.secrets}. Pure: pass
- * `Deno.env.toObject()` from a script's `main`. The shell's working directories (`PWD`,
- * `OLDPWD`, npm's `INIT_CWD`) are no secrets, though `pwd` is a password's word elsewhere: taken
- * for one, every path under the working directory would be redacted.
+ * `Deno.env.toObject()` from a script's `main`. The shell's working directory (`PWD`) is
+ * no secret: `pwd` is not one of the secret words, or every path under it would be redacted.
  *
  * @example
  * ```ts
@@ -103,7 +100,6 @@ const _WORKING_DIRECTORIES: ReadonlySet<string> = new Set(["PWD", "OLDPWD", "INI
 export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (_WORKING_DIRECTORIES.has(name.toUpperCase())) continue;
     if (typeof value === "string" && value.length >= _MIN_SECRET_LENGTH && isSecretName(name)) {
       out.push(value);
     }

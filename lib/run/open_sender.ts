@@ -40,8 +40,6 @@ export interface Sender {
   close(): Promise<void>;
 }
 
-const _SSE_APIS: readonly string[] = ["openai", "anthropic", "vertexai", "bedrock", "sagemaker"];
-
 /**
  * Open what a run sends from: with `spec` and `workers > 0`, a Worker pool built from the spec
  * (on `transport`); with `spec` and the `http1` transport, a client built on this thread over
@@ -76,9 +74,8 @@ export async function openSender(
     }
     return { client, close: () => Promise.resolve() };
   }
-  const withTransport = _SSE_APIS.includes(spec.api) && transport
-    ? { ...spec, transport } as ClientSpec
-    : spec;
+  // Every client spec takes a transport (the SDK clients as their fetch handler's).
+  const withTransport: ClientSpec = transport ? { ...spec, transport } : spec;
   if (workers > 0) {
     const pool = await createWorkerPool(withTransport, {
       workers,
@@ -88,7 +85,7 @@ export async function openSender(
   }
   // Workers warm their own client up; on this thread, the spec's code path is warmed here.
   await warmUpClient(withTransport);
-  if ("transport" in withTransport && withTransport.transport === "http1") {
+  if (withTransport.transport === "http1") {
     const local = await createClient(withTransport);
     await local.client.prepare?.().catch(() => {});
     if (preconnect > 0) await local.preconnect(preconnect);
