@@ -18,6 +18,7 @@ import type { StreamEvent } from "../../lib/core/stream_event.ts";
 import { timeStream } from "../../lib/core/time_stream.ts";
 import { createTokenizer } from "../../lib/core/tokenizer.ts";
 import { runBenchmark } from "../../lib/run/run_benchmark.ts";
+import { FAKE_AWS, withEnv } from "../_env.ts";
 
 /** A distinctive fake secret in the shape of a real one (40 characters of base64). */
 const SECRET = ("TokenbenchFakeSecretDoNotLeak/" + "0123456789abcdef").slice(0, 40);
@@ -25,19 +26,11 @@ const ACCESS_KEY_ID = "AKIATOKENBENCHFAKE01";
 
 /** Runs `fn` with fake AWS credentials in the environment (the SDK's default chain reads them),
  * restoring the previous values afterwards. */
-async function withFakeAws<T>(fn: () => Promise<T>): Promise<T> {
-  const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
-  const saved = names.map((n) => Deno.env.get(n));
-  Deno.env.set("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID);
-  Deno.env.set("AWS_SECRET_ACCESS_KEY", SECRET);
-  Deno.env.delete("AWS_SESSION_TOKEN");
-  try {
-    return await fn();
-  } finally {
-    names.forEach((n, i) =>
-      saved[i] === undefined ? Deno.env.delete(n) : Deno.env.set(n, saved[i]!)
-    );
-  }
+function withFakeAws<T>(fn: () => Promise<T>): Promise<T> {
+  return withEnv(
+    { ...FAKE_AWS, AWS_ACCESS_KEY_ID: ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET },
+    fn,
+  );
 }
 
 function startBedrockSim(options: SimulatorOptions = {}) {
@@ -444,20 +437,12 @@ Deno.test("createBedrockClient().prepare() builds the SDK client and resolves cr
     assertEquals([t.error, t.chunkArrivalMs.length], [null, 3]);
   });
   // Without credentials the chain fails: prepare rejects (its callers carry on without it).
-  const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"];
-  const saved = names.map((n) => Deno.env.get(n));
-  for (const n of names) Deno.env.delete(n);
-  Deno.env.set("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
-  Deno.env.set("AWS_CONFIG_FILE", "/nonexistent/config");
-  Deno.env.set("AWS_EC2_METADATA_DISABLED", "true");
-  try {
-    await assertRejects(() => client("http://127.0.0.1:9").prepare!());
-  } finally {
-    for (
-      const n of ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_EC2_METADATA_DISABLED"]
-    ) {
-      Deno.env.delete(n);
-    }
-    names.forEach((n, i) => saved[i] !== undefined && Deno.env.set(n, saved[i]!));
-  }
+  await withEnv({
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_PROFILE: undefined,
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+    AWS_CONFIG_FILE: "/nonexistent/config",
+    AWS_EC2_METADATA_DISABLED: "true",
+  }, () => assertRejects(() => client("http://127.0.0.1:9").prepare!()));
 });

@@ -15,6 +15,7 @@ import { timeStream } from "../../lib/core/time_stream.ts";
 import { toRequestRecord } from "../../lib/core/to_request_record.ts";
 import { createTokenizer } from "../../lib/core/tokenizer.ts";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { FAKE_AWS, withEnv } from "../_env.ts";
 
 const DATA = new URL("../testdata/streams/", import.meta.url);
 const bytesOf = async (name: string) => await Deno.readFile(new URL(name, DATA));
@@ -355,11 +356,7 @@ Deno.test("a throttled Bedrock answer's Retry-After reaches the record through t
     itlMs: 1,
     faults: [{ kind: "http-429", every: 2, retryAfterS: 3 }],
   });
-  const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
-  const saved = names.map((n) => Deno.env.get(n));
-  Deno.env.set("AWS_ACCESS_KEY_ID", "AKIATOKENBENCHFAKE02");
-  Deno.env.set("AWS_SECRET_ACCESS_KEY", "TokenbenchFakeSecretDoNotLeak/0123456789");
-  try {
+  await withEnv(FAKE_AWS, async () => {
     for (const api of ["converse", "invoke"] as const) {
       const client = createBedrockClient({ api, region: "us-east-1", endpointUrl: sim.url });
       const result = await runBenchmark(client, {
@@ -375,9 +372,5 @@ Deno.test("a throttled Bedrock answer's Retry-After reaches the record through t
         assertEquals(r.retryAfterMs, undefined, api);
       }
     }
-  } finally {
-    names.forEach((n, i) =>
-      saved[i] === undefined ? Deno.env.delete(n) : Deno.env.set(n, saved[i]!)
-    );
-  }
+  });
 });

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { warmUpClient } from "../../lib/clients/warm_up.ts";
+import { FAKE_AWS, withEnv } from "../_env.ts";
 
 Deno.test("warmUpClient() runs every SSE client over both transports end to end without a network", async () => {
   // Port 9 (discard) on 127.0.0.1: nothing listens; a warm-up that sent anything would fail.
@@ -32,11 +33,7 @@ Deno.test("warmUpClient() runs every SSE client over both transports end to end 
 });
 
 Deno.test("warmUpClient() runs Bedrock's whole SDK path on canned frames without sending, and reports a failure instead of throwing", async () => {
-  const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
-  const saved = names.map((n) => Deno.env.get(n));
-  Deno.env.set("AWS_ACCESS_KEY_ID", "AKIATOKENBENCHFAKE03");
-  Deno.env.set("AWS_SECRET_ACCESS_KEY", "TokenbenchFakeSecretDoNotLeak/0123456789");
-  try {
+  await withEnv(FAKE_AWS, async () => {
     for (const api of ["converse", "invoke"] as const) {
       // Port 9 (discard) on 127.0.0.1: were anything sent, the exchange would fail.
       const bedrock = await warmUpClient({
@@ -45,11 +42,7 @@ Deno.test("warmUpClient() runs Bedrock's whole SDK path on canned frames without
       }, 2);
       assertEquals([bedrock.exchanges, bedrock.notes], [2, []], api);
     }
-  } finally {
-    names.forEach((n, i) =>
-      saved[i] === undefined ? Deno.env.delete(n) : Deno.env.set(n, saved[i]!)
-    );
-  }
+  });
   const sagemaker = await warmUpClient({
     api: "sagemaker",
     options: { endpointName: "e", region: "us-east-1", endpointUrl: "http://127.0.0.1:9" },
