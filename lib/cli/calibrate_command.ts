@@ -44,7 +44,11 @@ probe run beside the same streams (a second pass); last, the probe alone.
   --tokens N             output tokens per request (default 150)
   --min-requests N       requests per level, at least one per stream (default 4)
   --min-samples N        samples each p99 rests on: chunk delays of the streaming pass and
-                         TTFTs of a pass of one-token requests; 0 = no TTFT pass (default 2000)
+                         TTFTs of a TTFT pass (the level's streams, one of them sending
+                         one-token requests back to back); 0 = no TTFT pass (default 2000)
+  --start-at-once        start a pass's streams together (with equal answers they then stay
+                         together: every request arrives in a burst); default: spread evenly
+                         over one request's duration. Each level measures one burst anyway
   --dispatch-rate R      open-loop probe measuring dispatch lag, requests/s; 0 = off (default 20)
   --dispatch-seconds S   how long the probe runs alone after the levels; 0 = skip (default 20)
   --itl-ms MS            simulator time per token (default 20, i.e. 50 tokens/s per stream)
@@ -68,6 +72,7 @@ const _FLAGS = {
   "ttft-ms": { type: "string" },
   repetitions: { type: "string" },
   "sim-url": { type: "string" },
+  "start-at-once": { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -151,6 +156,7 @@ export async function calibrateCommand(args: string[]): Promise<number> {
         tokens,
         minRequests,
         minSamples,
+        spreadStart: !f["start-at-once"],
         dispatchRate,
         dispatchAloneS,
         // Progress on stderr, with --json too (stdout stays one JSON document).

@@ -79,6 +79,15 @@ export interface CalibrateOptions {
   dispatchAloneS?: number;
   /** One short request per stream before each level (connections, JIT). Default true. */
   warmup?: boolean;
+  /**
+   * Start a pass's streams spread evenly over one request's planned duration (TTFT + tokens ×
+   * ITL of the simulator), as a steady closed loop of answers of varied length is, instead of
+   * all at once. With equal answers, streams started together stay together: every request of
+   * the level then arrives in a burst of `concurrency`, and the TTFT error measures how fast
+   * the simulator reads a burst. The burst is measured anyway, once per level
+   * (`burstTtftErrorMs`). Default true.
+   */
+  spreadStart?: boolean;
   /** Round trips to `/_sim/clock` for the clock offset, the fastest wins. Default 30. */
   clockSamples?: number;
   /** Model id sent. Default `"calibration"`. */
@@ -115,6 +124,11 @@ export interface CalibrationLevel {
   >;
   /** TTFT samples the TTFT figures rest on. */
   ttftSamples: number;
+  /**
+   * TTFT error of one burst: `concurrency` one-token requests sent at once (after the warm-up),
+   * with the upstream part (wire send to the simulator's arrival stamp) of the same requests.
+   */
+  burstTtftErrorMs: { p50: number | null; p99: number | null; upstreamP99: number | null };
   /** Chunk arrival (client clock, moved onto the simulator's) minus the chunk's send stamp. */
   chunkDelayMs: { p50: number | null; p99: number | null; max: number | null };
   /** Worst thread's p99 event-loop lag (the main thread and every worker). */
@@ -316,14 +330,59 @@ export async function calibrate(
       : await timeRequest(local!.client, request, timed);
   };
 
+  /**
+   * `n` closed-loop streams of `pass.tokens`-token answers, the first request of stream s sent
+   * s·spreadMs/n after the start, until `pass.requests` are started. With `ttftStream`, one of
+   * the n streams sends one-token requests back to back instead, until the pass has
+   * `pass.requests` answers in all; the other streams then stop launching.
+   */
+  const runStreams = async (n: number, pass: _Pass): Promise<StreamTiming[]> => {
+    const results: StreamTiming[] = [];
+    const slot: LoadSlot = {
+      requestId: 0,
+      phase: "measure",
+      intendedSendMs: 0,
+      actualSendMs: 0,
+      signal: new AbortController().signal,
+    };
+    let started = 0;
+    let ttftDone = false;
+    const more = () => pass.ttftStream ? !ttftDone : started < pass.requests;
+    const streaming = pass.ttftStream ? n - 1 : n;
+    const streamers = Array.from({ length: streaming }, async (_, s) => {
+      if (pass.spreadMs > 0 && s > 0) {
+        await new Promise((resolve) => setTimeout(resolve, s * pass.spreadMs / n));
+      }
+      while (more()) {
+        started++;
+        results.push(await time(slot, pass.tokens));
+      }
+    });
+    if (pass.ttftStream) {
+      while (results.length < pass.requests) results.push(await time(slot, 1));
+      ttftDone = true;
+    }
+    await Promise.all(streamers);
+    return results;
+  };
+  /** A request's planned duration at the simulator: TTFT + tokens × ITL. */
+  const behaviour = info?.behaviour ?? {};
+  const requestMs = Number(behaviour.ttftMs) +
+    o.tokens * Number(behaviour.itlMs) / Math.max(1, Number(behaviour.tokensPerChunk) || 1);
+  if (!Number.isFinite(requestMs)) {
+    throw new TypeError(`Cannot calibrate: ${base}/_sim/info gave no behaviour.ttftMs/itlMs`);
+  }
+
   /** One measurement: `streams` closed-loop streams and/or the open-loop probe at `rate`. */
   const measure = async (
     streams: number,
     rate: number,
     probeMs: number = Infinity,
-    pass: { tokens: number; requests: number } = {
+    pass: _Pass = {
       tokens: o.tokens,
       requests: Math.max(streams, o.minRequests, Math.ceil(o.minSamples / o.tokens)),
+      spreadMs: o.spreadStart ? requestMs : 0,
+      ttftStream: false,
     },
   ): Promise<_Measured> => {
     const clock = await simClockOffset(base, { samples: o.clockSamples, fetch: control });
@@ -356,12 +415,7 @@ export async function calibrate(
 
     const requests = streams > 0 ? pass.requests : 0;
     const t0 = performance.now();
-    const run = streams > 0
-      ? await runLoad((slot) => time(slot, pass.tokens), {
-        concurrency: streams,
-        maxRequests: requests,
-      })
-      : null;
+    const run = streams > 0 ? { results: await runStreams(streams, pass) } : null;
     const wallS = (performance.now() - t0) / 1000;
     if (run !== null) probeStop.abort();
     const probeRun = await probe;
@@ -437,12 +491,22 @@ export async function calibrate(
         });
       }
       // The streams alone (the targets' setting), then again with the probe beside them.
+      // The burst: every stream's one-token request at once.
+      const burst = await measure(concurrency, 0, Infinity, {
+        tokens: 1,
+        requests: concurrency,
+        spreadMs: 0,
+        ttftStream: false,
+      });
       const a = await measure(concurrency, 0);
-      // TTFT needs many requests: one-token answers, as many as the samples asked for.
+      // TTFT needs many requests: the level's streams (one fewer) with one stream of one-token
+      // answers beside them, until the samples asked for are in.
       const ttftPass = o.minSamples > 0
         ? await measure(concurrency, 0, Infinity, {
-          tokens: 1,
+          tokens: o.tokens,
           requests: Math.max(concurrency, o.minSamples),
+          spreadMs: o.spreadStart ? requestMs : 0,
+          ttftStream: true,
         })
         : null;
       const b = o.dispatchRate > 0 ? await measure(concurrency, o.dispatchRate) : null;
@@ -468,6 +532,10 @@ export async function calibrate(
           fromSent: p(fromSent),
         },
         ttftSamples: ttft.errors.length,
+        burstTtftErrorMs: {
+          ...p(burst.ttftErrors),
+          upstreamP99: quantile(burst.parts.upstream, 0.99),
+        },
         dispatchLagMsMax: b === null || b.dispatchLags.length === 0
           ? null
           : Math.max(...b.dispatchLags),
@@ -549,6 +617,7 @@ export function calibrationTable(
       formatCell(l.ttftErrorPartsMs?.send.p99 ?? null, 2),
       formatCell(l.ttftErrorPartsMs?.upstream.p99 ?? null, 2),
       formatCell(l.ttftErrorPartsMs?.firstChunk.p99 ?? null, 2),
+      formatCell(l.burstTtftErrorMs?.p99 ?? null, 2),
       formatCell(l.chunkDelayMs.p50, 2),
       target === undefined ? p99 : p99 + verdict(l.chunkDelayMs.p99, target),
       formatCell(l.chunkDelayMs.max, 2),
@@ -565,6 +634,7 @@ export function calibrationTable(
     "send p99",
     "upstream p99",
     "first chunk p99",
+    "Burst TTFT err p99",
     "Chunk delay p50",
     "Chunk delay p99",
     "Chunk delay max",
@@ -592,6 +662,7 @@ interface _Validated {
   dispatchRate: number;
   dispatchAloneS: number;
   warmup: boolean;
+  spreadStart: boolean;
   clockSamples: number;
   model: string;
   seed: number;
@@ -612,6 +683,7 @@ function _validate(options: CalibrateOptions): _Validated {
     dispatchRate = 20,
     dispatchAloneS = 20,
     warmup = true,
+    spreadStart = true,
     clockSamples = 30,
     model = "calibration",
     seed = 0,
@@ -645,10 +717,23 @@ function _validate(options: CalibrateOptions): _Validated {
     dispatchRate,
     dispatchAloneS,
     warmup,
+    spreadStart,
     clockSamples,
     model,
     seed,
   };
+}
+
+/** What one pass of {@link calibrate} sends. */
+interface _Pass {
+  /** Tokens per streaming request. */
+  tokens: number;
+  /** Requests started (with `ttftStream`: answers received) before the streams stop. */
+  requests: number;
+  /** The streams' first requests are spread over this many ms (0: all at once). */
+  spreadMs: number;
+  /** One stream sends one-token requests back to back (see `runStreams`). */
+  ttftStream: boolean;
 }
 
 /** What one pass of {@link calibrate} measured, before it is summarised. */
@@ -733,6 +818,8 @@ export interface CalibrationSpread {
   ttftSendMsP99: _Spread;
   ttftUpstreamMsP99: _Spread;
   ttftFirstChunkMsP99: _Spread;
+  /** p99 TTFT error of the level's burst (every stream's request at once). */
+  burstTtftErrorMsP99?: _Spread;
 }
 
 type _Spread = { median: number | null; min: number | null; max: number | null };
@@ -771,6 +858,7 @@ export function calibrationSpread(levels: readonly CalibrationLevel[]): Calibrat
     ttftSendMsP99: spread(ls.map((l) => l.ttftErrorPartsMs?.send.p99)),
     ttftUpstreamMsP99: spread(ls.map((l) => l.ttftErrorPartsMs?.upstream.p99)),
     ttftFirstChunkMsP99: spread(ls.map((l) => l.ttftErrorPartsMs?.firstChunk.p99)),
+    burstTtftErrorMsP99: spread(ls.map((l) => l.burstTtftErrorMs?.p99)),
   }));
 }
 
@@ -807,6 +895,7 @@ export function calibrationSpreadTable(spreads: readonly CalibrationSpread[]): s
       cell(s.ttftSendMsP99),
       cell(s.ttftUpstreamMsP99),
       cell(s.ttftFirstChunkMsP99),
+      s.burstTtftErrorMsP99 ? cell(s.burstTtftErrorMsP99) : "n/a",
       cell(s.chunkDelayMsP99) + verdict(s.chunkDelayMsP99),
     ];
   });
@@ -817,6 +906,7 @@ export function calibrationSpreadTable(spreads: readonly CalibrationSpread[]): s
     "send p99",
     "upstream p99",
     "first chunk p99",
+    "Burst TTFT err p99",
     "Chunk delay p99",
   ], rows);
 }

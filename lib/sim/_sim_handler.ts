@@ -99,7 +99,7 @@ export function createSimHandler(context: SimHandlerContext): SimHandler {
     next: () => ({ requestId: nextRequestId++, requestSeed: Math.floor(seeds() * 2 ** 53) }),
   };
   return (request, handlerInfo) => {
-    const arrivalMs = performance.now();
+    const arrivalMs = handlerInfo.receivedMs ?? performance.now();
     const arrivalEpochMs = performance.timeOrigin + arrivalMs;
     const url = new URL(request.url);
     const answer = simControlResponse(request, url, arrivalEpochMs, control);

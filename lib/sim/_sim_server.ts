@@ -10,7 +10,13 @@ import { type SimTcpFront, startSimTcpFront } from "./sim_tcp_front.ts";
 import { serveRawHttp } from "./sim_raw_http.ts";
 
 /** What the request handler uses of `Deno.ServeHandlerInfo` (the raw server gives the same). */
-export type SimHandlerInfo = Pick<Deno.ServeHandlerInfo, "remoteAddr" | "completed">;
+export type SimHandlerInfo = Pick<Deno.ServeHandlerInfo, "remoteAddr" | "completed"> & {
+  /**
+   * `performance.now()` as the read that completed the request returned (the raw server);
+   * without it the request arrived when the handler is called (`Deno.serve`).
+   */
+  receivedMs?: number;
+};
 
 /** The simulator's request handler, as both servers call it. */
 export type SimHandler = (request: Request, info: SimHandlerInfo) => Response | Promise<Response>;

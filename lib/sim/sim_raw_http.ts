@@ -19,6 +19,11 @@ export interface RawHttpInfo {
   remoteAddr: Deno.NetAddr;
   /** Settles when the response has been written (rejects if the client went away first). */
   completed: Promise<void>;
+  /**
+   * `performance.now()` as the read that completed the request returned: when the request was
+   * received, before it was parsed and before anything else this thread had to do.
+   */
+  receivedMs: number;
 }
 
 /** A running server. */
@@ -100,6 +105,7 @@ async function _serveConn(
 ): Promise<void> {
   let buf = new Uint8Array(16 * 1024);
   let len = 0;
+  let readMs = 0;
   const fill = async (): Promise<boolean> => {
     if (len === buf.length) {
       const bigger = new Uint8Array(buf.length * 2);
@@ -107,6 +113,7 @@ async function _serveConn(
       buf = bigger;
     }
     const n = await conn.read(buf.subarray(len));
+    readMs = performance.now();
     if (n === null) return false;
     len += n;
     return true;
@@ -137,6 +144,7 @@ async function _serveConn(
       }
       const bodyStart = end + 4;
       while (len < bodyStart + length) if (!(await fill())) return;
+      const receivedMs = readMs;
       const body = length > 0 ? buf.slice(bodyStart, bodyStart + length) : null;
       buf.copyWithin(0, bodyStart + length, len);
       len -= bodyStart + length;
@@ -161,6 +169,7 @@ async function _serveConn(
         response = await handler(request, {
           remoteAddr: conn.remoteAddr as Deno.NetAddr,
           completed: completed.promise,
+          receivedMs,
         });
       } catch {
         response = new Response(null, { status: 500 });
