@@ -44,8 +44,14 @@ Deno.test("calibrate() measures every level against the simulator's send stamps"
     );
     assert(level.chunkDelayMs.max! >= level.chunkDelayMs.p99!, "max ≥ p99");
     assert(level.ttftErrorMs.p50 !== null && level.ttftErrorMs.p50 > -1, "TTFT error measured");
-    // The streaming pass's requests and the TTFT pass's 16 one-token requests.
-    assertEquals(level.ttftSamples, Math.max(level.concurrency, 2) + 16);
+    // The streaming pass's requests and the TTFT pass's: one stream of one-token requests
+    // beside the other streams until 16 answers are in (those in flight then end too).
+    const streaming = Math.max(level.concurrency, 2);
+    assert(
+      level.ttftSamples >= streaming + 16 && level.ttftSamples < streaming + 16 + level.concurrency,
+      `${level.ttftSamples} TTFT samples`,
+    );
+    assert(level.burstTtftErrorMs.p99 !== null, "the burst measured");
     // The error taken apart: the client's send, upstream, the first chunk's delay.
     const parts = level.ttftErrorPartsMs;
     assert(parts.send.p50 !== null && parts.send.p50 >= 0, JSON.stringify(parts));
@@ -195,4 +201,38 @@ Deno.test("deno task calibrate: a bad flag is one line on stderr and exit code 2
     assertEquals(out, "");
     assertEquals(err.split("\n").length, 1, err);
   }
+});
+
+Deno.test("calibrate() spreads a pass's first requests over one request's duration, or starts them at once", async () => {
+  // Planned duration of a request: ttft 10 + 8 tokens × 10 ms = 90 ms; 4 streams start 22.5 ms apart.
+  await using sim = await startSimulator({ ttftMs: 10, itlMs: 10 });
+  const firstArrivals = async (spreadStart: boolean) => {
+    const result = await calibrate(sim.url, {
+      levels: [4],
+      workers: 0,
+      tokens: 8,
+      minRequests: 4,
+      minSamples: 0,
+      dispatchRate: 0,
+      clockSamples: 2,
+      spreadStart,
+    });
+    // The burst is measured either way: one one-token request per stream.
+    const burst = result.levels[0].burstTtftErrorMs;
+    assert(burst.p50 !== null && burst.p99! >= burst.p50 && burst.upstreamP99 !== null);
+    // The log holds the last pass: the streaming pass, one request per stream.
+    const log = await (await fetch(`${sim.url}/_sim/log`)).json();
+    const arrivals: number[] = log.requests.map((r: { arrivalEpochMs: number }) =>
+      r.arrivalEpochMs
+    );
+    assertEquals(arrivals.length, 4);
+    return arrivals.sort((a, b) => a - b);
+  };
+  const spread = await firstArrivals(true);
+  for (let i = 1; i < 4; i++) {
+    const gap = spread[i] - spread[i - 1];
+    assert(gap > 15 && gap < 60, `spread start: gaps ${spread.map((a) => a - spread[0])}`);
+  }
+  const together = await firstArrivals(false);
+  assert(together[3] - together[0] < 15, `at once: ${together.map((a) => a - together[0])}`);
 });

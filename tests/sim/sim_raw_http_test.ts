@@ -177,3 +177,32 @@ Deno.test("startSimulator({ rawHttp }) streams to the OpenAI client and the Bedr
     "rawHttp",
   );
 });
+
+Deno.test("serveRawHttp() stamps a request at the read that completed it, before its turn's other work", async () => {
+  const stamps: { receivedMs: number; calledMs: number }[] = [];
+  const server = serveRawHttp({ port: 0 }, (_request, info) => {
+    stamps.push({ receivedMs: info.receivedMs, calledMs: performance.now() });
+    // Work the next request's read must not wait behind to be stamped: the thread is busy.
+    const until = performance.now() + 30;
+    while (performance.now() < until) { /* busy */ }
+    return new Response("ok");
+  });
+  // Two connections with their requests written at once: both reads complete in one turn.
+  const conns = await Promise.all([1, 2].map(() => Deno.connect({ port: server.port })));
+  try {
+    const sentMs = performance.now();
+    const request = enc.encode("GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+    await Promise.all(conns.map((c) => c.write(request)));
+    const buf = new Uint8Array(256);
+    await Promise.all(conns.map((c) => c.read(buf)));
+    assertEquals(stamps.length, 2);
+    for (const s of stamps) assert(s.receivedMs >= sentMs && s.receivedMs <= s.calledMs);
+    // The second handler ran after the first one's 30 ms; its request was stamped before.
+    const [a, b] = stamps.sort((x, y) => x.calledMs - y.calledMs);
+    assert(b.calledMs - a.calledMs >= 29, JSON.stringify(stamps));
+    assert(b.receivedMs - a.receivedMs < 15, `stamped ${b.receivedMs - a.receivedMs} ms apart`);
+  } finally {
+    for (const c of conns) c.close();
+    await server.close();
+  }
+});
