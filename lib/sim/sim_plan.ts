@@ -408,6 +408,95 @@ async function _sleepUntil(
   }
 }
 
+/** A step waiting for its due time on the shared waker. */
+interface _Wait {
+  dueMs: number;
+  resolve: () => void;
+}
+
+/**
+ * One timer for every response being played (on `performance.now`), instead of a timer and an
+ * abort listener per step: at 256 streams the simulator sends ~12,800 steps a second, and the
+ * per-step timers, their listeners and the zero-delay re-waits after an early firing were most
+ * of what it allocated, so most of its garbage-collection pauses. Due steps are kept in a
+ * binary heap by due time; the timer is armed for the earliest and, when it fires, resolves every
+ * wait that is due (a timer may fire up to ~1 ms early, the delay being rounded: it is then armed
+ * again, with a zero delay inside the last millisecond).
+ */
+const _waker = {
+  heap: [] as _Wait[],
+  timer: null as ReturnType<typeof setTimeout> | null,
+  armedForMs: Infinity,
+};
+
+function _heapPush(w: _Wait): void {
+  const h = _waker.heap;
+  h.push(w);
+  for (let i = h.length - 1; i > 0;) {
+    const parent = (i - 1) >> 1;
+    if (h[parent].dueMs <= h[i].dueMs) break;
+    [h[parent], h[i]] = [h[i], h[parent]];
+    i = parent;
+  }
+}
+
+function _heapPop(): _Wait {
+  const h = _waker.heap;
+  const top = h[0];
+  const last = h.pop()!;
+  if (h.length > 0) {
+    h[0] = last;
+    for (let i = 0;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < h.length && h[l].dueMs < h[m].dueMs) m = l;
+      if (r < h.length && h[r].dueMs < h[m].dueMs) m = r;
+      if (m === i) break;
+      [h[m], h[i]] = [h[i], h[m]];
+      i = m;
+    }
+  }
+  return top;
+}
+
+function _arm(): void {
+  const h = _waker.heap;
+  const next = h.length > 0 ? h[0].dueMs : Infinity;
+  if (next === _waker.armedForMs) return;
+  if (_waker.timer !== null) clearTimeout(_waker.timer);
+  _waker.timer = null;
+  _waker.armedForMs = next;
+  if (next === Infinity) return;
+  const delay = next - performance.now();
+  _waker.timer = setTimeout(_fire, delay < 1 ? 0 : delay);
+}
+
+function _fire(): void {
+  _waker.timer = null;
+  _waker.armedForMs = Infinity;
+  const t = performance.now();
+  const h = _waker.heap;
+  while (h.length > 0 && h[0].dueMs <= t) _heapPop().resolve();
+  _arm();
+}
+
+/** Adds a wait to the waker. */
+function _schedule(wait: _Wait): void {
+  _heapPush(wait);
+  if (wait.dueMs < _waker.armedForMs) _arm();
+}
+
+/** Drops a wait that will not be needed (its response was aborted). */
+function _drop(wait: _Wait): void {
+  const h = _waker.heap;
+  if (!h.includes(wait)) return;
+  // Rare (a client went away): rebuild the heap without it.
+  const rest = h.filter((w) => w !== wait);
+  h.length = 0;
+  for (const w of rest) _heapPush(w);
+  _arm();
+}
+
 /**
  * Plays a plan: waits until each step is due (against absolute times `arrivalMs + atMs`, so
  * timer lateness never accumulates) and calls `send` with the step and its real send time as
@@ -430,13 +519,34 @@ export async function playPlan(plan: SimResponsePlan, options: PlayPlanOptions):
   const timeOriginMs = options.timeOriginMs ?? performance.timeOrigin;
   const { signal, send, arrivalMs } = options;
   let sent = 0;
-  for (const step of planSteps(plan)) {
-    await _sleepUntil(arrivalMs + step.atMs, now, signal);
-    for (let wait = options.gate?.(); wait; wait = options.gate?.()) await wait;
-    if (signal?.aborted) break;
-    const result = send(step, timeOriginMs + now());
-    if (result) await result;
-    sent++;
+  // On `performance.now`, the shared waker (one abort listener for the whole plan).
+  const shared = options.now === undefined;
+  let current: _Wait | null = null;
+  const onAbort = () => {
+    if (current === null) return;
+    _drop(current);
+    current.resolve();
+  };
+  if (shared) signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    for (const step of planSteps(plan)) {
+      const dueMs = arrivalMs + step.atMs;
+      if (!shared) await _sleepUntil(dueMs, now, signal);
+      else if (dueMs > performance.now() && !signal?.aborted) {
+        await new Promise<void>((resolve) => {
+          current = { dueMs, resolve };
+          _schedule(current);
+        });
+        current = null;
+      }
+      for (let wait = options.gate?.(); wait; wait = options.gate?.()) await wait;
+      if (signal?.aborted) break;
+      const result = send(step, timeOriginMs + now());
+      if (result) await result;
+      sent++;
+    }
+  } finally {
+    if (shared) signal?.removeEventListener("abort", onAbort);
   }
   return sent;
 }
