@@ -39,7 +39,8 @@ probe run beside the same streams (a second pass); last, the probe alone.
 
   --levels LIST          concurrency levels (default 1,16,64,256)
   --workers N            Deno Workers sending requests; 0 = the main thread
-                         (default ${navigator.hardwareConcurrency ?? 1}, the number of cores)
+                         (default ${navigator.hardwareConcurrency ?? 1}, the number of cores, but
+                         at most a level's streams, as deno task bench)
   --transport NAME       ${TRANSPORTS.join(" | ")} (default http1)
   --tokens N             output tokens per request (default 150)
   --min-requests N       requests per level, at least one per stream (default 4)
@@ -144,14 +145,21 @@ export async function calibrateCommand(args: string[]): Promise<number> {
       console.log(
         `simulator ${sim.url} (${f["sim-url"] ? "given" : "separate process"}), ` +
           `itl ${itlMs} ms, ttft ${ttftMs} ms, ${tokens} tokens/request; client: ` +
-          `${workers === 0 ? "main thread" : `${workers} worker(s)`}, ${transport}; ` +
+          `${
+            workers === 0
+              ? "main thread"
+              : f.workers === undefined
+              ? `${workers} worker(s), at most one per stream`
+              : `${workers} worker(s)`
+          }, ${transport}; ` +
           `${navigator.hardwareConcurrency ?? "?"} cores`,
       );
     }
     for (let repetition = 1; repetition <= repetitions; repetition++) {
       const result = await calibrate(sim.url, {
         levels,
-        workers,
+        // Unset: the library's default, at most one Worker per stream.
+        workers: f.workers === undefined ? undefined : workers,
         transport,
         tokens,
         minRequests,

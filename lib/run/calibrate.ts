@@ -50,7 +50,8 @@ export interface CalibrateOptions {
   levels?: readonly number[];
   /**
    * Deno Workers that send the requests; 0 runs the client on the calling thread. Default
-   * `navigator.hardwareConcurrency` (the number of cores), as `deno task bench` does.
+   * `navigator.hardwareConcurrency` (the number of cores) but at most a level's streams, as
+   * `deno task bench` does (the probe alone uses the cores).
    */
   workers?: number;
   /** The OpenAI client's transport. Default `"http1"` (as the benchmark uses for `http:`). */
@@ -309,8 +310,22 @@ export async function calibrate(
   };
   let pool: WorkerPool | null = null;
   let local: CreatedClient | null = null;
-  if (o.workers > 0) pool = await createWorkerPool(spec, { workers: o.workers });
-  else local = await createClient(spec);
+  let poolWorkers = -1;
+  /** The client on `n` Workers (0: this thread), made anew when `n` changes. */
+  const useWorkers = async (n: number) => {
+    if (n === poolWorkers) return;
+    await pool?.close();
+    local?.close();
+    pool = null;
+    local = null;
+    poolWorkers = -1;
+    if (n > 0) pool = await createWorkerPool(spec, { workers: n });
+    else local = await createClient(spec);
+    poolWorkers = n;
+  };
+  // As `deno task bench`: by default no more Workers than streams (an idle Worker costs CPU).
+  const workersFor = (streams: number) =>
+    options.workers === undefined ? Math.min(o.workers, Math.max(1, streams)) : o.workers;
   // The benchmark's own path: `timeRequest` here, or in a worker of the pool.
   // An open-loop arrival handed over early (`leadMs`) waits for its due time where it is sent,
   // as runBenchmark does.
@@ -483,11 +498,12 @@ export async function calibrate(
   try {
     for (const concurrency of o.levels) {
       options.signal?.throwIfAborted();
+      await useWorkers(workersFor(concurrency));
       if (o.warmup) {
         // Every worker's connections and code: the warm-up goes round the workers.
         await runLoad((slot) => time(slot, 2, slot.requestId), {
           concurrency,
-          maxRequests: Math.max(concurrency, o.workers),
+          maxRequests: Math.max(concurrency, poolWorkers),
         });
       }
       // The streams alone (the targets' setting), then again with the probe beside them.
@@ -540,7 +556,7 @@ export async function calibrate(
           ? null
           : Math.max(...b.dispatchLags),
         chunkDelayWithProbeMs: b === null ? null : _spread(b.delays),
-        workers: o.workers,
+        workers: poolWorkers,
         transport: o.transport,
         requests: a.requests,
         errors: a.errors + (b?.errors ?? 0),
@@ -558,6 +574,7 @@ export async function calibrate(
     }
     if (o.dispatchRate > 0 && o.dispatchAloneS > 0) {
       options.signal?.throwIfAborted();
+      await useWorkers(o.workers);
       const m = await measure(0, o.dispatchRate, o.dispatchAloneS * 1000);
       dispatchAlone = {
         rate: o.dispatchRate,
@@ -569,8 +586,9 @@ export async function calibrate(
       };
     }
   } finally {
-    await pool?.close();
-    local?.close();
+    // (Set in useWorkers: the compiler cannot see it.)
+    await (pool as WorkerPool | null)?.close();
+    (local as CreatedClient | null)?.close();
   }
   return {
     levels,

@@ -236,3 +236,19 @@ Deno.test("calibrate() spreads a pass's first requests over one request's durati
   const together = await firstArrivals(false);
   assert(together[3] - together[0] < 15, `at once: ${together.map((a) => a - together[0])}`);
 });
+
+Deno.test("calibrate() by default uses no more Workers than a level has streams, as the benchmark", async () => {
+  await using sim = await startSimulator({ ttftMs: 2, itlMs: 1 });
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const result = await calibrate(sim.url, {
+    levels: [1, 3],
+    tokens: 2,
+    minRequests: 1,
+    minSamples: 0,
+    dispatchRate: 0,
+    clockSamples: 2,
+  });
+  assertEquals(result.levels.map((l) => l.workers), [1, Math.min(cores, 3)]);
+  assertEquals(result.levels[0].loopLagMsP99ByThread.length, 2, "main thread and one Worker");
+  assertEquals(result.workers, cores);
+});
