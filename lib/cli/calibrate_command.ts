@@ -39,8 +39,8 @@ probe run beside the same streams (a second pass); last, the probe alone.
 
   --levels LIST          concurrency levels (default 1,16,64,256)
   --workers N            Deno Workers sending requests; 0 = the main thread
-                         (default ${navigator.hardwareConcurrency ?? 1}, the number of cores, but
-                         at most a level's streams, as deno task bench)
+                         (default ${navigator.hardwareConcurrency ?? 1}, the number of cores, but at most
+                         a level's streams, as deno task bench)
   --transport NAME       ${TRANSPORTS.join(" | ")} (default http1)
   --tokens N             output tokens per request (default 150)
   --min-requests N       requests per level, at least one per stream (default 4)
