@@ -19,9 +19,11 @@ import { spawnSimulator } from "../run/spawn_simulator.ts";
 import { type Transport, TRANSPORTS } from "../clients/create_client.ts";
 import { intFlag, numberFlag, parseFlags, runMain, UsageError } from "./flags.ts";
 
+const _CORES = navigator.hardwareConcurrency ?? 1;
+
 /**
  * The help text of `deno task calibrate`: every flag with its default (`--workers`: the number
- * of cores).
+ * of cores, at most a level's streams).
  *
  * @example
  * ```ts
@@ -39,7 +41,7 @@ probe run beside the same streams (a second pass); last, the probe alone.
 
   --levels LIST          concurrency levels (default 1,16,64,256)
   --workers N            Deno Workers sending requests; 0 = the main thread
-                         (default ${navigator.hardwareConcurrency ?? 1}, the number of cores, but at most
+                         (default ${_CORES}, the number of cores, but at most
                          a level's streams, as deno task bench)
   --transport NAME       ${TRANSPORTS.join(" | ")} (default http1)
   --tokens N             output tokens per request (default 150)

@@ -506,7 +506,6 @@ export async function calibrate(
           maxRequests: Math.max(concurrency, poolWorkers),
         });
       }
-      // The streams alone (the targets' setting), then again with the probe beside them.
       // The burst: every stream's one-token request at once.
       const burst = await measure(concurrency, 0, Infinity, {
         tokens: 1,
@@ -514,6 +513,7 @@ export async function calibrate(
         spreadMs: 0,
         ttftStream: false,
       });
+      // The streams alone (the targets' setting); after the TTFT pass, again with the probe.
       const a = await measure(concurrency, 0);
       // TTFT needs many requests: the level's streams (one fewer) with one stream of one-token
       // answers beside them, until the samples asked for are in.

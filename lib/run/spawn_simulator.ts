@@ -15,6 +15,15 @@ export interface SpawnedSimulator {
 }
 
 /**
+ * V8 flags of the simulator's process. A young generation of at most 4 MB per semi-space keeps
+ * each scavenge short: with V8's default, a simulator streaming to 256 clients paused 13–15 ms
+ * per scavenge (its live young objects are copied each time), and every pause delays the reads
+ * of requests arriving meanwhile (calibrate at 256 streams, upstream p99 16 ms → 5–6 ms; 1 MB
+ * and 2 MB pause more often and promote more, 8 MB pauses longer: measured with `--trace-gc`). `deno task sim` in deno.json passes the same flag.
+ */
+export const SIM_V8_FLAGS = "--max-semi-space-size=4";
+
+/**
  * Start `scripts/sim.ts` on a free port (`--port 0`, then `args`: the flags of `deno task sim`)
  * in a child Deno process and read its first stdout line, `listening on URL`. The child's stderr
  * is the caller's; its stdout is drained until it exits. An error when the simulator exits, or
@@ -35,15 +44,6 @@ export interface SpawnedSimulator {
  * }
  * ```
  */
-/**
- * V8 flags of the simulator's process. A young generation of at most 4 MB per semi-space keeps
- * each scavenge short: with V8's default, a simulator streaming to 256 clients paused 13–15 ms
- * per scavenge (its live young objects are copied each time), and every pause delays the reads
- * of requests arriving meanwhile (calibrate at 256 streams, upstream p99 16 ms → 5–6 ms; 1 MB
- * and 2 MB pause more often and promote more, 8 MB pauses longer: measured with `--trace-gc`).
- */
-export const SIM_V8_FLAGS = "--max-semi-space-size=4";
-
 export async function spawnSimulator(args: readonly string[]): Promise<SpawnedSimulator> {
   const script = new URL("../../scripts/sim.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {

@@ -146,6 +146,7 @@ Deno.test("deno task calibrate --json prints {levels:[…]} with the required fi
     "0",
     "--min-samples",
     "4",
+    "--start-at-once",
   ]);
   assertEquals(code, 0);
   const parsed = JSON.parse(out);
@@ -159,6 +160,7 @@ Deno.test("deno task calibrate --json prints {levels:[…]} with the required fi
     assertEquals(Object.keys(level).slice(0, 5), REQUIRED_KEYS);
     assertEquals(Object.keys(level.ttftErrorMs), ["p50", "p99"]);
     assertEquals(Object.keys(level.chunkDelayMs), ["p50", "p99", "max"]);
+    assertEquals(Object.keys(level.burstTtftErrorMs), ["p50", "p99", "upstreamP99"]);
   }
 });
 
